@@ -1,0 +1,222 @@
+package io.netbuf;
+
+import io.netbuf.spi.BufferSpec;
+import io.netbuf.spi.Host;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Output buffering for one guest vif: its egress traffic is redirected into an IFB whose plug
+ * qdisc holds it until the checkpoint that produced it is committed.
+ *
+ * <pre>{@code
+ * try (NetworkBuffer buffer = NetworkBuffer.forVif("vif5.0")
+ *         .xenbusPath("/libxl/5/remus/netbuf/0")
+ *         .attach()) {
+ *     buffer.checkpoint();   // guest suspended: close the epoch
+ *     buffer.commit();       // backup acknowledged: release it
+ * }
+ * }</pre>
+ *
+ * <p>Epochs: the kernel tracks a single closed, unreleased epoch, so {@link #checkpoint()} may
+ * not be called again before {@link #commit()} (it throws {@link IllegalStateException} instead of
+ * stranding packets), and {@link #commit()} needs a preceding {@link #checkpoint()}.
+ * Implementations are thread-safe.
+ */
+public interface NetworkBuffer extends AutoCloseable {
+    /** Default plug limit in bytes (as libxl's script uses). */
+    long DEFAULT_LIMIT = 10_000_000L;
+    /** Default longest wait for the host lock. */
+    Duration DEFAULT_LOCK_TIMEOUT = Duration.ofSeconds(30);
+
+    /**
+     * Starts configuring a buffer for a vif. The name is checked at once.
+     *
+     * @param vif the guest's vif, e.g. {@code vif5.0}
+     * @return a builder
+     * @throws InvalidConfigurationException if the name is not a valid interface name
+     */
+    static Builder forVif(String vif) {
+        return new Builder(vif);
+    }
+
+    /**
+     * Groups open buffers (typically all vifs of one domain) to checkpoint and commit together.
+     *
+     * @param members buffers attached on one host
+     * @return the group
+     */
+    static BufferGroup group(List<NetworkBuffer> members) {
+        if (members == null || members.isEmpty()) {
+            throw InvalidConfigurationException.of("group", members, "needs at least one buffer");
+        }
+        return Engines.engine().group(List.copyOf(members));
+    }
+
+    /** @return the vif whose output is buffered */
+    String vif();
+
+    /** @return the IFB device holding the output */
+    String ifb();
+
+    /** @return the plug's byte limit */
+    long limit();
+
+    /** @return where the claim is recorded in XenStore, if anywhere */
+    Optional<String> xenbusPath();
+
+    /**
+     * Closes the current epoch (plug BUFFER): output produced from now on belongs to the next one.
+     *
+     * @throws IllegalStateException if the previous checkpoint was not committed, or the buffer is closed
+     * @throws PlugFailedException if the kernel refused
+     */
+    void checkpoint();
+
+    /**
+     * Releases the closed epoch (plug RELEASE_ONE): its packets leave, in order.
+     *
+     * @throws IllegalStateException if there is no closed epoch, or the buffer is closed
+     * @throws PlugFailedException if the kernel refused
+     */
+    void commit();
+
+    /**
+     * Releases everything held and lets traffic through until the next {@link #checkpoint()}
+     * (plug RELEASE_INDEFINITE); for failover.
+     *
+     * @throws IllegalStateException if the buffer is closed
+     * @throws PlugFailedException if the kernel refused
+     */
+    void releaseIndefinitely();
+
+    /**
+     * Changes the plug's byte limit (plug LIMIT).
+     *
+     * @param bytes 1..4294967295
+     */
+    void changeLimit(long bytes);
+
+    /** @return what the kernel reports for the plug now */
+    BufferStats stats();
+
+    /** @return whether {@link #close()} has been called */
+    boolean isClosed();
+
+    /**
+     * Tears the buffer down: drops what is held, removes the redirect and the plug, frees the
+     * IFB and its XenStore claim. Idempotent.
+     */
+    @Override
+    void close();
+
+    /** Fluent configuration of a buffer; each setter checks its value at once. */
+    final class Builder {
+        private final String vif;
+        private long limit = DEFAULT_LIMIT;
+        private String xenbusPath;
+        private Protocols protocols = Protocols.ALL;
+        private Duration lockTimeout = DEFAULT_LOCK_TIMEOUT;
+        private boolean createIfb = true;
+        private Host host;
+
+        Builder(String vif) {
+            this.vif = Validate.vif(vif);
+        }
+
+        /**
+         * @param bytes how much the plug may hold before it drops (default 10,000,000)
+         * @return this
+         */
+        public Builder limit(long bytes) {
+            this.limit = Validate.limit(bytes);
+            return this;
+        }
+
+        /**
+         * @param path where the IFB claim and hotplug status are recorded, e.g.
+         *     {@code /libxl/5/remus/netbuf/0}
+         * @return this
+         */
+        public Builder xenbusPath(String path) {
+            this.xenbusPath = Validate.xenbusPath(path);
+            return this;
+        }
+
+        /**
+         * @param protocols which traffic to buffer (default {@link Protocols#ALL})
+         * @return this
+         */
+        public Builder protocols(Protocols protocols) {
+            if (protocols == null) {
+                throw InvalidConfigurationException.of("protocols", null, "must not be null");
+            }
+            this.protocols = protocols;
+            return this;
+        }
+
+        /**
+         * @param timeout the longest wait for the host lock (default 30 s)
+         * @return this
+         */
+        public Builder lockTimeout(Duration timeout) {
+            this.lockTimeout = Validate.lockTimeout(timeout);
+            return this;
+        }
+
+        /**
+         * @param allowed whether netbuf may create an IFB when none is free (default true)
+         * @return this
+         */
+        public Builder createIfbWhenNoneFree(boolean allowed) {
+            this.createIfb = allowed;
+            return this;
+        }
+
+        /**
+         * @param host the host to act on (default: the machine, through netbuf-impl)
+         * @return this
+         */
+        public Builder on(Host host) {
+            if (host == null) {
+                throw InvalidConfigurationException.of("host", null, "must not be null");
+            }
+            this.host = host;
+            return this;
+        }
+
+        /**
+         * Installs the buffer. On failure nothing is left behind on the host.
+         *
+         * @return the open buffer
+         * @throws NetworkBufferException the typed cause
+         */
+        public NetworkBuffer attach() {
+            return Engines.engine().attach(spec(), host());
+        }
+
+        /**
+         * Tears down a buffer this process did not attach (e.g. left by a previous run, or by
+         * Xen's script). The IFB is freed only when the xenbus record names it; the vif's ingress
+         * redirect and the hotplug status are always removed. Idempotent.
+         *
+         * @param ifb the IFB the buffer is believed to use, or null when unknown
+         */
+        public void teardown(String ifb) {
+            if (ifb != null) {
+                Validate.ifb(ifb);
+            }
+            Engines.engine().teardown(spec(), ifb, host());
+        }
+
+        /** @return the validated configuration this builder describes */
+        public BufferSpec spec() {
+            return new BufferSpec(vif, limit, xenbusPath, protocols, lockTimeout, createIfb);
+        }
+
+        private Host host() {
+            return host != null ? host : Engines.defaultHost();
+        }
+    }
+}

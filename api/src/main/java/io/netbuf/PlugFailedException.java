@@ -1,0 +1,29 @@
+package io.netbuf;
+
+/**
+ * The plug qdisc could not be installed on, or driven on, the IFB. When thrown by attach, the
+ * host was rolled back first.
+ */
+public final class PlugFailedException extends NetworkBufferException {
+    private static final long serialVersionUID = 1L;
+
+    private final String action;
+
+    /**
+     * @param action what was asked of the plug, e.g. {@code "add plug qdisc"} or {@code "BUFFER"}
+     * @param vif the vif
+     * @param ifb the IFB
+     * @param cause the backend's failure
+     */
+    public PlugFailedException(String action, String vif, String ifb, Throwable cause) {
+        super("plug qdisc on " + ifb + " for " + vif + " failed (" + action + "): "
+                + (cause == null ? "unknown cause" : cause.getMessage())
+                + "; the kernel needs sch_plug (modprobe sch_plug)", vif, ifb, cause);
+        this.action = action;
+    }
+
+    /** @return what was asked of the plug */
+    public String action() {
+        return action;
+    }
+}

@@ -1,0 +1,142 @@
+package io.netbuf;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+/**
+ * The input rules netbuf enforces before it touches a host. Every entry point (builder, CLI,
+ * engine) calls these, so a bad value always fails the same way: with an
+ * {@link InvalidConfigurationException} naming the setting and the rule.
+ */
+public final class Validate {
+    /** Largest plug limit the kernel accepts: {@code tc_plug_qopt.limit} is a {@code __u32}. */
+    public static final long MAX_LIMIT = 0xFFFF_FFFFL;
+    /** Longest interface name: IFNAMSIZ (16) less the terminating NUL. */
+    public static final int MAX_IFNAME_BYTES = 15;
+    /** Longest XenStore path xenstored accepts. */
+    public static final int MAX_XENSTORE_PATH_BYTES = 3072;
+
+    private Validate() {
+    }
+
+    /**
+     * Checks a vif name against the kernel's interface-name rules.
+     *
+     * @param vif the name
+     * @return the name
+     * @throws InvalidConfigurationException if it is null, empty, longer than 15 bytes, {@code .} or
+     *     {@code ..}, or contains {@code /}, {@code :}, whitespace or a non-printable character
+     */
+    public static String vif(String vif) {
+        return interfaceName("vif", vif);
+    }
+
+    /**
+     * Checks an IFB name with the same rules as {@link #vif(String)}.
+     *
+     * @param ifb the name
+     * @return the name
+     */
+    public static String ifb(String ifb) {
+        return interfaceName("ifb", ifb);
+    }
+
+    /**
+     * Checks a XenStore path under which netbuf records its claim.
+     *
+     * @param path the path, e.g. {@code /libxl/5/remus/netbuf/0}
+     * @return the path
+     * @throws InvalidConfigurationException if it is null, not absolute, contains {@code ..},
+     *     {@code //} or a character outside {@code A-Za-z0-9-/_@}, ends with {@code /}, or is
+     *     longer than 3072 bytes
+     */
+    public static String xenbusPath(String path) {
+        final String setting = "xenbus path";
+        if (path == null || path.isEmpty()) {
+            throw InvalidConfigurationException.of(setting, path, "must not be empty");
+        }
+        if (path.charAt(0) != '/') {
+            throw InvalidConfigurationException.of(setting, path, "must be absolute (start with /)");
+        }
+        if (path.length() > MAX_XENSTORE_PATH_BYTES) {
+            throw InvalidConfigurationException.of(setting, path,
+                    "must be at most " + MAX_XENSTORE_PATH_BYTES + " bytes");
+        }
+        if (path.contains("..")) {
+            throw InvalidConfigurationException.of(setting, path, "must not contain '..'");
+        }
+        if (path.contains("//")) {
+            throw InvalidConfigurationException.of(setting, path, "must not contain '//'");
+        }
+        if (path.endsWith("/")) {
+            throw InvalidConfigurationException.of(setting, path, "must not end with '/'");
+        }
+        for (int i = 0; i < path.length(); i++) {
+            char c = path.charAt(i);
+            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || c == '-' || c == '/' || c == '_' || c == '@';
+            if (!ok) {
+                throw InvalidConfigurationException.of(setting, path,
+                        "may only contain A-Za-z0-9-/_@ (found " + printable(c) + " at index " + i + ")");
+            }
+        }
+        return path;
+    }
+
+    /**
+     * Checks a plug limit in bytes.
+     *
+     * @param bytes the limit
+     * @return the limit
+     * @throws InvalidConfigurationException unless 1 &lt;= bytes &lt;= 4294967295
+     */
+    public static long limit(long bytes) {
+        if (bytes <= 0 || bytes > MAX_LIMIT) {
+            throw InvalidConfigurationException.of("limit", bytes, "must be between 1 and " + MAX_LIMIT + " bytes");
+        }
+        return bytes;
+    }
+
+    /**
+     * Checks a lock timeout.
+     *
+     * @param timeout how long to wait for the host lock
+     * @return the timeout
+     * @throws InvalidConfigurationException if it is null or negative
+     */
+    public static Duration lockTimeout(Duration timeout) {
+        if (timeout == null || timeout.isNegative()) {
+            throw InvalidConfigurationException.of("lock timeout", timeout, "must be zero or positive");
+        }
+        return timeout;
+    }
+
+    private static String interfaceName(String setting, String name) {
+        if (name == null || name.isEmpty()) {
+            throw InvalidConfigurationException.of(setting, name, "must not be empty");
+        }
+        if (name.getBytes(StandardCharsets.UTF_8).length > MAX_IFNAME_BYTES) {
+            throw InvalidConfigurationException.of(setting, name,
+                    "must be at most " + MAX_IFNAME_BYTES + " bytes (IFNAMSIZ)");
+        }
+        if (name.equals(".") || name.equals("..")) {
+            throw InvalidConfigurationException.of(setting, name, "'.' and '..' are not interface names");
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c == '/' || c == ':') {
+                throw InvalidConfigurationException.of(setting, name, "must not contain '" + c + "'");
+            }
+            if (c <= 0x20 || c >= 0x7f) {
+                throw InvalidConfigurationException.of(setting, name,
+                        "must contain only printable ASCII without whitespace (found " + printable(c)
+                                + " at index " + i + ")");
+            }
+        }
+        return name;
+    }
+
+    private static String printable(char c) {
+        return c > 0x20 && c < 0x7f ? "'" + c + "'" : String.format("U+%04X", (int) c);
+    }
+}

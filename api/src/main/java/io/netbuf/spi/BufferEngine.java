@@ -1,0 +1,36 @@
+package io.netbuf.spi;
+
+import io.netbuf.BufferGroup;
+import io.netbuf.NetworkBuffer;
+import java.util.List;
+
+/**
+ * The setup/teardown engine behind {@link NetworkBuffer}. netbuf-impl registers one with
+ * {@link java.util.ServiceLoader}; the API finds it there.
+ */
+public interface BufferEngine {
+    /**
+     * Installs a buffer on {@code host}; on failure undoes every step before throwing.
+     *
+     * @param spec the validated configuration
+     * @param host the host
+     * @return the open buffer
+     */
+    NetworkBuffer attach(BufferSpec spec, Host host);
+
+    /**
+     * Tears down a buffer this process did not attach, from its description. Frees
+     * {@code ifb} only when the xenbus record names it.
+     *
+     * @param spec the buffer's vif and xenbus path
+     * @param ifb the IFB the caller believes it uses, or null
+     * @param host the host
+     */
+    void teardown(BufferSpec spec, String ifb, Host host);
+
+    /**
+     * @param members open buffers attached by this engine, on one host
+     * @return a group that drives them together
+     */
+    BufferGroup group(List<NetworkBuffer> members);
+}
