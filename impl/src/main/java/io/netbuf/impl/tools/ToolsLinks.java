@@ -1,0 +1,111 @@
+package io.netbuf.impl.tools;
+
+import io.netbuf.OperationFailedException;
+import io.netbuf.Validate;
+import io.netbuf.impl.exec.CommandRunner;
+import io.netbuf.spi.Link;
+import io.netbuf.spi.Links;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * {@link Links} through iproute2's {@code ip} (JSON output), optionally inside a named network
+ * namespace. IFBs are recognised by their link kind, never by name. Thread-safe.
+ */
+public final class ToolsLinks implements Links {
+    private final Iproute2 tools;
+
+    /**
+     * @param runner runs the commands
+     * @param namespace the network namespace to act in ({@code ip -n NS}), or null for this process's own
+     * @throws io.netbuf.InvalidConfigurationException if the namespace name is invalid
+     */
+    public ToolsLinks(CommandRunner runner, String namespace) {
+        this.tools = new Iproute2(runner, namespace);
+    }
+
+    /** Links of this process's own namespace, with the default command runner. */
+    public ToolsLinks() {
+        this(new CommandRunner(), null);
+    }
+
+    @Override
+    public Optional<Link> find(String name) {
+        Validate.ifb(name);
+        String operation = "look up link " + name + tools.where();
+        CommandRunner.Result result = tools.ipResult(operation, "-j", "-d", "link", "show", "dev", name);
+        if (!result.ok()) {
+            if (result.stderr().contains("does not exist")) {
+                return Optional.empty();
+            }
+            throw OperationFailedException.ofCommand(operation, result.argv(), result.exitCode(), result.stderr(),
+                    null, null);
+        }
+        return links(operation, result.stdout()).stream().filter(l -> l.name().equals(name)).findFirst();
+    }
+
+    @Override
+    public List<Link> ifbs() {
+        String operation = "list IFB devices" + tools.where();
+        List<Link> ifbs = new ArrayList<>();
+        for (Link link : links(operation, tools.ip(operation, "-j", "-d", "link", "show"))) {
+            if (link.isIfb()) {
+                ifbs.add(link);
+            }
+        }
+        ifbs.sort(Comparator.comparing(Link::name));
+        return List.copyOf(ifbs);
+    }
+
+    @Override
+    public void createIfb(String name) {
+        Validate.ifb(name);
+        tools.ip("create IFB " + name + tools.where(), "link", "add", name, "type", "ifb");
+    }
+
+    @Override
+    public void deleteIfb(String name) {
+        Validate.ifb(name);
+        String operation = "delete IFB " + name + tools.where();
+        Link link = find(name).orElseThrow(
+                () -> OperationFailedException.of(operation, "no such device", null, name, null));
+        if (!link.isIfb()) {
+            throw OperationFailedException.of(operation, "refusing to delete a device of kind '" + link.kind()
+                    + "': not an IFB", null, name, null);
+        }
+        tools.ip(operation, "link", "del", "dev", name);
+    }
+
+    @Override
+    public void setUp(String name, boolean up) {
+        Validate.ifb(name);
+        String state = up ? "up" : "down";
+        tools.ip("set link " + name + " " + state + tools.where(), "link", "set", "dev", name, state);
+    }
+
+    /**
+     * Converts {@code ip -j -d link show} output to links.
+     *
+     * @param operation what netbuf is doing, for errors
+     * @param stdout the command's output
+     * @return the links, in the order listed
+     */
+    static List<Link> links(String operation, String stdout) {
+        List<Link> links = new ArrayList<>();
+        for (Map<String, Object> entry : Iproute2.parseArray(operation, "ip", stdout)) {
+            String name = Json.string(entry, "ifname");
+            long index = Json.number(entry, "ifindex", -1);
+            if (name == null || index < 0) {
+                throw OperationFailedException.of(operation, "ip -j printed a link without ifname/ifindex: "
+                        + entry, null, null, null);
+            }
+            String kind = Json.string(Json.child(entry, "linkinfo"), "info_kind");
+            boolean up = Json.array(entry, "flags").contains("UP");
+            links.add(new Link(name, (int) index, kind == null ? "" : kind, up));
+        }
+        return links;
+    }
+}

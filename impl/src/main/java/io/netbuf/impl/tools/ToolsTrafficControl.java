@@ -1,0 +1,218 @@
+package io.netbuf.impl.tools;
+
+import io.netbuf.NetworkBufferException;
+import io.netbuf.OperationFailedException;
+import io.netbuf.Protocols;
+import io.netbuf.Validate;
+import io.netbuf.impl.exec.CommandRunner;
+import io.netbuf.spi.PlugAction;
+import io.netbuf.spi.Qdisc;
+import io.netbuf.spi.TrafficControl;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * {@link TrafficControl} through iproute2's {@code tc} (JSON output), optionally inside a named
+ * network namespace. The plug is driven by {@code tc}'s own plug support ({@code tc qdisc add
+ * ... plug limit N}, {@code tc qdisc change ... plug block|release|release_indefinite|limit N}).
+ * Thread-safe.
+ */
+public final class ToolsTrafficControl implements TrafficControl {
+    /** The priority of the redirect filter, as Xen's script uses. */
+    static final String FILTER_PRIO = "10";
+
+    private final Iproute2 tools;
+
+    /**
+     * @param runner runs the commands
+     * @param namespace the network namespace to act in ({@code tc -n NS}), or null for this process's own
+     * @throws io.netbuf.InvalidConfigurationException if the namespace name is invalid
+     */
+    public ToolsTrafficControl(CommandRunner runner, String namespace) {
+        this.tools = new Iproute2(runner, namespace);
+    }
+
+    /** Traffic control of this process's own namespace, with the default command runner. */
+    public ToolsTrafficControl() {
+        this(new CommandRunner(), null);
+    }
+
+    @Override
+    public List<Qdisc> qdiscs(String dev) {
+        Validate.vif(dev);
+        String operation = "list qdiscs of " + dev + tools.where();
+        return qdiscs(operation, tools.tc(operation, "-j", "-s", "qdisc", "show", "dev", dev));
+    }
+
+    @Override
+    public void addIngress(String dev) {
+        Validate.vif(dev);
+        tools.tc("add ingress qdisc to " + dev + tools.where(), "qdisc", "add", "dev", dev, "ingress");
+    }
+
+    @Override
+    public void deleteIngress(String dev) {
+        Validate.vif(dev);
+        tools.tc("delete ingress qdisc of " + dev + tools.where(), "qdisc", "del", "dev", dev, "ingress");
+    }
+
+    @Override
+    public void addRedirect(String vif, String ifb, Protocols protocols) {
+        Validate.vif(vif);
+        Validate.ifb(ifb);
+        Objects.requireNonNull(protocols, "protocols");
+        String protocol = protocols == Protocols.ALL ? "all" : "ip";
+        tools.tc("add redirect filter " + vif + " -> " + ifb + " (" + protocols + ")" + tools.where(),
+                "filter", "add", "dev", vif, "parent", "ffff:", "protocol", protocol, "prio", FILTER_PRIO,
+                "u32", "match", "u32", "0", "0", "action", "mirred", "egress", "redirect", "dev", ifb);
+    }
+
+    @Override
+    public List<String> redirectTargets(String vif) {
+        Validate.vif(vif);
+        String operation = "list ingress filters of " + vif + tools.where();
+        return redirectTargets(operation, tools.tc(operation, "-j", "filter", "show", "dev", vif, "ingress"));
+    }
+
+    @Override
+    public void addPlug(String ifb, long limitBytes) {
+        Validate.ifb(ifb);
+        Validate.limit(limitBytes);
+        tools.tc("add plug qdisc to " + ifb + tools.where(), "qdisc", "add", "dev", ifb, "root", "plug", "limit",
+                Long.toString(limitBytes));
+    }
+
+    @Override
+    public void deleteRoot(String ifb) {
+        Validate.ifb(ifb);
+        tools.tc("delete root qdisc of " + ifb + tools.where(), "qdisc", "del", "dev", ifb, "root");
+    }
+
+    @Override
+    public void plug(List<String> ifbs, PlugAction action) {
+        Objects.requireNonNull(action, "action");
+        ifbs.forEach(Validate::ifb);
+        List<String> words = plugWords(action);
+        NetworkBufferException first = null;
+        for (String ifb : ifbs) {
+            List<String> args = new ArrayList<>(List.of("qdisc", "change", "dev", ifb, "root", "plug"));
+            args.addAll(words);
+            try {
+                tools.tc("plug " + action.label() + " on " + ifb + tools.where(), args.toArray(String[]::new));
+            } catch (NetworkBufferException e) {
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    /**
+     * @param action a plug action
+     * @return the words {@code tc}'s plug parser takes for it
+     */
+    static List<String> plugWords(PlugAction action) {
+        switch (action.code()) {
+            case PlugAction.BUFFER_CODE:
+                return List.of("block");
+            case PlugAction.RELEASE_ONE_CODE:
+                return List.of("release");
+            case PlugAction.RELEASE_INDEFINITE_CODE:
+                return List.of("release_indefinite");
+            default:
+                return List.of("limit", Long.toString(action.limit()));
+        }
+    }
+
+    /**
+     * Converts {@code tc -j -s qdisc show} output to qdiscs.
+     *
+     * @param operation what netbuf is doing, for errors
+     * @param stdout the command's output
+     * @return the qdiscs, in the order listed
+     */
+    static List<Qdisc> qdiscs(String operation, String stdout) {
+        List<Qdisc> out = new ArrayList<>();
+        for (Map<String, Object> entry : Iproute2.parseArray(operation, "tc", stdout)) {
+            String kind = Json.string(entry, "kind");
+            String handle = Json.string(entry, "handle");
+            if (kind == null || handle == null) {
+                throw OperationFailedException.of(operation, "tc -j printed a qdisc without kind/handle: " + entry,
+                        null, null, null);
+            }
+            int parent;
+            if (Boolean.TRUE.equals(entry.get("root"))) {
+                parent = ROOT;
+            } else {
+                String parentId = Json.string(entry, "parent");
+                parent = parentId == null ? ROOT : handleId(operation, parentId);
+            }
+            out.add(new Qdisc(kind, handleId(operation, handle), parent, Json.number(entry, "backlog", 0),
+                    Json.number(entry, "qlen", 0), Json.number(entry, "drops", 0), Json.number(entry, "bytes", 0),
+                    Json.number(entry, "packets", 0)));
+        }
+        return out;
+    }
+
+    /**
+     * Converts {@code tc -j filter show ... ingress} output to the redirect targets.
+     *
+     * @param operation what netbuf is doing, for errors
+     * @param stdout the command's output
+     * @return the devices mirred actions redirect to, first occurrence first, without duplicates
+     */
+    static List<String> redirectTargets(String operation, String stdout) {
+        Set<String> targets = new LinkedHashSet<>();
+        for (Map<String, Object> filter : Iproute2.parseArray(operation, "tc", stdout)) {
+            for (Object action : Json.array(Json.child(filter, "options"), "actions")) {
+                if (!(action instanceof Map)) {
+                    continue;
+                }
+                Map<String, Object> fields = Json.object(action, "action");
+                String target = Json.string(fields, "to_dev");
+                if ("mirred".equals(Json.string(fields, "kind")) && "redirect".equals(Json.string(fields,
+                        "mirred_action")) && target != null) {
+                    targets.add(target);
+                }
+            }
+        }
+        return List.copyOf(targets);
+    }
+
+    /**
+     * Parses a tc handle as {@code tc} prints it: {@code "8001:"} (major only) or
+     * {@code "ffff:fff1"} (major:minor), both hexadecimal.
+     *
+     * @param operation what netbuf is doing, for errors
+     * @param text the handle
+     * @return {@code major << 16 | minor}
+     */
+    static int handleId(String operation, String text) {
+        int colon = text.indexOf(':');
+        try {
+            if (colon < 0) {
+                throw new NumberFormatException("no ':'");
+            }
+            String major = text.substring(0, colon);
+            String minor = text.substring(colon + 1);
+            long maj = major.isEmpty() ? 0 : Long.parseLong(major, 16);
+            long min = minor.isEmpty() ? 0 : Long.parseLong(minor, 16);
+            if (maj > 0xFFFF || min > 0xFFFF || maj < 0 || min < 0) {
+                throw new NumberFormatException("out of range");
+            }
+            return (int) (maj << 16 | min);
+        } catch (NumberFormatException e) {
+            throw OperationFailedException.of(operation, "tc printed an unparsable handle '" + text + "'", null,
+                    null, e);
+        }
+    }
+}
