@@ -1,0 +1,204 @@
+package io.netbuf.impl.lock;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netbuf.InvalidConfigurationException;
+import io.netbuf.LockTimeoutException;
+import io.netbuf.OperationFailedException;
+import io.netbuf.spi.HostLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FlockHostLockTest {
+    private static final Duration SHORT = Duration.ofMillis(150);
+    private static final Duration LONG = Duration.ofSeconds(10);
+
+    @TempDir
+    Path tmp;
+
+    /** Takes an flock on the file through a separate open file, as another process would. */
+    private int foreignFlock(Path file) {
+        int fd = LibC.INSTANCE.open(file.toString(), LibC.O_RDWR | LibC.O_CREAT | LibC.O_CLOEXEC, 0644);
+        LibC.INSTANCE.flock(fd, LibC.LOCK_EX | LibC.LOCK_NB);
+        return fd;
+    }
+
+    @Test
+    void acquireCreatesTheDirectoryAndFileAndReleaseRemovesTheFile() {
+        Path dir = tmp.resolve("a/b");
+        FlockHostLock lock = new FlockHostLock(dir);
+        HostLock.Held held = lock.acquire(HostLock.PICK_IFB, LONG);
+        assertTrue(Files.isRegularFile(dir.resolve("pickifb")));
+        held.close();
+        assertFalse(Files.exists(dir.resolve("pickifb")));
+        held.close();
+        try (HostLock.Held again = lock.acquire(HostLock.PICK_IFB, Duration.ZERO)) {
+            assertTrue(Files.exists(dir.resolve("pickifb")));
+        }
+    }
+
+    @Test
+    void aSecondThreadTimesOutWhileTheFirstHoldsTheLock() throws Exception {
+        FlockHostLock lock = new FlockHostLock(tmp);
+        try (HostLock.Held held = lock.acquire("pickifb", LONG)) {
+            // a second instance on the same directory still shares the in-JVM gate
+            FlockHostLock other = new FlockHostLock(tmp);
+            LockTimeoutException e = CompletableFuture.supplyAsync(() -> assertThrows(LockTimeoutException.class,
+                    () -> other.acquire("pickifb", SHORT))).get(5, TimeUnit.SECONDS);
+            assertEquals(tmp.resolve("pickifb").toString(), e.lock());
+            assertEquals(SHORT, e.timeout());
+        }
+        try (HostLock.Held held = lock.acquire("pickifb", Duration.ZERO)) {
+            assertTrue(Files.exists(tmp.resolve("pickifb")));
+        }
+    }
+
+    @Test
+    void anFlockHeldThroughAnotherOpenFileExcludesUsUntilReleased() throws Exception {
+        Files.createDirectories(tmp);
+        Path file = tmp.resolve("pickifb");
+        int fd = foreignFlock(file);
+        FlockHostLock lock = new FlockHostLock(tmp);
+        try {
+            assertThrows(LockTimeoutException.class, () -> lock.acquire("pickifb", SHORT));
+            assertThrows(LockTimeoutException.class, () -> lock.acquire("pickifb", Duration.ZERO));
+        } finally {
+            LibC.INSTANCE.close(fd);
+        }
+        try (HostLock.Held held = lock.acquire("pickifb", SHORT)) {
+            int probe = LibC.INSTANCE.open(file.toString(), LibC.O_RDWR | LibC.O_CLOEXEC, 0);
+            try {
+                assertThrows(com.sun.jna.LastErrorException.class,
+                        () -> LibC.INSTANCE.flock(probe, LibC.LOCK_EX | LibC.LOCK_NB), "netbuf must hold a real flock");
+            } finally {
+                LibC.INSTANCE.close(probe);
+            }
+        }
+    }
+
+    @Test
+    void aWaiterWhoseFileWasRemovedByTheReleaserStartsOverOnTheNewFile() throws Exception {
+        Path file = tmp.resolve("pickifb");
+        int fd = foreignFlock(file);
+        FlockHostLock lock = new FlockHostLock(tmp);
+        Future<HostLock.Held> waiter = Executors.newSingleThreadExecutor().submit(() -> lock.acquire("pickifb", LONG));
+        Thread.sleep(100);
+        assertFalse(waiter.isDone());
+        // release_lock: rm while holding, then the holder's fd closes
+        Files.delete(file);
+        LibC.INSTANCE.close(fd);
+        try (HostLock.Held held = waiter.get(5, TimeUnit.SECONDS)) {
+            // without the inode check the waiter would hold the unlinked file and the path would not exist
+            assertTrue(Files.exists(file), "the waiter must hold a lock on a file that is linked at the path");
+            int probe = foreignFlockOrMinusOne(file);
+            assertEquals(-1, probe, "the file at the path must be locked by the waiter");
+        }
+    }
+
+    private int foreignFlockOrMinusOne(Path file) {
+        int fd = LibC.INSTANCE.open(file.toString(), LibC.O_RDWR | LibC.O_CLOEXEC, 0);
+        try {
+            LibC.INSTANCE.flock(fd, LibC.LOCK_EX | LibC.LOCK_NB);
+            return fd;
+        } catch (com.sun.jna.LastErrorException e) {
+            return -1;
+        } finally {
+            LibC.INSTANCE.close(fd);
+        }
+    }
+
+    @Test
+    void threadsExcludeEachOther() throws Exception {
+        FlockHostLock lock = new FlockHostLock(tmp);
+        AtomicInteger inside = new AtomicInteger();
+        AtomicInteger overlaps = new AtomicInteger();
+        AtomicInteger entries = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        List<Future<?>> futures = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            futures.add(pool.submit(() -> {
+                for (int i = 0; i < 25; i++) {
+                    try (HostLock.Held held = lock.acquire("pickifb", LONG)) {
+                        if (inside.incrementAndGet() != 1) {
+                            overlaps.incrementAndGet();
+                        }
+                        entries.incrementAndGet();
+                        Thread.yield();
+                        inside.decrementAndGet();
+                    }
+                }
+                return null;
+            }));
+        }
+        for (Future<?> f : futures) {
+            f.get(60, TimeUnit.SECONDS);
+        }
+        pool.shutdown();
+        assertEquals(0, overlaps.get());
+        assertEquals(100, entries.get());
+        assertFalse(Files.exists(tmp.resolve("pickifb")));
+    }
+
+    @Test
+    void anInterruptedWaiterFailsAndKeepsItsInterruptFlag() throws Exception {
+        FlockHostLock lock = new FlockHostLock(tmp);
+        Path file = tmp.resolve("pickifb");
+        int fd = foreignFlock(file);
+        try {
+            CompletableFuture<Object[]> result = new CompletableFuture<>();
+            Thread waiter = new Thread(() -> {
+                try {
+                    lock.acquire("pickifb", LONG).close();
+                    result.complete(new Object[] {null, false});
+                } catch (RuntimeException e) {
+                    result.complete(new Object[] {e, Thread.currentThread().isInterrupted()});
+                }
+            });
+            waiter.start();
+            Thread.sleep(100);
+            waiter.interrupt();
+            Object[] outcome = result.get(5, TimeUnit.SECONDS);
+            OperationFailedException e = assertInstanceOf(OperationFailedException.class, outcome[0]);
+            assertInstanceOf(InterruptedException.class, e.getCause());
+            assertEquals(true, outcome[1]);
+        } finally {
+            LibC.INSTANCE.close(fd);
+        }
+        // the in-JVM gate was given back
+        lock.acquire("pickifb", Duration.ZERO).close();
+    }
+
+    @Test
+    void badNamesAndTimeoutsAreRejectedBeforeTouchingTheDisk() {
+        FlockHostLock lock = new FlockHostLock(tmp.resolve("never"));
+        for (String bad : new String[] {"", ".", "..", "a/b", "../x", "a b", null}) {
+            assertThrows(InvalidConfigurationException.class, () -> lock.acquire(bad, LONG), String.valueOf(bad));
+        }
+        assertThrows(InvalidConfigurationException.class, () -> lock.acquire("pickifb", Duration.ofSeconds(-1)));
+        assertThrows(InvalidConfigurationException.class, () -> lock.acquire("pickifb", null));
+        assertFalse(Files.exists(tmp.resolve("never")));
+    }
+
+    @Test
+    void anUnusableDirectoryIsAnOperationFailureAndFreesTheGate() throws Exception {
+        Path notADir = Files.writeString(tmp.resolve("file"), "x");
+        FlockHostLock lock = new FlockHostLock(notADir);
+        assertThrows(OperationFailedException.class, () -> lock.acquire("pickifb", SHORT));
+        assertThrows(OperationFailedException.class, () -> lock.acquire("pickifb", SHORT));
+    }
+}
