@@ -1,0 +1,112 @@
+package io.netbuf;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netbuf.spi.Host;
+import java.lang.reflect.Proxy;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Every bad value is refused with InvalidConfigurationException before any host call. */
+class ValidationTest {
+    private final List<String> hostCalls = new ArrayList<>();
+    private final Host host = (Host) Proxy.newProxyInstance(Host.class.getClassLoader(), new Class<?>[] {Host.class},
+            (proxy, method, args) -> {
+                hostCalls.add(method.getName());
+                throw new AssertionError("host called: " + method.getName());
+            });
+
+    static Stream<String> badVifs() {
+        return Stream.of(null, "", "vif5.0-is-too-long", "a/b", "vif 5", "vif\t5", "vif5:0", "vif\u00005",
+                "vif\u007f", "vif\u00e95", ".", "..", "\n");
+    }
+
+    static Stream<String> badPaths() {
+        return Stream.of(null, "", "libxl/5", "/libxl/../5", "/libxl//5", "/libxl/5/", "/", "/libxl/5 0",
+                "/libxl/5.0", "/libxl/5:0", "/libxl/\u00e9", "/" + "a".repeat(3072));
+    }
+
+    @ParameterizedTest
+    @MethodSource("badVifs")
+    void badVifIsRefusedBeforeAnyHostCall(String vif) {
+        InvalidConfigurationException e = assertThrows(InvalidConfigurationException.class,
+                () -> NetworkBuffer.forVif(vif).on(host).attach());
+        assertEquals("vif", e.setting());
+        assertTrue(hostCalls.isEmpty(), "host was called: " + hostCalls);
+    }
+
+    @ParameterizedTest
+    @MethodSource("badVifs")
+    void badIfbForTeardownIsRefused(String ifb) {
+        if (ifb == null) {
+            return; // null means "unknown IFB" for teardown and is allowed
+        }
+        InvalidConfigurationException e = assertThrows(InvalidConfigurationException.class,
+                () -> NetworkBuffer.forVif("vif1.0").on(host).teardown(ifb));
+        assertEquals("ifb", e.setting());
+        assertTrue(hostCalls.isEmpty());
+    }
+
+    @ParameterizedTest
+    @MethodSource("badPaths")
+    void badXenbusPathIsRefusedBeforeAnyHostCall(String path) {
+        InvalidConfigurationException e = assertThrows(InvalidConfigurationException.class,
+                () -> NetworkBuffer.forVif("vif5.0").on(host).xenbusPath(path).attach());
+        assertEquals("xenbus path", e.setting());
+        assertTrue(hostCalls.isEmpty());
+    }
+
+    @ParameterizedTest
+    @ValueSource(longs = {0, -1, Long.MIN_VALUE, 4_294_967_296L, Long.MAX_VALUE})
+    void badLimitIsRefused(long limit) {
+        InvalidConfigurationException e = assertThrows(InvalidConfigurationException.class,
+                () -> NetworkBuffer.forVif("vif5.0").on(host).limit(limit).attach());
+        assertEquals("limit", e.setting());
+        assertTrue(hostCalls.isEmpty());
+    }
+
+    static Stream<Arguments> goodValues() {
+        return Stream.of(
+                Arguments.of((Consumer<NetworkBuffer.Builder>) b -> b.limit(1)),
+                Arguments.of((Consumer<NetworkBuffer.Builder>) b -> b.limit(4_294_967_295L)),
+                Arguments.of((Consumer<NetworkBuffer.Builder>) b -> b.xenbusPath("/libxl/5/remus/netbuf/0")),
+                Arguments.of((Consumer<NetworkBuffer.Builder>) b -> b.xenbusPath("/a-b_c@D/" + "x".repeat(3000))),
+                Arguments.of((Consumer<NetworkBuffer.Builder>) b -> b.lockTimeout(Duration.ZERO)));
+    }
+
+    @ParameterizedTest
+    @MethodSource("goodValues")
+    void boundaryValuesAreAccepted(Consumer<NetworkBuffer.Builder> setting) {
+        NetworkBuffer.Builder builder = NetworkBuffer.forVif("vif123456789.0");
+        assertDoesNotThrow(() -> setting.accept(builder));
+        assertDoesNotThrow(builder::spec);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"-PT1S"})
+    void negativeLockTimeoutIsRefused(String timeout) {
+        assertThrows(InvalidConfigurationException.class,
+                () -> NetworkBuffer.forVif("vif1.0").lockTimeout(Duration.parse(timeout)));
+        assertThrows(InvalidConfigurationException.class, () -> NetworkBuffer.forVif("vif1.0").lockTimeout(null));
+        assertThrows(InvalidConfigurationException.class, () -> NetworkBuffer.forVif("vif1.0").protocols(null));
+        assertThrows(InvalidConfigurationException.class, () -> NetworkBuffer.forVif("vif1.0").on(null));
+    }
+
+    @org.junit.jupiter.api.Test
+    void messageNamesTheRuleAndEscapesControlCharacters() {
+        InvalidConfigurationException e = assertThrows(InvalidConfigurationException.class,
+                () -> NetworkBuffer.forVif("vif\n1"));
+        assertTrue(e.getMessage().contains("\\x0a"), e.getMessage());
+        assertTrue(e.getMessage().contains("printable"), e.getMessage());
+    }
+}

@@ -1,0 +1,236 @@
+package io.netbuf.impl.engine;
+
+import io.netbuf.BufferStats;
+import io.netbuf.NetworkBuffer;
+import io.netbuf.NetworkBufferException;
+import io.netbuf.OperationFailedException;
+import io.netbuf.PlugFailedException;
+import io.netbuf.Validate;
+import io.netbuf.spi.BufferSpec;
+import io.netbuf.spi.Host;
+import io.netbuf.spi.PlugAction;
+import io.netbuf.spi.Qdisc;
+import io.netbuf.spi.TrafficControl;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An attached buffer. Tracks the epoch state so that the plug is never asked for a second BUFFER
+ * while a closed epoch is unreleased (the kernel would lose track of it). Thread-safe; the
+ * checkpoint path allocates nothing beyond what the backend does.
+ */
+final class AttachedBuffer implements NetworkBuffer {
+    private static final Logger LOG = LoggerFactory.getLogger(AttachedBuffer.class);
+
+    /** Where the plug stands. */
+    enum Epoch {
+        /** Output is held in the current epoch; no closed epoch awaits release. */
+        BUFFERING,
+        /** A checkpoint closed an epoch that has not been committed yet. */
+        CLOSED_EPOCH,
+        /** Released indefinitely: traffic passes until the next checkpoint. */
+        PASS_THROUGH,
+        /** Torn down. */
+        DETACHED
+    }
+
+    private static final AtomicLong SERIALS = new AtomicLong();
+
+    private final long serial = SERIALS.incrementAndGet();
+    private final Host host;
+    private final BufferSpec spec;
+    private final String ifb;
+    private final boolean createdIfb;
+    private final List<String> ifbAsList;
+    private final ReentrantLock lock = new ReentrantLock();
+    private volatile Epoch epoch = Epoch.BUFFERING;
+    private volatile long limit;
+
+    AttachedBuffer(Host host, BufferSpec spec, String ifb, boolean createdIfb) {
+        this.host = host;
+        this.spec = spec;
+        this.ifb = ifb;
+        this.createdIfb = createdIfb;
+        this.ifbAsList = List.of(ifb);
+        this.limit = spec.limitBytes();
+    }
+
+    /** @return a number fixed at creation, giving groups a global lock order */
+    long serial() {
+        return serial;
+    }
+
+    Host host() {
+        return host;
+    }
+
+    ReentrantLock lock() {
+        return lock;
+    }
+
+    Epoch epoch() {
+        return epoch;
+    }
+
+    @Override
+    public String vif() {
+        return spec.vif();
+    }
+
+    @Override
+    public String ifb() {
+        return ifb;
+    }
+
+    @Override
+    public long limit() {
+        return limit;
+    }
+
+    @Override
+    public Optional<String> xenbusPath() {
+        return spec.xenbus();
+    }
+
+    @Override
+    public void checkpoint() {
+        lock.lock();
+        try {
+            requireCheckpointAllowed();
+            apply(PlugAction.BUFFER);
+            epoch = Epoch.CLOSED_EPOCH;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void commit() {
+        lock.lock();
+        try {
+            requireCommitAllowed();
+            apply(PlugAction.RELEASE_ONE);
+            epoch = Epoch.BUFFERING;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void releaseIndefinitely() {
+        lock.lock();
+        try {
+            requireOpen();
+            apply(PlugAction.RELEASE_INDEFINITE);
+            epoch = Epoch.PASS_THROUGH;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void changeLimit(long bytes) {
+        Validate.limit(bytes);
+        lock.lock();
+        try {
+            requireOpen();
+            apply(PlugAction.limit(bytes));
+            limit = bytes;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public BufferStats stats() {
+        requireOpen();
+        for (Qdisc q : host.trafficControl().qdiscs(ifb)) {
+            if (q.parent() == TrafficControl.ROOT && q.kind().equals("plug")) {
+                return new BufferStats(q.backlogBytes(), q.backlogPackets(), q.drops(), q.sentBytes(),
+                        q.sentPackets());
+            }
+        }
+        throw new PlugFailedException("read stats", spec.vif(), ifb,
+                OperationFailedException.of("read stats", "the plug qdisc is gone from " + ifb, spec.vif(), ifb, null));
+    }
+
+    @Override
+    public boolean isClosed() {
+        return epoch == Epoch.DETACHED;
+    }
+
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            if (epoch == Epoch.DETACHED) {
+                return;
+            }
+            epoch = Epoch.DETACHED;
+            Teardown teardown = new Teardown(host, spec.vif(), spec.xenbusPath());
+            teardown.owned(ifb, createdIfb);
+            teardown.throwIfFailed();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "NetworkBuffer[" + spec.vif() + " -> " + ifb + ", " + epoch + "]";
+    }
+
+    void requireCheckpointAllowed() {
+        requireOpen();
+        if (epoch == Epoch.CLOSED_EPOCH) {
+            throw new IllegalStateException(spec.vif() + ": checkpoint() called again before commit(); the kernel "
+                    + "tracks one closed epoch only, so the earlier epoch's packets would be stranded");
+        }
+    }
+
+    void requireCommitAllowed() {
+        requireOpen();
+        if (epoch != Epoch.CLOSED_EPOCH) {
+            throw new IllegalStateException(spec.vif() + ": commit() without a preceding checkpoint() (state "
+                    + epoch + ")");
+        }
+    }
+
+    void requireOpen() {
+        if (epoch == Epoch.DETACHED) {
+            throw new IllegalStateException(spec.vif() + ": the buffer is closed");
+        }
+    }
+
+    /** Records the result of an action applied to this buffer by a group. */
+    void applied(PlugAction action) {
+        switch (action.code()) {
+            case PlugAction.BUFFER_CODE:
+                epoch = Epoch.CLOSED_EPOCH;
+                break;
+            case PlugAction.RELEASE_ONE_CODE:
+                epoch = Epoch.BUFFERING;
+                break;
+            case PlugAction.RELEASE_INDEFINITE_CODE:
+                epoch = Epoch.PASS_THROUGH;
+                break;
+            default:
+                limit = action.limit();
+        }
+    }
+
+    private void apply(PlugAction action) {
+        try {
+            host.trafficControl().plug(ifbAsList, action);
+        } catch (NetworkBufferException e) {
+            if (LOG.isWarnEnabled()) {
+                LOG.warn("vif={} ifb={}: plug {} failed: {}", spec.vif(), ifb, action.label(), e.getMessage());
+            }
+            throw new PlugFailedException(action.label(), spec.vif(), ifb, e);
+        }
+    }
+}

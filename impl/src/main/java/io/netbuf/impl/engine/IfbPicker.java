@@ -1,0 +1,131 @@
+package io.netbuf.impl.engine;
+
+import io.netbuf.NoFreeIfbException;
+import io.netbuf.NetworkBufferException;
+import io.netbuf.OperationFailedException;
+import io.netbuf.spi.BufferSpec;
+import io.netbuf.spi.Host;
+import io.netbuf.spi.Link;
+import io.netbuf.spi.Qdisc;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Picks a free IFB and claims it, under the host lock. An IFB is free when it carries no qdisc that
+ * someone added and no live domain's xenbus record claims it. The claim scan and the claim write
+ * run in one XenStore transaction (where the backend has them), so two claimers cannot both win
+ * even without the lock.
+ */
+final class IfbPicker {
+    private static final Logger LOG = LoggerFactory.getLogger(IfbPicker.class);
+    /** How many {@code ifbN} names to try when creating a device. */
+    private static final int MAX_CREATED_INDEX = 4096;
+
+    private final Host host;
+    private final BufferSpec spec;
+
+    /** The outcome: the IFB and whether this attach created it. */
+    record Pick(String ifb, boolean created) {
+    }
+
+    IfbPicker(Host host, BufferSpec spec) {
+        this.host = host;
+        this.spec = spec;
+    }
+
+    /**
+     * Picks, claims and (if allowed and needed) creates an IFB; every change is recorded in
+     * {@code undo}.
+     *
+     * @param undo the attach's rollback record
+     * @return the IFB
+     */
+    Pick pickAndClaim(Undo undo) {
+        Map<String, String> busy = new LinkedHashMap<>();
+        List<String> unqueued = new ArrayList<>();
+        for (Link ifb : host.links().ifbs()) {
+            String qdisc = explicitQdisc(ifb.name());
+            if (qdisc == null) {
+                unqueued.add(ifb.name());
+            } else {
+                busy.put(ifb.name(), "has a " + qdisc + " qdisc");
+            }
+        }
+        String chosen = host.xenstore().transaction(ops -> {
+            Map<String, String> claims = XenbusRecord.claims(ops);
+            for (String name : unqueued) {
+                String claimant = claims.get(name);
+                if (claimant == null) {
+                    spec.xenbus().ifPresent(path -> ops.write(path + XenbusRecord.IFB, name));
+                    return name;
+                }
+                busy.put(name, "claimed by " + claimant);
+            }
+            return null;
+        });
+        if (chosen != null) {
+            undoClaim(undo, chosen);
+            return new Pick(chosen, false);
+        }
+        if (!spec.createIfb()) {
+            throw new NoFreeIfbException(spec.vif(), busy, null);
+        }
+        return create(busy, undo);
+    }
+
+    private Pick create(Map<String, String> busy, Undo undo) {
+        String name;
+        try {
+            Set<String> claimed = Set.copyOf(host.xenstore().transaction(XenbusRecord::claims).keySet());
+            name = freeName(claimed);
+            host.links().createIfb(name);
+        } catch (NetworkBufferException e) {
+            throw new NoFreeIfbException(spec.vif(), busy, e);
+        }
+        undo.push("delete created IFB " + name, () -> host.links().deleteIfb(name));
+        LOG.info("vif={} ifb={}: created IFB (no free one: {})", spec.vif(), name, busy);
+        boolean claimed = host.xenstore().transaction(ops -> {
+            if (XenbusRecord.claims(ops).containsKey(name)) {
+                return false;
+            }
+            spec.xenbus().ifPresent(path -> ops.write(path + XenbusRecord.IFB, name));
+            return true;
+        });
+        if (!claimed) {
+            busy.put(name, "claimed by another process while being created");
+            throw new NoFreeIfbException(spec.vif(), busy, null);
+        }
+        undoClaim(undo, name);
+        return new Pick(name, true);
+    }
+
+    private void undoClaim(Undo undo, String ifb) {
+        spec.xenbus().ifPresent(path -> undo.push("remove claim " + path + XenbusRecord.IFB,
+                () -> Teardown.removeClaimIfOurs(host, path, ifb)));
+    }
+
+    private String freeName(Set<String> claimed) {
+        for (int i = 0; i < MAX_CREATED_INDEX; i++) {
+            String name = "ifb" + i;
+            if (!claimed.contains(name) && host.links().find(name).isEmpty()) {
+                return name;
+            }
+        }
+        throw OperationFailedException.of("create IFB", "no unused ifbN name below ifb" + MAX_CREATED_INDEX,
+                spec.vif(), null, null);
+    }
+
+    private String explicitQdisc(String ifb) {
+        for (Qdisc q : host.trafficControl().qdiscs(ifb)) {
+            if (q.isExplicit()) {
+                return q.kind();
+            }
+        }
+        return null;
+    }
+}

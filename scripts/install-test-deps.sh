@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the Debian packages netbuf's tests drive for real. Idempotent; needs root.
+set -euo pipefail
+packages=(
+  iproute2          # ip, tc: the tools backend and the real-kernel tests
+  xenstore-utils    # Debian's xenstore-read/-write/...: run against the testkit xenstored
+  xen-utils-common  # Xen's locking.sh: the host lock must exclude Xen's own claim_lock
+  iputils-ping      # real IPv4/IPv6 traffic in the network-namespace tests
+  iputils-arping    # real ARP traffic
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "[deps] all present: ${packages[*]}"
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "[deps] missing ${missing[*]} and not root: install them, or the tests that need them skip (or fail with CI=true)" >&2
+  exit 0
+fi
+echo "[deps] apt-get install ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+timeout 600 apt-get update -q
+timeout 900 apt-get install -y -q --no-install-recommends "${missing[@]}"
