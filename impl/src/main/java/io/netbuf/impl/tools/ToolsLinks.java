@@ -34,16 +34,26 @@ public final class ToolsLinks implements Links {
 
     @Override
     public Optional<Link> find(String name) {
-        Validate.ifb(name);
+        Validate.vif(name);
         String operation = "look up link " + name + tools.where();
+        CommandRunner.Result result = show(operation, name);
+        return result == null ? Optional.empty() : one(operation, name, result);
+    }
+
+    /** @return the result of {@code ip -j -d link show dev NAME}, or null when there is no such device */
+    private CommandRunner.Result show(String operation, String name) {
         CommandRunner.Result result = tools.ipResult(operation, "-j", "-d", "link", "show", "dev", name);
-        if (!result.ok()) {
-            if (result.stderr().contains("does not exist")) {
-                return Optional.empty();
-            }
-            throw OperationFailedException.ofCommand(operation, result.argv(), result.exitCode(), result.stderr(),
-                    null, null);
+        if (result.ok()) {
+            return result;
         }
+        if (result.stderr().contains("does not exist")) {
+            return null;
+        }
+        throw OperationFailedException.ofCommand(operation, result.argv(), result.exitCode(), result.stderr(), null,
+                null);
+    }
+
+    private static Optional<Link> one(String operation, String name, CommandRunner.Result result) {
         return links(operation, result.stdout()).stream().filter(l -> l.name().equals(name)).findFirst();
     }
 
@@ -70,8 +80,13 @@ public final class ToolsLinks implements Links {
     public void deleteIfb(String name) {
         Validate.ifb(name);
         String operation = "delete IFB " + name + tools.where();
-        Link link = find(name).orElseThrow(
-                () -> OperationFailedException.of(operation, "no such device", null, name, null));
+        CommandRunner.Result result = tools.ipResult(operation, "-j", "-d", "link", "show", "dev", name);
+        Link link = result.ok() ? one(operation, name, result).orElse(null) : null;
+        if (link == null) {
+            // the look-up that found no such device is the refusal
+            throw OperationFailedException.ofCommand(operation, result.argv(), result.ok() ? 1 : result.exitCode(),
+                    result.ok() ? "no link named " + name + " in the output" : result.stderr(), null, name);
+        }
         if (!link.isIfb()) {
             throw OperationFailedException.of(operation, "refusing to delete a device of kind '" + link.kind()
                     + "': not an IFB", null, name, null);

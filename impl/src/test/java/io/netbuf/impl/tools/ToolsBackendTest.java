@@ -143,6 +143,18 @@ class ToolsBackendTest {
     }
 
     @Test
+    void deleteIfbOfAMissingDeviceIsRefusedWithTheLookUpsOutput() {
+        List<String> show = List.of("ip", "-n", "ns1", "-j", "-d", "link", "show", "dev", "gone");
+        when(runner.run(eq("iproute2"), anyString(), eq(show)))
+                .thenReturn(result(show, 1, "", "Device \"gone\" does not exist.\n"));
+        OperationFailedException e = assertThrows(OperationFailedException.class, () -> links.deleteIfb("gone"));
+        assertEquals(show, e.command());
+        assertEquals(Optional.of(1), e.exitCode());
+        assertTrue(e.detail().contains("does not exist"));
+        verify(runner, never()).check(anyString(), anyString(), anyList());
+    }
+
+    @Test
     void withoutANamespaceNoNamespaceOptionIsPassed() {
         new ToolsLinks(runner, null).createIfb("ifb3");
         new ToolsTrafficControl(runner, null).addIngress("vif1");
