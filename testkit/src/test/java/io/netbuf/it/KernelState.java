@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Assertions;
 
 /** Reads a namespace's network state back from the kernel, for before/after comparisons. */
 final class KernelState {
@@ -45,6 +46,52 @@ final class KernelState {
             throw new IllegalStateException("no rx counters in " + json);
         }
         return new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2))};
+    }
+
+    /**
+     * Asserts that the namespace is back to {@code before}. The kernel frees a deleted filter's
+     * actions asynchronously (they stay listed for a moment), so the dump is retried for up to
+     * 3 s before the comparison counts.
+     *
+     * @param ns the namespace
+     * @param before a {@link #dump} taken earlier
+     * @param message what is expected, for the failure
+     */
+    static void assertRestored(Netns ns, String before, String message) {
+        long deadline = System.nanoTime() + 3_000_000_000L;
+        String now = dump(ns);
+        while (!now.equals(before) && System.nanoTime() - deadline < 0) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            now = dump(ns);
+        }
+        Assertions.assertEquals(before, now, message);
+    }
+
+    /**
+     * Waits until a link's operational state is UP (a veth has carrier once both ends are up,
+     * a moment later), so that before/after dumps do not race with it.
+     *
+     * @param ns the namespace
+     * @param dev the link
+     */
+    static void awaitOperUp(Netns ns, String dev) {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (!ns.ip("-j", "link", "show", "dev", dev).contains("\"operstate\":\"UP\"")) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new IllegalStateException(dev + " did not come up: " + ns.ip("link", "show", "dev", dev));
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted", e);
+            }
+        }
     }
 
     private static List<String> names(String linksJson) {

@@ -57,6 +57,8 @@ class ToolsAttachIT {
         ns.ip("link", "add", "vif5.0", "type", "veth", "peer", "name", "guest0");
         ns.ip("link", "set", "vif5.0", "up");
         ns.ip("link", "set", "guest0", "up");
+        KernelState.awaitOperUp(ns, "vif5.0");
+        KernelState.awaitOperUp(ns, "guest0");
         xenstore = new FakeXenstore();
         xenstore.write("/local/domain/5/name", "guest");
     }
@@ -132,13 +134,13 @@ class ToolsAttachIT {
                 assertTrue(buffer.ifb().startsWith("ifb"));
                 assertEquals(Optional.of(buffer.ifb()), xenstore.read(XENBUS + "/ifb"));
             }
-            assertEquals(before, KernelState.dump(ns));
+            KernelState.assertRestored(ns, before, "the namespace must be exactly as before");
             return;
         }
         PlugFailedException e = assertThrows(PlugFailedException.class, builder::attach);
         OperationFailedException cause = assertInstanceOf(OperationFailedException.class, e.getCause());
         assertTrue(cause.command().contains("plug"), cause.command().toString());
-        assertEquals(before, KernelState.dump(ns), "attach must leave the namespace exactly as before");
+        KernelState.assertRestored(ns, before, "attach must leave the namespace exactly as before");
         assertEquals(Optional.empty(), xenstore.read(XENBUS + "/ifb"), "the IFB claim must be undone");
         assertEquals(Optional.of("error"), xenstore.read(XENBUS + "/hotplug-status"));
         assertTrue(xenstore.read(XENBUS + "/hotplug-error").orElseThrow().contains("plug"));
@@ -155,13 +157,13 @@ class ToolsAttachIT {
                 .on(host(new HostKernelFeatures()));
         if (kernelHasPlug) {
             builder.attach().close();
-            assertEquals(before, KernelState.dump(ns));
+            KernelState.assertRestored(ns, before, "the namespace must be exactly as before");
             return;
         }
         MissingKernelFeatureException e = assertThrows(MissingKernelFeatureException.class, builder::attach);
         assertEquals(Set.of(KernelFeature.PLUG), e.missing());
         assertTrue(e.getMessage().contains("sch_plug"), e.getMessage());
-        assertEquals(before, KernelState.dump(ns));
+        KernelState.assertRestored(ns, before, "the namespace must be exactly as before");
         assertFalse(xenstore.exists(XENBUS + "/ifb"));
     }
 

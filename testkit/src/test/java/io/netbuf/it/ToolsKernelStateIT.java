@@ -38,6 +38,8 @@ class ToolsKernelStateIT {
         ns.ip("link", "add", "ifb0", "type", "ifb");
         ns.ip("link", "set", "vif1", "up");
         ns.ip("link", "set", "vpeer", "up");
+        KernelState.awaitOperUp(ns, "vif1");
+        KernelState.awaitOperUp(ns, "vpeer");
         CommandRunner runner = new CommandRunner();
         links = new ToolsLinks(runner, ns.name());
         tc = new ToolsTrafficControl(runner, ns.name());
@@ -79,7 +81,7 @@ class ToolsKernelStateIT {
         assertEquals(List.of("ip", "-n", ns.name(), "link", "add", "ifb5", "type", "ifb"), dup.command());
         assertTrue(dup.detail().contains("exists"), dup.detail());
         links.deleteIfb("ifb5");
-        assertEquals(before, KernelState.dump(ns));
+        KernelState.assertRestored(ns, before, "the namespace must be exactly as before");
         assertThrows(OperationFailedException.class, () -> links.deleteIfb("vif1"));
         assertTrue(links.find("vif1").isPresent(), "a non-IFB must never be deleted");
     }
@@ -104,7 +106,7 @@ class ToolsKernelStateIT {
 
         tc.deleteIngress("vif1");
         assertEquals(List.of(), tc.redirectTargets("vif1"));
-        assertEquals(before, KernelState.dump(ns));
+        KernelState.assertRestored(ns, before, "the namespace must be exactly as before");
     }
 
     @Test
@@ -162,7 +164,7 @@ class ToolsKernelStateIT {
         assertFalse(tc.qdiscs("ifb0").stream().anyMatch(Qdisc::isExplicit));
         ns.ip("neigh", "del", "10.77.0.1", "dev", "vpeer");
         ns.ip("addr", "del", "10.77.0.2/24", "dev", "vpeer");
-        assertEquals(before, KernelState.dump(ns));
+        KernelState.assertRestored(ns, before, "the namespace must be exactly as before");
     }
 
     @Test
@@ -176,7 +178,7 @@ class ToolsKernelStateIT {
                     "10000000"), e.command());
             assertTrue(e.detail().contains("unknown"), e.detail());
             assertThrows(OperationFailedException.class, () -> tc.plug(List.of("ifb0"), PlugAction.BUFFER));
-            assertEquals(before, KernelState.dump(ns));
+            KernelState.assertRestored(ns, before, "the namespace must be exactly as before");
             return;
         }
         tc.addPlug("ifb0", 10_000_000);
@@ -188,7 +190,7 @@ class ToolsKernelStateIT {
             tc.plug(List.of("ifb0"), action);
         }
         tc.deleteRoot("ifb0");
-        assertEquals(before, KernelState.dump(ns));
+        KernelState.assertRestored(ns, before, "the namespace must be exactly as before");
     }
 
     /** Ground truth, independent of netbuf: can {@code tc} add a plug qdisc in a scratch namespace? */

@@ -48,6 +48,8 @@ class ToolsRedirectTrafficIT {
         guest.ip("addr", "add", "fd00:9::2/64", "dev", "eth0", "nodad");
         host.ip("link", "set", "vif1", "up");
         guest.ip("link", "set", "eth0", "up");
+        KernelState.awaitOperUp(host, "vif1");
+        KernelState.awaitOperUp(guest, "eth0");
         CommandRunner runner = new CommandRunner();
         links = new ToolsLinks(runner, host.name());
         tc = new ToolsTrafficControl(runner, host.name());
