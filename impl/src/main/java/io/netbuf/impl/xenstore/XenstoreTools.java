@@ -26,10 +26,20 @@ public final class XenstoreTools implements Xenstore {
     public static final String PACKAGE = "xenstore-utils";
 
     private final CommandRunner runner;
+    private final String prefix;
 
-    /** @param runner runs the tools (its environment may carry {@code XENSTORED_PATH}) */
+    /** @param runner runs the tools, found on the PATH (its environment may carry {@code XENSTORED_PATH}) */
     public XenstoreTools(CommandRunner runner) {
+        this(runner, null);
+    }
+
+    /**
+     * @param runner runs the tools (its environment may carry {@code XENSTORED_PATH})
+     * @param directory where the tools are installed, or null to find them on the PATH
+     */
+    public XenstoreTools(CommandRunner runner, java.nio.file.Path directory) {
         this.runner = runner;
+        this.prefix = directory == null ? "" : directory.toString() + "/";
     }
 
     @Override
@@ -125,6 +135,9 @@ public final class XenstoreTools implements Xenstore {
     }
 
     private CommandRunner.Result run(String operation, List<String> argv) {
+        if (!prefix.isEmpty()) {
+            argv.set(0, prefix + argv.get(0));
+        }
         return runner.run(PACKAGE, "xenstore " + operation, argv);
     }
 
