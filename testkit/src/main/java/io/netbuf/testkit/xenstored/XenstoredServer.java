@@ -22,16 +22,15 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.LinkedBlockingQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A xenstored for tests: serves a {@link FakeXenstore} over a unix socket with xenstored's wire
  * protocol, so any real client (netbuf's native client, Debian's {@code xenstore-*} tools through
- * {@code XENSTORED_PATH}) can use it. Like Curator's {@code TestingServer}: start it, point a
+ * {@code XENSTORED_PATH}) can use it. Each connection is served by its own thread, requests in order;
+ * replies and watch events are written as they are produced, so a client must keep reading. Like Curator's {@code TestingServer}: start it, point a
  * client at {@link #socketPath()}, {@link #restart()} it to test reconnects, close it.
  *
  * <p>Answers READ, WRITE, MKDIR, DIRECTORY, DIRECTORY_PART, RM, GET_PERMS, SET_PERMS,
@@ -215,26 +214,22 @@ public final class XenstoredServer implements Closeable {
         }
     }
 
-    /** One client: a reader thread that handles requests in order, a writer thread for replies and events. */
+    /** One client: a thread that reads and answers its requests in order, writing each reply at once. */
     private final class ClientConnection {
         private final SocketChannel channel;
-        private final BlockingQueue<ByteBuffer> outbound = new LinkedBlockingQueue<>();
+        private final Object writeLock = new Object();
         private final Set<Integer> transactions = new HashSet<>();
         private final Map<List<String>, FakeXenstore.WatchHandle> watches = new HashMap<>();
         private final Thread reader;
-        private final Thread writer;
         private volatile boolean closed;
 
         ClientConnection(SocketChannel channel) {
             this.channel = channel;
             this.reader = new Thread(this::readLoop, "testkit-xenstored-conn");
-            this.writer = new Thread(this::writeLoop, "testkit-xenstored-write");
             reader.setDaemon(true);
-            writer.setDaemon(true);
         }
 
         void start() {
-            writer.start();
             reader.start();
         }
 
@@ -251,7 +246,6 @@ public final class XenstoredServer implements Closeable {
             } catch (IOException e) {
                 LOG.debug("closing a client failed", e);
             }
-            writer.interrupt();
             synchronized (watches) {
                 watches.values().forEach(FakeXenstore.WatchHandle::close);
                 watches.clear();
@@ -308,29 +302,30 @@ public final class XenstoredServer implements Closeable {
             return true;
         }
 
-        private void writeLoop() {
-            try {
-                while (!closed || !outbound.isEmpty()) {
-                    ByteBuffer frame = outbound.take();
-                    while (frame.hasRemaining()) {
-                        channel.write(frame);
-                    }
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (IOException e) {
-                if (!closed) {
-                    LOG.debug("writing to a client failed", e);
-                }
-            } finally {
-                close();
-            }
-        }
-
         private void send(int type, int reqId, int txId, byte[] payload) {
             ByteBuffer frame = ByteBuffer.allocate(16 + payload.length).order(ORDER);
             frame.putInt(type).putInt(reqId).putInt(txId).putInt(payload.length).put(payload).flip();
-            outbound.add(frame);
+            // Written at once, in the order produced: a watch event caused by a request is queued
+            // by the store before that request's reply, as in xenstored.
+            synchronized (writeLock) {
+                try {
+                    while (frame.hasRemaining()) {
+                        channel.write(frame);
+                    }
+                } catch (IOException e) {
+                    if (!closed) {
+                        LOG.debug("writing to a client failed", e);
+                    }
+                    closeLater();
+                }
+            }
+        }
+
+        /** Closes from a thread of its own: the writer may hold the store's lock. */
+        private void closeLater() {
+            Thread t = new Thread(this::close, "testkit-xenstored-close");
+            t.setDaemon(true);
+            t.start();
         }
 
         private void handle(int type, int reqId, int txId, byte[] payload) {
