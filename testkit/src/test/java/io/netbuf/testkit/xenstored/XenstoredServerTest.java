@@ -155,4 +155,26 @@ class XenstoredServerTest {
         assertTrue(!Files.exists(s.socketPath()) && !Files.exists(s.socketPath().getParent()));
         assertTrue(ms < 5_000, "started in " + ms + " ms");
     }
+
+    private static java.nio.ByteBuffer frame(int type, int len) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(16).order(java.nio.ByteOrder.nativeOrder());
+        return b.putInt(type).putInt(42).putInt(0).putInt(len).flip();
+    }
+
+    @Test
+    void rawProtocolErrors() throws Exception {
+        try (java.nio.channels.SocketChannel raw = java.nio.channels.SocketChannel.open(
+                java.net.UnixDomainSocketAddress.of(server.socketPath()))) {
+            raw.write(frame(99, 0));
+            java.nio.ByteBuffer reply = java.nio.ByteBuffer.allocate(16 + 7).order(java.nio.ByteOrder.nativeOrder());
+            while (reply.hasRemaining() && raw.read(reply) >= 0) {
+                Thread.onSpinWait();
+            }
+            assertEquals(16, reply.getInt(0), "ERROR frame");
+            assertEquals(42, reply.getInt(4), "req_id echoed");
+            assertEquals("EINVAL\0", new String(reply.array(), 16, 7, java.nio.charset.StandardCharsets.US_ASCII));
+            raw.write(frame(2, 5000));
+            assertEquals(-1, raw.read(java.nio.ByteBuffer.allocate(1)), "oversized frame closes the connection");
+        }
+    }
 }
