@@ -18,8 +18,20 @@ public final class PlugFailedException extends NetworkBufferException {
     public PlugFailedException(String action, String vif, String ifb, Throwable cause) {
         super("plug qdisc on " + ifb + " for " + vif + " failed (" + action + "): "
                 + (cause == null ? "unknown cause" : cause.getMessage())
-                + "; the kernel needs sch_plug (modprobe sch_plug)", vif, ifb, cause);
+                + hint(cause), vif, ifb, cause);
         this.action = action;
+    }
+
+    private static String hint(Throwable cause) {
+        if (cause instanceof OperationFailedException) {
+            OperationFailedException op = (OperationFailedException) cause;
+            String detail = op.detail().toLowerCase(java.util.Locale.ROOT);
+            if (detail.contains("unknown") || detail.contains("plug") && detail.contains("not")
+                    || op.errno().filter(e -> e == 2 || e == 95).isPresent()) {
+                return "; does the kernel have sch_plug (modprobe sch_plug)?";
+            }
+        }
+        return "";
     }
 
     /** @return what was asked of the plug */

@@ -16,7 +16,7 @@ public final class RedirectFailedException extends NetworkBufferException {
      * @param cause the backend's failure
      */
     public RedirectFailedException(String step, String vif, String ifb, Throwable cause) {
-        super("could not redirect " + vif + " into " + ifb + " (" + step + "): "
+        super("could not redirect " + vif + (ifb == null ? "" : " into " + ifb) + " (" + step + "): "
                 + (cause == null ? "unknown cause" : cause.getMessage())
                 + "; check that the vif exists and has no conflicting ingress qdisc", vif, ifb, cause);
         this.step = step;

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -66,7 +67,7 @@ public final class FakeHost implements Host {
 
     /** @return every port operation name a fault can target, e.g. {@code "trafficControl.addPlug"} */
     public static List<String> operations() {
-        return List.copyOf(new java.util.TreeSet<>(Operations.ALL));
+        return List.copyOf(new TreeSet<>(Operations.ALL));
     }
 
     // ------------------------------------------------------------------ setup
@@ -422,7 +423,7 @@ public final class FakeHost implements Host {
         }
         if (tool == null || !Operations.PACKAGES.containsKey(tool)) {
             throw new IllegalArgumentException("unknown tool '" + tool + "'; known: xenstore, "
-                    + new java.util.TreeSet<>(Operations.PACKAGES.keySet()));
+                    + new TreeSet<>(Operations.PACKAGES.keySet()));
         }
         return List.of(tool);
     }

@@ -202,6 +202,34 @@ public final class FakeXenstore implements Xenstore {
     }
 
     /**
+     * Lists a node's children together with the node's generation count, which changes whenever
+     * the node changes (xenstored's answer to DIRECTORY_PART carries it so that a client reading
+     * a long listing in pieces can tell when it changed between pieces).
+     *
+     * @param tx a transaction id, or {@link #NO_TRANSACTION}
+     * @param path an absolute path
+     * @return the children in creation order and the generation
+     * @throws XenstoreException ENOENT when the node does not exist
+     */
+    public Listing listing(int tx, String path) {
+        checkPath("directory part", path);
+        synchronized (lock) {
+            View view = view("directory part", tx, path);
+            Node node = existing(view, "directory part", path);
+            return new Listing(List.copyOf(node.children), node.generation);
+        }
+    }
+
+    /**
+     * A node's children and its generation count.
+     *
+     * @param children the child names in creation order
+     * @param generation a number that changes whenever the node changes
+     */
+    public record Listing(List<String> children, long generation) {
+    }
+
+    /**
      * @param tx a transaction id, or {@link #NO_TRANSACTION}
      * @param path an absolute path
      * @return whether the node exists

@@ -49,6 +49,7 @@ final class AttachedBuffer implements NetworkBuffer {
     private final ReentrantLock lock = new ReentrantLock();
     private volatile Epoch epoch = Epoch.BUFFERING;
     private volatile long limit;
+    private boolean tornDown;
 
     AttachedBuffer(Host host, BufferSpec spec, String ifb, boolean createdIfb) {
         this.host = host;
@@ -163,17 +164,24 @@ final class AttachedBuffer implements NetworkBuffer {
         return epoch == Epoch.DETACHED;
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Every teardown step is tried even when one fails; the first failure is then thrown and a
+     * later {@code close()} retries what is left.
+     */
     @Override
     public void close() {
         lock.lock();
         try {
-            if (epoch == Epoch.DETACHED) {
+            if (tornDown) {
                 return;
             }
             epoch = Epoch.DETACHED;
             Teardown teardown = new Teardown(host, spec.vif(), spec.xenbusPath());
             teardown.owned(ifb, createdIfb);
             teardown.throwIfFailed();
+            tornDown = true;
         } finally {
             lock.unlock();
         }

@@ -1,0 +1,146 @@
+package io.netbuf.impl.xenstore;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ByteChannel;
+import java.nio.channels.FileChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A byte stream to xenstored: a unix socket or the xenbus device. Reads and writes may happen on
+ * two threads at once; {@link #close()} unblocks a pending read.
+ */
+final class XsTransport implements AutoCloseable {
+    /** The daemon's default socket (XEN_RUN_STORED/socket). */
+    static final Path DEFAULT_SOCKET = Path.of("/var/run/xenstored/socket");
+    /** The kernel's xenbus device in dom0. */
+    static final Path XENBUS_DEVICE = Path.of("/dev/xen/xenbus");
+    /** The legacy location of the xenbus device. */
+    static final Path PROC_XENBUS = Path.of("/proc/xen/xenbus");
+
+    private final ByteChannel channel;
+    private final Path path;
+
+    private XsTransport(ByteChannel channel, Path path) {
+        this.channel = channel;
+        this.path = path;
+    }
+
+    /** @return what this transport is connected to */
+    Path path() {
+        return path;
+    }
+
+    /**
+     * The places libxenstore's {@code xs_open} tries, in order: {@code XENSTORED_PATH} or the
+     * daemon socket; then {@code XENSTORED_PATH} or the xenbus device.
+     *
+     * @param env the environment to read {@code XENSTORED_PATH} from
+     * @return the candidates, without duplicates
+     */
+    static List<Path> candidates(Map<String, String> env) {
+        String override = env.get("XENSTORED_PATH");
+        List<Path> out = new ArrayList<>();
+        if (override != null && !override.isEmpty()) {
+            out.add(Path.of(override));
+            return out;
+        }
+        out.add(DEFAULT_SOCKET);
+        out.add(Files.exists(XENBUS_DEVICE) ? XENBUS_DEVICE : PROC_XENBUS);
+        return out;
+    }
+
+    /**
+     * Opens the first candidate that works: a socket is connected, anything else is opened
+     * read-write as a device (as libxenstore's {@code get_handle} decides by {@code stat}).
+     *
+     * @param candidates where to try
+     * @return the transport
+     * @throws IOException describing every failed attempt
+     */
+    static XsTransport open(List<Path> candidates) throws IOException {
+        IOException failure = null;
+        for (Path candidate : candidates) {
+            try {
+                return open(candidate);
+            } catch (IOException e) {
+                IOException wrapped = new IOException(candidate + ": " + e, e);
+                if (failure == null) {
+                    failure = wrapped;
+                } else {
+                    failure.addSuppressed(wrapped);
+                }
+            }
+        }
+        throw failure == null ? new IOException("no xenstore endpoint to try") : failure;
+    }
+
+    /**
+     * @param path a unix socket or a xenbus device
+     * @return the open transport
+     * @throws IOException when it does not exist or cannot be opened
+     */
+    static XsTransport open(Path path) throws IOException {
+        if (isSocket(path)) {
+            SocketChannel socket = SocketChannel.open(StandardProtocolFamily.UNIX);
+            try {
+                socket.connect(UnixDomainSocketAddress.of(path));
+            } catch (IOException e) {
+                socket.close();
+                throw e;
+            }
+            return new XsTransport(socket, path);
+        }
+        return new XsTransport(FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE), path);
+    }
+
+    private static boolean isSocket(Path path) throws IOException {
+        Object mode = Files.getAttribute(path, "unix:mode");
+        return mode instanceof Integer m && (m & 0170000) == 0140000;
+    }
+
+    /**
+     * Reads exactly {@code buf.remaining()} bytes.
+     *
+     * @param buf the buffer to fill
+     * @return false when the stream ended before all bytes arrived ({@code buf.position()} tells how many did)
+     * @throws IOException on a read error
+     */
+    boolean readFully(ByteBuffer buf) throws IOException {
+        while (buf.hasRemaining()) {
+            if (channel.read(buf) < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Writes all of {@code buf}.
+     *
+     * @param buf the bytes
+     * @throws IOException on a write error
+     */
+    void writeFully(ByteBuffer buf) throws IOException {
+        while (buf.hasRemaining()) {
+            channel.write(buf);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // closing a broken channel: nothing left to release
+        }
+    }
+}

@@ -1,0 +1,236 @@
+package io.netbuf.testkit.compat;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netbuf.XenstoreException;
+import io.netbuf.spi.Xenstore;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The compatibility kit for the {@link Xenstore} port: every implementation (the fake tree, the
+ * native client, the tools) must give the same answers, error cases included. Extend it and
+ * return a backend over an empty store from {@link #xenstore()}.
+ */
+public abstract class XenstoreContract {
+    /** @return the backend under test, over a store holding only {@code /} */
+    protected abstract Xenstore xenstore();
+
+    private static String errno(Runnable r) {
+        return assertThrows(XenstoreException.class, r::run).errno();
+    }
+
+    /** The root always exists and cannot be removed. */
+    @Test
+    public void rootExists() {
+        assertTrue(xenstore().exists("/"));
+        assertEquals("EINVAL", errno(() -> xenstore().rm("/")));
+    }
+
+    /** A missing node reads as empty and does not exist. */
+    @Test
+    public void missingNodeReadsEmpty() {
+        assertEquals(Optional.empty(), xenstore().read("/missing"));
+        assertFalse(xenstore().exists("/missing"));
+    }
+
+    /** Writes create missing parents with empty values; a second write replaces the value. */
+    @Test
+    public void writeCreatesParentsAndOverwrites() {
+        Xenstore xs = xenstore();
+        xs.write("/libxl/5/remus/netbuf/0/ifb", "ifb0");
+        xs.write("/libxl/5/remus/netbuf/0/ifb", "ifb1");
+        assertEquals(Optional.of("ifb1"), xs.read("/libxl/5/remus/netbuf/0/ifb"));
+        assertEquals(Optional.of(""), xs.read("/libxl/5/remus"));
+        assertEquals(List.of("netbuf"), xs.list("/libxl/5/remus"));
+    }
+
+    /** Values survive the trip unchanged: empty, spaces, backslashes, tabs, newlines, UTF-8. */
+    @Test
+    public void valuesRoundTrip() {
+        Xenstore xs = xenstore();
+        for (String value : List.of("", "two words", "back\\slash", "tab\there", "line\nbreak", "caf\u00e9",
+                "-n", "\\x41")) {
+            xs.write("/v", value);
+            assertEquals(Optional.of(value), xs.read("/v"), value);
+        }
+    }
+
+    /** Children are listed in creation order, not sorted. */
+    @Test
+    public void listsChildrenInCreationOrder() {
+        Xenstore xs = xenstore();
+        xs.write("/d/zeta", "1");
+        xs.write("/d/alpha", "2");
+        xs.mkdir("/d/mid");
+        xs.write("/d/zeta", "3");
+        assertEquals(List.of("zeta", "alpha", "mid"), xs.list("/d"));
+        assertEquals(List.of(), xs.list("/d/mid"));
+    }
+
+    /** Listing a missing node is ENOENT. */
+    @Test
+    public void listOfMissingNodeIsEnoent() {
+        XenstoreException e = assertThrows(XenstoreException.class, () -> xenstore().list("/nope"));
+        assertEquals("ENOENT", e.errno());
+        assertEquals(Optional.of("/nope"), e.path());
+    }
+
+    /** mkdir creates an empty node, and leaves an existing one (and its value) alone. */
+    @Test
+    public void mkdirIsIdempotent() {
+        Xenstore xs = xenstore();
+        xs.write("/m", "keep");
+        xs.mkdir("/m");
+        xs.mkdir("/n/o");
+        assertEquals(Optional.of("keep"), xs.read("/m"));
+        assertEquals(Optional.of(""), xs.read("/n/o"));
+    }
+
+    /** rm removes the whole subtree. */
+    @Test
+    public void rmRemovesSubtree() {
+        Xenstore xs = xenstore();
+        xs.write("/r/a/b", "1");
+        xs.write("/r/c", "2");
+        xs.rm("/r/a");
+        assertFalse(xs.exists("/r/a/b"));
+        assertFalse(xs.exists("/r/a"));
+        assertEquals(List.of("c"), xs.list("/r"));
+    }
+
+    /** Removing a missing leaf whose parent exists succeeds, as in xenstored. */
+    @Test
+    public void rmOfMissingLeafSucceeds() {
+        Xenstore xs = xenstore();
+        xs.mkdir("/p");
+        xs.rm("/p/missing");
+        assertTrue(xs.exists("/p"));
+    }
+
+    /** Removing a node whose parent is missing too is ENOENT. */
+    @Test
+    public void rmWithMissingParentIsEnoent() {
+        assertEquals("ENOENT", errno(() -> xenstore().rm("/no/such")));
+    }
+
+    /** Paths that xenstored refuses are EINVAL, before anything changes. */
+    @Test
+    public void badPathsAreEinval() {
+        Xenstore xs = xenstore();
+        for (String bad : List.of("relative", "/trailing/", "/double//slash", "/sp ace", "/dot.dot", "-n")) {
+            assertEquals("EINVAL", errno(() -> xs.read(bad)), bad);
+            assertEquals("EINVAL", errno(() -> xs.write(bad, "v")), bad);
+            assertEquals("EINVAL", errno(() -> xs.list(bad)), bad);
+            assertEquals("EINVAL", errno(() -> xs.rm(bad)), bad);
+        }
+        assertEquals(List.of(), xs.list("/"));
+    }
+
+    /** A value that does not fit in one 4096-byte message is E2BIG. */
+    @Test
+    public void oversizedValueIsE2big() {
+        assertEquals("E2BIG", errno(() -> xenstore().write("/big", "x".repeat(4096))));
+        assertFalse(xenstore().exists("/big"));
+    }
+
+    /** A transaction returns its body's result and its writes are visible afterwards. */
+    @Test
+    public void transactionCommits() {
+        Xenstore xs = xenstore();
+        String result = xs.transaction(ops -> {
+            assertFalse(ops.exists("/t/claim"));
+            ops.write("/t/claim", "ifb0");
+            assertEquals(Optional.of("ifb0"), ops.read("/t/claim"));
+            assertEquals(List.of("claim"), ops.list("/t"));
+            return "done";
+        });
+        assertEquals("done", result);
+        assertEquals(Optional.of("ifb0"), xs.read("/t/claim"));
+    }
+
+    /**
+     * A node the transaction read changes under it: a transactional backend retries the body (so
+     * it runs twice) and commits on the fresh state; the others run it once.
+     */
+    @Test
+    public void conflictingTransactionIsRetried() {
+        Xenstore xs = xenstore();
+        xs.write("/c/claim", "");
+        AtomicInteger runs = new AtomicInteger();
+        String seen = xs.transaction(ops -> {
+            String before = ops.read("/c/claim").orElseThrow();
+            if (runs.incrementAndGet() == 1) {
+                xs.write("/c/claim", "other");
+            }
+            ops.write("/c/mine", before);
+            return before;
+        });
+        if (xs.isTransactional()) {
+            assertEquals(2, runs.get());
+            assertEquals("other", seen);
+        } else {
+            assertEquals(1, runs.get());
+            assertEquals("", seen);
+        }
+        assertEquals(Optional.of(seen), xs.read("/c/mine"));
+    }
+
+    /** On a transactional backend, a body that throws leaves nothing behind. */
+    @Test
+    public void failedTransactionBodyLeavesNoTrace() {
+        Xenstore xs = xenstore();
+        IllegalStateException boom = new IllegalStateException("boom");
+        assertEquals(boom, assertThrows(IllegalStateException.class, () -> xs.transaction(ops -> {
+            ops.write("/f/partial", "x");
+            throw boom;
+        })));
+        assertEquals(!xs.isTransactional(), xs.exists("/f/partial"));
+    }
+
+    /** Claimers racing in transactions: on a transactional backend exactly one wins. */
+    @Test
+    public void racingClaimsHaveOneWinnerWhenTransactional() throws Exception {
+        Xenstore xs = xenstore();
+        int claimers = 4;
+        AtomicInteger winners = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(claimers);
+        try {
+            List<Future<?>> futures = new ArrayList<>();
+            for (int i = 0; i < claimers; i++) {
+                String me = "ifb" + i;
+                futures.add(pool.submit(() -> {
+                    if (xs.transaction(ops -> {
+                        if (ops.exists("/race/ifb")) {
+                            return false;
+                        }
+                        ops.write("/race/ifb", me);
+                        return true;
+                    })) {
+                        winners.incrementAndGet();
+                    }
+                }));
+            }
+            for (Future<?> f : futures) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertTrue(xs.read("/race/ifb").orElseThrow().startsWith("ifb"));
+        if (xs.isTransactional()) {
+            assertEquals(1, winners.get());
+        } else {
+            assertTrue(winners.get() >= 1);
+        }
+    }
+}
