@@ -71,8 +71,9 @@ public final class NetlinkTrafficControl implements TrafficControl {
         Validate.vif(dev);
         String operation = "add ingress qdisc to " + dev;
         synchronized (rtnl) {
+            int ifindex = resolve(dev, operation, dev, null);
             NlWriter w = rtnl.request(Nl.RTM_NEWQDISC, Nl.NLM_F_ACK | Nl.NLM_F_CREATE | Nl.NLM_F_EXCL);
-            w.tcmsg(resolve(dev, operation, dev, null), Nl.INGRESS_HANDLE, Nl.TC_H_INGRESS, 0);
+            w.tcmsg(ifindex, Nl.INGRESS_HANDLE, Nl.TC_H_INGRESS, 0);
             w.string(Nl.TCA_KIND, "ingress");
             w.end();
             rtnl.ack(operation, dev, null);
@@ -84,8 +85,9 @@ public final class NetlinkTrafficControl implements TrafficControl {
         Validate.vif(dev);
         String operation = "delete ingress qdisc of " + dev;
         synchronized (rtnl) {
+            int ifindex = resolve(dev, operation, dev, null);
             NlWriter w = rtnl.request(Nl.RTM_DELQDISC, Nl.NLM_F_ACK);
-            w.tcmsg(resolve(dev, operation, dev, null), Nl.INGRESS_HANDLE, Nl.TC_H_INGRESS, 0);
+            w.tcmsg(ifindex, Nl.INGRESS_HANDLE, Nl.TC_H_INGRESS, 0);
             w.end();
             rtnl.ack(operation, dev, null);
         }
@@ -127,8 +129,9 @@ public final class NetlinkTrafficControl implements TrafficControl {
         Validate.vif(vif);
         String operation = "list redirect filters of " + vif;
         synchronized (rtnl) {
+            int ifindex = resolve(vif, operation, vif, null);
             NlWriter w = rtnl.request(Nl.RTM_GETTFILTER, Nl.NLM_F_DUMP);
-            w.tcmsg(resolve(vif, operation, vif, null), 0, Nl.INGRESS_HANDLE, 0);
+            w.tcmsg(ifindex, 0, Nl.INGRESS_HANDLE, 0);
             w.end();
             List<int[]> targets;
             try {
@@ -141,12 +144,12 @@ public final class NetlinkTrafficControl implements TrafficControl {
             }
             Set<String> names = new LinkedHashSet<>();
             for (int[] ifindexes : targets) {
-                for (int ifindex : ifindexes) {
-                    Link target = links.lookup(ifindex);
-                    if (target == null) {
-                        LOG.debug("{}: redirect to ifindex {}, which no longer exists", vif, ifindex);
+                for (int target : ifindexes) {
+                    Link link = links.lookup(target);
+                    if (link == null) {
+                        LOG.debug("{}: redirect to ifindex {}, which no longer exists", vif, target);
                     } else {
-                        names.add(target.name());
+                        names.add(link.name());
                     }
                 }
             }
@@ -160,8 +163,9 @@ public final class NetlinkTrafficControl implements TrafficControl {
         Validate.limit(limitBytes);
         String operation = "add plug qdisc to " + ifb;
         synchronized (rtnl) {
+            int ifindex = resolve(ifb, operation, null, ifb);
             NlWriter w = rtnl.request(Nl.RTM_NEWQDISC, Nl.NLM_F_ACK | Nl.NLM_F_CREATE | Nl.NLM_F_EXCL);
-            w.tcmsg(resolve(ifb, operation, null, ifb), 0, Nl.TC_H_ROOT, 0);
+            w.tcmsg(ifindex, 0, Nl.TC_H_ROOT, 0);
             w.string(Nl.TCA_KIND, "plug");
             w.twoU32(Nl.TCA_OPTIONS, PlugAction.LIMIT_CODE, (int) limitBytes);
             w.end();
@@ -174,8 +178,9 @@ public final class NetlinkTrafficControl implements TrafficControl {
         Validate.ifb(ifb);
         String operation = "delete root qdisc of " + ifb;
         synchronized (rtnl) {
+            int ifindex = resolve(ifb, operation, null, ifb);
             NlWriter w = rtnl.request(Nl.RTM_DELQDISC, Nl.NLM_F_ACK);
-            w.tcmsg(resolve(ifb, operation, null, ifb), 0, Nl.TC_H_ROOT, 0);
+            w.tcmsg(ifindex, 0, Nl.TC_H_ROOT, 0);
             w.end();
             rtnl.ack(operation, null, ifb);
         }
@@ -272,8 +277,9 @@ public final class NetlinkTrafficControl implements TrafficControl {
 
     private void retryOnce(String dev, String kind, int[] options, String operation, int i) {
         try {
+            int ifindex = resolve(dev, operation, null, dev);
             NlWriter w = rtnl.request(Nl.RTM_NEWQDISC, Nl.NLM_F_ACK);
-            w.tcmsg(resolve(dev, operation, null, dev), 0, Nl.TC_H_ROOT, 0);
+            w.tcmsg(ifindex, 0, Nl.TC_H_ROOT, 0);
             w.string(Nl.TCA_KIND, kind);
             w.words(Nl.TCA_OPTIONS, options);
             w.end();
