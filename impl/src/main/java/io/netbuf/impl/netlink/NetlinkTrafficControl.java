@@ -210,7 +210,7 @@ public final class NetlinkTrafficControl implements TrafficControl {
     public void changeRootOptions(List<String> devs, String kind, int[] options) {
         checkKind(kind);
         synchronized (rtnl) {
-            changeRoot(devs, kind, options, "change " + kind + " qdisc");
+            changeRoot(devs, kind, options, "change root qdisc");
         }
     }
 
