@@ -1,0 +1,492 @@
+package io.netbuf.testkit;
+
+import io.netbuf.spi.Host;
+import io.netbuf.spi.HostLock;
+import io.netbuf.spi.KernelFeature;
+import io.netbuf.spi.KernelFeatures;
+import io.netbuf.spi.Links;
+import io.netbuf.spi.TrafficControl;
+import io.netbuf.spi.Xenstore;
+import io.netbuf.testkit.internal.FakeKernel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A fake host for tests: an in-memory kernel (links, IFBs, qdiscs, ingress redirect filters and a
+ * packet-level plug qdisc that behaves like {@code sch_plug}), a {@link FakeXenstore}, a host lock and
+ * kernel features, behind the same {@link Host} ports the engine drives on a real machine.
+ *
+ * <pre>{@code
+ * FakeHost host = FakeHost.create().withVif("vif5.0").withIfbs(2);
+ * try (NetworkBuffer buffer = NetworkBuffer.forVif("vif5.0").on(host).attach()) {
+ *     host.guest("vif5.0").send(Frame.ipv4(1, 100));
+ *     buffer.checkpoint();
+ *     assertEquals(List.of(), host.delivered("vif5.0"));   // held
+ *     buffer.commit();
+ *     assertEquals(1, host.delivered("vif5.0").get(0).id());
+ * }
+ * host.assertClean();
+ * }</pre>
+ *
+ * <p>Refusals mirror a 6.x kernel: {@link io.netbuf.OperationFailedException} with its errno and
+ * extended-ack message. A test can take kernel features and tools away, inject faults into any port
+ * operation ({@link #faults()}), read the log of port operations ({@link #calls()}), and check that
+ * nothing leaked ({@link #assertClean()}). Setup methods ({@code with*}, {@code add*},
+ * {@link #removeLink}) describe the host as it is before the code under test runs: they are not
+ * port operations, are not logged, and what they change becomes part of the clean state.
+ *
+ * <p>Thread-safe.
+ */
+public final class FakeHost implements Host {
+    private final FakeKernel kernel = new FakeKernel();
+    private final FakeXenstore store = new FakeXenstore();
+    private final Invoker invoker = new Invoker();
+    private final Links links = new Ports.FakeLinks(invoker, kernel);
+    private final TrafficControl trafficControl = new Ports.FakeTrafficControl(invoker, kernel);
+    private final KernelFeatures features = new Ports.FakeFeatures(invoker, kernel);
+    private final Xenstore xenstore = new Ports.InjectingXenstore(invoker, store);
+    private final FakeHostLock lock = new FakeHostLock(invoker);
+    private final AtomicLong frameIds = new AtomicLong();
+    private final Object baselineLock = new Object();
+    private Map<String, String> baseline;
+
+    private FakeHost() {
+        baseline = facts();
+    }
+
+    /** @return an empty host: no links, an empty xenstore (only {@code /}), every feature and tool present */
+    public static FakeHost create() {
+        return new FakeHost();
+    }
+
+    /** @return every port operation name a fault can target, e.g. {@code "trafficControl.addPlug"} */
+    public static List<String> operations() {
+        return List.copyOf(new TreeSet<>(Operations.ALL));
+    }
+
+    // ------------------------------------------------------------------ setup
+
+    /**
+     * Adds a guest vif: a link that is up and has no qdisc of its own (modelled on the veth the
+     * compatibility kit uses in a network namespace: kind {@code veth}, default root {@code noqueue}).
+     *
+     * @param name e.g. {@code vif5.0}
+     * @return this
+     */
+    public FakeHost withVif(String name) {
+        addVif(name);
+        return this;
+    }
+
+    /**
+     * Adds IFB devices {@code ifb0}..{@code ifb<count-1>}, down, as {@code modprobe ifb numifbs=count}
+     * does (names that exist already are skipped).
+     *
+     * @param count how many
+     * @return this
+     */
+    public FakeHost withIfbs(int count) {
+        if (count < 0) {
+            throw new IllegalArgumentException("count must not be negative: " + count);
+        }
+        setup(() -> {
+            for (int i = 0; i < count; i++) {
+                if (kernel.find("ifb" + i).isEmpty()) {
+                    kernel.addLink("ifb" + i, "ifb", false);
+                }
+            }
+        });
+        return this;
+    }
+
+    /**
+     * Adds an IFB device, down.
+     *
+     * @param name its name
+     * @return this
+     */
+    public FakeHost withIfb(String name) {
+        addIfb(name);
+        return this;
+    }
+
+    /**
+     * Adds a link of any kind.
+     *
+     * @param name its name
+     * @param kind its kind, e.g. {@code "veth"}, {@code "ifb"}, {@code ""} for none
+     * @param up whether it is up
+     * @return this
+     */
+    public FakeHost withLink(String name, String kind, boolean up) {
+        Objects.requireNonNull(kind, "kind");
+        setup(() -> kernel.addLink(name, kind, up));
+        return this;
+    }
+
+    /**
+     * Takes a kernel feature away: {@link KernelFeatures#missing} reports it and the operations that
+     * need it fail as the kernel fails them (e.g. adding a plug: errno ENOENT
+     * "Specified qdisc kind is unknown.").
+     *
+     * @param feature the feature
+     * @return this
+     */
+    public FakeHost withoutFeature(KernelFeature feature) {
+        kernel.removeFeature(Objects.requireNonNull(feature, "feature"));
+        return this;
+    }
+
+    /**
+     * Gives a feature taken with {@link #withoutFeature} back.
+     *
+     * @param feature the feature
+     * @return this
+     */
+    public FakeHost withFeature(KernelFeature feature) {
+        kernel.restoreFeature(Objects.requireNonNull(feature, "feature"));
+        return this;
+    }
+
+    /**
+     * Takes a tool away: every port operation a tools backend runs it for throws
+     * {@link io.netbuf.MissingToolException}. {@code ip}: links; {@code tc}: traffic control;
+     * {@code xenstore-read}, {@code -write} (also mkdir), {@code -list}, {@code -exists}, {@code -rm};
+     * {@code xenstore} takes all five.
+     *
+     * @param tool the executable
+     * @return this
+     */
+    public FakeHost withoutTool(String tool) {
+        invoker.missingTools().addAll(tools(tool));
+        return this;
+    }
+
+    /**
+     * Gives a tool taken with {@link #withoutTool} back.
+     *
+     * @param tool the executable
+     * @return this
+     */
+    public FakeHost withTool(String tool) {
+        invoker.missingTools().removeAll(tools(tool));
+        return this;
+    }
+
+    /**
+     * Writes a xenstore node as part of the initial state (not a port operation).
+     *
+     * @param path an absolute path
+     * @param value its value
+     * @return this
+     */
+    public FakeHost withXenstore(String path, String value) {
+        setup(() -> store.write(path, value));
+        return this;
+    }
+
+    /**
+     * Adds a guest vif (see {@link #withVif}).
+     *
+     * @param name its name
+     */
+    public void addVif(String name) {
+        setup(() -> kernel.addLink(name, "veth", true));
+    }
+
+    /**
+     * Adds an IFB device, down.
+     *
+     * @param name its name
+     */
+    public void addIfb(String name) {
+        setup(() -> kernel.addLink(name, "ifb", false));
+    }
+
+    /**
+     * Removes a link (a guest went away, an administrator deleted an IFB), dropping what it holds.
+     *
+     * @param name the link
+     */
+    public void removeLink(String name) {
+        setup(() -> kernel.removeLink(name));
+    }
+
+    // ------------------------------------------------------------------ Host
+
+    @Override
+    public String description() {
+        return "fake host (in-memory kernel and xenstore)";
+    }
+
+    @Override
+    public Links links() {
+        return links;
+    }
+
+    @Override
+    public TrafficControl trafficControl() {
+        return trafficControl;
+    }
+
+    @Override
+    public Xenstore xenstore() {
+        return xenstore;
+    }
+
+    @Override
+    public HostLock lock() {
+        return lock;
+    }
+
+    @Override
+    public KernelFeatures features() {
+        return features;
+    }
+
+    // ------------------------------------------------------------------ traffic
+
+    /**
+     * @param vif a vif of this host
+     * @return the guest behind it, to send frames from
+     */
+    public Guest guest(String vif) {
+        if (kernel.find(vif).isEmpty()) {
+            throw new IllegalArgumentException("no link " + vif);
+        }
+        return new Guest(vif);
+    }
+
+    /**
+     * @param vif a vif
+     * @return the frames that reached the host side of the vif so far, in order
+     */
+    public List<Frame> delivered(String vif) {
+        return kernel.delivered(vif);
+    }
+
+    /**
+     * @param vif a vif
+     * @return the frames that reached the host side of the vif so far, which are then forgotten
+     */
+    public List<Frame> drainDelivered(String vif) {
+        return kernel.drainDelivered(vif);
+    }
+
+    /** @return every frame that was not delivered (over the limit, device down, purged...), in order */
+    public List<Drop> drops() {
+        return kernel.drops();
+    }
+
+    /**
+     * @param dev a device
+     * @return the private state of its plug qdisc, if it has one
+     */
+    public Optional<PlugState> plugState(String dev) {
+        return kernel.plugState(dev);
+    }
+
+    // ------------------------------------------------------------------ faults and calls
+
+    /** @return the fault injection of this host */
+    public Faults faults() {
+        return invoker.faults();
+    }
+
+    /** @return the names of the port operations called so far, in order (failed ones included) */
+    public List<String> calls() {
+        List<String> out = new ArrayList<>();
+        for (Call c : invoker.calls()) {
+            out.add(c.operation());
+        }
+        return out;
+    }
+
+    /** @return the port operations called so far with their arguments and outcome, in order */
+    public List<Call> callLog() {
+        return invoker.calls();
+    }
+
+    /** Forgets the call log. */
+    public void clearCalls() {
+        invoker.clearCalls();
+    }
+
+    /** @return the xenstore behind {@link #xenstore()}, to inspect or change without logging or faults */
+    public FakeXenstore fakeXenstore() {
+        return store;
+    }
+
+    /** @return the host locks held now, with the name of the thread that took each */
+    public Map<String, String> heldLocks() {
+        return lock.held();
+    }
+
+    // ------------------------------------------------------------------ leak check
+
+    /**
+     * Records the current state as the clean one the leak check compares against.
+     *
+     * @return this
+     */
+    public FakeHost markClean() {
+        synchronized (baselineLock) {
+            baseline = facts();
+        }
+        return this;
+    }
+
+    /**
+     * Compares links (and their up/down state), explicit qdiscs (the plug, ingress), redirect filters,
+     * the xenstore tree and held locks with the clean state. Kernel default qdiscs (handle 0), which
+     * the kernel attaches when a device first goes up, are not compared.
+     *
+     * @return one line per difference, e.g. {@code "added: qdisc ifb0 root = plug"}; empty when clean
+     */
+    public List<String> leaks() {
+        Map<String, String> now = facts();
+        Map<String, String> then;
+        synchronized (baselineLock) {
+            then = baseline;
+        }
+        List<String> out = new ArrayList<>();
+        for (Map.Entry<String, String> e : now.entrySet()) {
+            String before = then.get(e.getKey());
+            if (before == null) {
+                out.add("added: " + e.getKey() + " = " + e.getValue());
+            } else if (!before.equals(e.getValue())) {
+                out.add("changed: " + e.getKey() + " = " + e.getValue() + " (was " + before + ")");
+            }
+        }
+        for (Map.Entry<String, String> e : then.entrySet()) {
+            if (!now.containsKey(e.getKey())) {
+                out.add("removed: " + e.getKey() + " (was " + e.getValue() + ")");
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Fails when {@link #leaks()} finds anything.
+     *
+     * @throws AssertionError naming every leak
+     */
+    public void assertClean() {
+        List<String> leaks = leaks();
+        if (!leaks.isEmpty()) {
+            throw new AssertionError("the fake host is not back to its clean state:\n  " + String.join("\n  ", leaks));
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "FakeHost" + facts();
+    }
+
+    private Map<String, String> facts() {
+        Map<String, String> out = new TreeMap<>(kernel.facts());
+        store.snapshot().forEach((path, value) -> out.put("xenstore " + path, value));
+        lock.held().forEach((name, thread) -> out.put("lock " + name, "held by thread " + thread));
+        return out;
+    }
+
+    /** Runs a setup change and makes what it changed part of the clean state. */
+    private void setup(Runnable change) {
+        synchronized (baselineLock) {
+            Map<String, String> before = facts();
+            change.run();
+            Map<String, String> after = facts();
+            Map<String, String> next = new TreeMap<>(baseline);
+            before.forEach((k, v) -> {
+                if (!after.containsKey(k)) {
+                    next.remove(k);
+                }
+            });
+            after.forEach((k, v) -> {
+                if (!v.equals(before.get(k))) {
+                    next.put(k, v);
+                }
+            });
+            baseline = next;
+        }
+    }
+
+    private static List<String> tools(String tool) {
+        if ("xenstore".equals(tool)) {
+            return List.of("xenstore-read", "xenstore-write", "xenstore-list", "xenstore-exists", "xenstore-rm");
+        }
+        if (tool == null || !Operations.PACKAGES.containsKey(tool)) {
+            throw new IllegalArgumentException("unknown tool '" + tool + "'; known: xenstore, "
+                    + new TreeSet<>(Operations.PACKAGES.keySet()));
+        }
+        return List.of(tool);
+    }
+
+    /** The guest behind one vif: sends frames into it. */
+    public final class Guest {
+        private final String vif;
+
+        private Guest(String vif) {
+            this.vif = vif;
+        }
+
+        /**
+         * Sends frames, in order, into the vif.
+         *
+         * @param frames the frames
+         * @return this
+         */
+        public Guest send(Frame... frames) {
+            for (Frame f : frames) {
+                kernel.send(vif, Objects.requireNonNull(f, "frame"));
+            }
+            return this;
+        }
+
+        /**
+         * Sends an IPv4 frame with the next id of this host.
+         *
+         * @param length its full length in bytes
+         * @return the frame sent
+         */
+        public Frame sendIpv4(int length) {
+            Frame f = Frame.ipv4(frameIds.incrementAndGet(), length);
+            send(f);
+            return f;
+        }
+
+        /**
+         * Sends an IPv6 frame with the next id of this host.
+         *
+         * @param length its full length in bytes
+         * @return the frame sent
+         */
+        public Frame sendIpv6(int length) {
+            Frame f = Frame.ipv6(frameIds.incrementAndGet(), length);
+            send(f);
+            return f;
+        }
+
+        /**
+         * Sends an ARP frame with the next id of this host.
+         *
+         * @return the frame sent
+         */
+        public Frame sendArp() {
+            Frame f = Frame.arp(frameIds.incrementAndGet());
+            send(f);
+            return f;
+        }
+
+        /** @return the frames delivered from this guest so far */
+        public List<Frame> delivered() {
+            return kernel.delivered(vif);
+        }
+    }
+}

@@ -1,0 +1,699 @@
+package io.netbuf.testkit;
+
+import io.netbuf.XenstoreException;
+import io.netbuf.spi.Xenstore;
+import io.netbuf.spi.XenstoreOps;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+/**
+ * An in-memory XenStore with the semantics of C xenstored: writes create missing parents, children
+ * are listed in creation order, removing a missing node succeeds when its parent exists, the root
+ * {@code /} always exists, and bad paths fail with {@code EINVAL}. A transaction works on a
+ * snapshot of the tree taken when it starts and sees its own changes; its commit fails with
+ * {@code EAGAIN}, applying nothing, when any node it read, listed or wrote (including a node it
+ * found missing) was changed by someone else since it started.
+ * Watches fire once when registered and then for every change at or under their path, including
+ * the removal of an ancestor. Per-node permissions are kept in xenstored's string form
+ * ({@code "n0"}, {@code "r5"}); every caller is treated as dom0, so they are stored, not enforced.
+ *
+ * <p>Thread-safe: every operation runs under one lock. Watch sinks are called while that lock is
+ * held, in the order the changes happen, so they must not block or call back into the store.
+ */
+public final class FakeXenstore implements Xenstore {
+    /** Longest absolute path xenstored accepts, in bytes. */
+    public static final int MAX_PATH_BYTES = 3072;
+    /** Largest payload of one wire message; a write whose path and value exceed it fails with E2BIG. */
+    public static final int MAX_PAYLOAD = 4096;
+    /** The transaction id meaning "no transaction". */
+    public static final int NO_TRANSACTION = 0;
+
+    private static final Pattern PATH_CHARS = Pattern.compile("[A-Za-z0-9\\-/_@]*");
+    private static final Pattern PERM = Pattern.compile("[nrwb][0-9]+");
+    private static final int MAX_ATTEMPTS = 1000;
+    private static final long ABSENT = -1;
+
+    private final Object lock = new Object();
+    private final Map<String, Node> tree = new HashMap<>();
+    private final Map<Integer, Tx> transactions = new HashMap<>();
+    private final List<Watch> watches = new CopyOnWriteArrayList<>();
+    private final GlobalView global = new GlobalView();
+    private long generation;
+    private int lastTxId;
+
+    /** An empty store holding only the root node {@code /} (permissions {@code n0}). */
+    public FakeXenstore() {
+        Node root = new Node(new byte[0], List.of("n0"));
+        root.generation = ++generation;
+        tree.put("/", root);
+    }
+
+    // ------------------------------------------------------------------ the SPI (no transaction)
+
+    @Override
+    public Optional<String> read(String path) {
+        return readBytes(NO_TRANSACTION, path).map(FakeXenstore::text);
+    }
+
+    @Override
+    public void write(String path, String value) {
+        writeBytes(NO_TRANSACTION, path, value.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public void mkdir(String path) {
+        mkdir(NO_TRANSACTION, path);
+    }
+
+    @Override
+    public List<String> list(String path) {
+        return list(NO_TRANSACTION, path);
+    }
+
+    @Override
+    public boolean exists(String path) {
+        return exists(NO_TRANSACTION, path);
+    }
+
+    @Override
+    public void rm(String path) {
+        rm(NO_TRANSACTION, path);
+    }
+
+    @Override
+    public <T> T transaction(Function<XenstoreOps, T> body) {
+        XenstoreException last = null;
+        for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+            int tx = transactionStart();
+            T result;
+            try {
+                result = body.apply(new TxOps(tx));
+            } catch (RuntimeException | Error e) {
+                abortQuietly(tx);
+                throw e;
+            }
+            try {
+                transactionEnd(tx, true);
+                return result;
+            } catch (XenstoreException e) {
+                if (!e.isConflict()) {
+                    throw e;
+                }
+                last = e;
+            }
+        }
+        throw last;
+    }
+
+    /** @return true: transactions here are atomic */
+    @Override
+    public boolean isTransactional() {
+        return true;
+    }
+
+    // ------------------------------------------------------------------ requests with a transaction id
+
+    /**
+     * Reads a node's raw value.
+     *
+     * @param tx a transaction id, or {@link #NO_TRANSACTION}
+     * @param path an absolute path
+     * @return the value, or empty when the node does not exist
+     */
+    public Optional<byte[]> readBytes(int tx, String path) {
+        checkPath("read", path);
+        synchronized (lock) {
+            View view = view("read", tx, path);
+            view.accessed(path);
+            Node node = view.nodes().get(path);
+            return node == null ? Optional.empty() : Optional.of(node.value.clone());
+        }
+    }
+
+    /**
+     * Writes a raw value, creating missing parents.
+     *
+     * @param tx a transaction id, or {@link #NO_TRANSACTION}
+     * @param path an absolute path
+     * @param value the value
+     */
+    public void writeBytes(int tx, String path, byte[] value) {
+        checkPath("write", path);
+        if (path.getBytes(StandardCharsets.UTF_8).length + 1 + value.length > MAX_PAYLOAD) {
+            throw new XenstoreException("write", path, "E2BIG",
+                    "path and value exceed the " + MAX_PAYLOAD + "-byte message limit", null);
+        }
+        synchronized (lock) {
+            View view = view("write", tx, path);
+            Node node = ensure(view, path);
+            node.value = value.clone();
+            view.modified(path, node);
+            view.event(path, false);
+        }
+    }
+
+    /**
+     * Creates a node with an empty value, and its missing parents; does nothing if it exists.
+     *
+     * @param tx a transaction id, or {@link #NO_TRANSACTION}
+     * @param path an absolute path
+     */
+    public void mkdir(int tx, String path) {
+        checkPath("mkdir", path);
+        synchronized (lock) {
+            View view = view("mkdir", tx, path);
+            view.accessed(path);
+            if (view.nodes().containsKey(path)) {
+                return;
+            }
+            ensure(view, path);
+            view.event(path, false);
+        }
+    }
+
+    /**
+     * Lists a node's children in creation order.
+     *
+     * @param tx a transaction id, or {@link #NO_TRANSACTION}
+     * @param path an absolute path
+     * @return the child names
+     * @throws XenstoreException ENOENT when the node does not exist
+     */
+    public List<String> list(int tx, String path) {
+        checkPath("directory", path);
+        synchronized (lock) {
+            View view = view("directory", tx, path);
+            return List.copyOf(existing(view, "directory", path).children);
+        }
+    }
+
+    /**
+     * @param tx a transaction id, or {@link #NO_TRANSACTION}
+     * @param path an absolute path
+     * @return whether the node exists
+     */
+    public boolean exists(int tx, String path) {
+        return readBytes(tx, path).isPresent();
+    }
+
+    /**
+     * Removes a node and its subtree; removing a missing node succeeds when its parent exists.
+     *
+     * @param tx a transaction id, or {@link #NO_TRANSACTION}
+     * @param path an absolute path other than {@code /}
+     * @throws XenstoreException EINVAL for {@code /}, ENOENT when neither the node nor its parent exists
+     */
+    public void rm(int tx, String path) {
+        checkPath("rm", path);
+        if (path.equals("/")) {
+            throw new XenstoreException("rm", path, "EINVAL", "the root cannot be removed", null);
+        }
+        synchronized (lock) {
+            View view = view("rm", tx, path);
+            view.accessed(path);
+            String parentPath = parent(path);
+            if (!view.nodes().containsKey(path)) {
+                view.accessed(parentPath);
+                if (view.nodes().containsKey(parentPath)) {
+                    return;
+                }
+                throw new XenstoreException("rm", path, "ENOENT", null, null);
+            }
+            removeSubtree(view, path);
+            view.accessed(parentPath);
+            Node parent = view.nodes().get(parentPath);
+            parent.children.remove(name(path));
+            view.modified(parentPath, parent);
+            view.event(path, true);
+        }
+    }
+
+    /**
+     * @param tx a transaction id, or {@link #NO_TRANSACTION}
+     * @param path an absolute path
+     * @return the node's permissions, owner entry first (e.g. {@code ["n0", "r5"]})
+     * @throws XenstoreException ENOENT when the node does not exist
+     */
+    public List<String> getPerms(int tx, String path) {
+        checkPath("get perms", path);
+        synchronized (lock) {
+            View view = view("get perms", tx, path);
+            return List.copyOf(existing(view, "get perms", path).perms);
+        }
+    }
+
+    /**
+     * Replaces a node's permissions.
+     *
+     * @param tx a transaction id, or {@link #NO_TRANSACTION}
+     * @param path an absolute path
+     * @param perms at least one entry of the form {@code [nrwb]<domid>}, the owner's first
+     * @throws XenstoreException EINVAL for a malformed list, ENOENT when the node does not exist
+     */
+    public void setPerms(int tx, String path, List<String> perms) {
+        checkPath("set perms", path);
+        if (perms.isEmpty() || !perms.stream().allMatch(p -> p != null && PERM.matcher(p).matches())) {
+            throw new XenstoreException("set perms", path, "EINVAL", "bad permissions " + perms, null);
+        }
+        synchronized (lock) {
+            View view = view("set perms", tx, path);
+            Node node = existing(view, "set perms", path);
+            node.perms = List.copyOf(perms);
+            view.modified(path, node);
+            view.event(path, false);
+        }
+    }
+
+    /**
+     * Starts a transaction.
+     *
+     * @return its id (never {@link #NO_TRANSACTION})
+     */
+    public int transactionStart() {
+        synchronized (lock) {
+            do {
+                lastTxId = lastTxId == Integer.MAX_VALUE ? 1 : lastTxId + 1;
+            } while (transactions.containsKey(lastTxId));
+            Map<String, Node> copy = new HashMap<>(tree.size() * 2);
+            tree.forEach((path, node) -> copy.put(path, node.copy()));
+            transactions.put(lastTxId, new Tx(copy));
+            return lastTxId;
+        }
+    }
+
+    /**
+     * Ends a transaction: commits its changes, or discards them.
+     *
+     * @param tx the transaction id
+     * @param commit true to commit, false to abort
+     * @throws XenstoreException EAGAIN when the commit conflicts (nothing is applied), ENOENT for
+     *     an unknown transaction
+     */
+    public void transactionEnd(int tx, boolean commit) {
+        List<Event> events;
+        synchronized (lock) {
+            Tx t = transactions.remove(tx);
+            if (t == null) {
+                throw new XenstoreException("transaction end", null, "ENOENT", "no transaction " + tx, null);
+            }
+            if (!commit) {
+                return;
+            }
+            for (Map.Entry<String, Long> seen : t.firstSeen.entrySet()) {
+                Node now = tree.get(seen.getKey());
+                long current = now == null ? ABSENT : now.generation;
+                if (current != seen.getValue()) {
+                    throw new XenstoreException("transaction end", seen.getKey(), "EAGAIN",
+                            "changed by another client during transaction " + tx, null);
+                }
+            }
+            for (String path : t.modified) {
+                Node node = t.nodes.get(path);
+                if (node == null) {
+                    tree.remove(path);
+                } else {
+                    node.generation = ++generation;
+                    tree.put(path, node);
+                }
+            }
+            events = t.events;
+            for (Event e : events) {
+                fire(e);
+            }
+        }
+    }
+
+    /** @return how many transactions are open (started, not ended) */
+    public int openTransactions() {
+        synchronized (lock) {
+            return transactions.size();
+        }
+    }
+
+    // ------------------------------------------------------------------ watches
+
+    /**
+     * Registers a watch. The sink is called once at once with ({@code path}, {@code token}), then
+     * with (changed path, {@code token}) for each change at or under {@code path}; when an
+     * ancestor of {@code path} is removed it is called with ({@code path}, {@code token}).
+     *
+     * @param path an absolute path, or a special path starting with {@code @}
+     * @param token the caller's token, echoed in every event
+     * @param sink receives (path, token); called under the store's lock, must not block
+     * @return the registration; {@link WatchHandle#close()} removes it
+     */
+    public WatchHandle watch(String path, String token, BiConsumer<String, String> sink) {
+        if (path == null || !(path.startsWith("@") && PATH_CHARS.matcher(path).matches()
+                && path.length() <= MAX_PATH_BYTES)) {
+            checkPath("watch", path);
+        }
+        Watch w = new Watch(path, token, sink);
+        synchronized (lock) {
+            watches.add(w);
+            sink.accept(path, token);
+        }
+        return w;
+    }
+
+    /** @return how many watches are registered */
+    public int watchCount() {
+        return watches.size();
+    }
+
+    /** A registered watch. */
+    public interface WatchHandle extends AutoCloseable {
+        /** @return the watched path */
+        String path();
+
+        /** @return the token */
+        String token();
+
+        /** Removes the watch; idempotent. */
+        @Override
+        void close();
+    }
+
+    // ------------------------------------------------------------------ inspection
+
+    /**
+     * @return every node and its value (UTF-8), sorted by path, root included; for leak checks and
+     *     assertions
+     */
+    public Map<String, String> snapshot() {
+        synchronized (lock) {
+            Map<String, String> out = new TreeMap<>();
+            tree.forEach((path, node) -> out.put(path, text(node.value)));
+            return out;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "FakeXenstore" + snapshot();
+    }
+
+    /**
+     * Checks a path against xenstored's rules.
+     *
+     * @param operation the request, for the error
+     * @param path the path
+     * @return the path
+     * @throws XenstoreException EINVAL unless the path is absolute, at most 3072 bytes, made of
+     *     {@code A-Za-z0-9-/_@}, without {@code //} and without a trailing {@code /} (except {@code /})
+     */
+    public static String checkPath(String operation, String path) {
+        String why = null;
+        if (path == null || path.isEmpty()) {
+            why = "empty path";
+        } else if (path.charAt(0) != '/') {
+            why = "not absolute";
+        } else if (path.length() > MAX_PATH_BYTES) {
+            why = "longer than " + MAX_PATH_BYTES + " bytes";
+        } else if (path.contains("//")) {
+            why = "contains //";
+        } else if (path.length() > 1 && path.endsWith("/")) {
+            why = "ends with /";
+        } else if (!PATH_CHARS.matcher(path).matches()) {
+            why = "characters outside A-Za-z0-9-/_@";
+        }
+        if (why != null) {
+            throw new XenstoreException(operation, path, "EINVAL", why, null);
+        }
+        return path;
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    private View view(String operation, int tx, String path) {
+        if (tx == NO_TRANSACTION) {
+            return global;
+        }
+        Tx t = transactions.get(tx);
+        if (t == null) {
+            throw new XenstoreException(operation, path, "ENOENT", "no transaction " + tx, null);
+        }
+        return t;
+    }
+
+    private static Node existing(View view, String operation, String path) {
+        view.accessed(path);
+        Node node = view.nodes().get(path);
+        if (node == null) {
+            throw new XenstoreException(operation, path, "ENOENT", null, null);
+        }
+        return node;
+    }
+
+    /** Returns the node at {@code path}, creating it and its missing ancestors (empty, parent's perms). */
+    private static Node ensure(View view, String path) {
+        Deque<String> missing = new ArrayDeque<>();
+        String p = path;
+        while (true) {
+            view.accessed(p);
+            if (view.nodes().containsKey(p)) {
+                break;
+            }
+            missing.push(p);
+            p = parent(p);
+        }
+        Node parent = view.nodes().get(p);
+        String parentPath = p;
+        while (!missing.isEmpty()) {
+            String child = missing.pop();
+            Node node = new Node(new byte[0], parent.perms);
+            parent.children.add(name(child));
+            view.modified(parentPath, parent);
+            view.nodes().put(child, node);
+            view.modified(child, node);
+            parent = node;
+            parentPath = child;
+        }
+        return view.nodes().get(path);
+    }
+
+    private static void removeSubtree(View view, String path) {
+        view.accessed(path);
+        Node node = view.nodes().remove(path);
+        for (String child : node.children) {
+            removeSubtree(view, join(path, child));
+        }
+        view.modified(path, null);
+    }
+
+    private void fire(Event e) {
+        for (Watch w : watches) {
+            if (isAtOrUnder(e.path, w.path)) {
+                w.sink.accept(e.path, w.token);
+            } else if (e.recursive && isAtOrUnder(w.path, e.path)) {
+                w.sink.accept(w.path, w.token);
+            }
+        }
+    }
+
+    private void abortQuietly(int tx) {
+        try {
+            transactionEnd(tx, false);
+        } catch (XenstoreException ignored) {
+            // already gone: nothing to abort
+        }
+    }
+
+    static boolean isAtOrUnder(String path, String ancestor) {
+        if (ancestor.equals("/")) {
+            return path.startsWith("/");
+        }
+        return path.equals(ancestor) || (path.startsWith(ancestor) && path.charAt(ancestor.length()) == '/');
+    }
+
+    private static String parent(String path) {
+        int slash = path.lastIndexOf('/');
+        return slash == 0 ? "/" : path.substring(0, slash);
+    }
+
+    private static String name(String path) {
+        return path.substring(path.lastIndexOf('/') + 1);
+    }
+
+    private static String join(String parent, String child) {
+        return parent.equals("/") ? "/" + child : parent + "/" + child;
+    }
+
+    private static String text(byte[] value) {
+        return new String(value, StandardCharsets.UTF_8);
+    }
+
+    private static final class Node {
+        byte[] value;
+        List<String> perms;
+        final List<String> children = new ArrayList<>();
+        long generation = ABSENT;
+
+        Node(byte[] value, List<String> perms) {
+            this.value = value;
+            this.perms = perms;
+        }
+
+        Node copy() {
+            Node copy = new Node(value, perms);
+            copy.children.addAll(children);
+            copy.generation = generation;
+            return copy;
+        }
+    }
+
+    private record Event(String path, boolean recursive) {
+    }
+
+    /** Where an operation reads and writes: the live tree or a transaction's copy. */
+    private interface View {
+        Map<String, Node> nodes();
+
+        /** Called before the operation looks at {@code path}. */
+        void accessed(String path);
+
+        /** Called after the operation changed (or, with null, removed) the node at {@code path}. */
+        void modified(String path, Node node);
+
+        void event(String path, boolean recursive);
+    }
+
+    private final class GlobalView implements View {
+        @Override
+        public Map<String, Node> nodes() {
+            return tree;
+        }
+
+        @Override
+        public void accessed(String path) {
+            // the live tree needs no bookkeeping of reads
+        }
+
+        @Override
+        public void modified(String path, Node node) {
+            if (node != null) {
+                node.generation = ++generation;
+            }
+        }
+
+        @Override
+        public void event(String path, boolean recursive) {
+            fire(new Event(path, recursive));
+        }
+    }
+
+    private static final class Tx implements View {
+        final Map<String, Node> nodes;
+        /** Generation of each touched node when the transaction first touched it (ABSENT if missing). */
+        final Map<String, Long> firstSeen = new LinkedHashMap<>();
+        final Set<String> modified = new LinkedHashSet<>();
+        final List<Event> events = new ArrayList<>();
+
+        Tx(Map<String, Node> nodes) {
+            this.nodes = nodes;
+        }
+
+        @Override
+        public Map<String, Node> nodes() {
+            return nodes;
+        }
+
+        @Override
+        public void accessed(String path) {
+            if (!firstSeen.containsKey(path)) {
+                Node node = nodes.get(path);
+                firstSeen.put(path, node == null ? ABSENT : node.generation);
+            }
+        }
+
+        @Override
+        public void modified(String path, Node node) {
+            accessed(path);
+            modified.add(path);
+        }
+
+        @Override
+        public void event(String path, boolean recursive) {
+            events.add(new Event(path, recursive));
+        }
+    }
+
+    private final class Watch implements WatchHandle {
+        final String path;
+        final String token;
+        final BiConsumer<String, String> sink;
+
+        Watch(String path, String token, BiConsumer<String, String> sink) {
+            this.path = path;
+            this.token = token;
+            this.sink = sink;
+        }
+
+        @Override
+        public String path() {
+            return path;
+        }
+
+        @Override
+        public String token() {
+            return token;
+        }
+
+        @Override
+        public void close() {
+            watches.remove(this);
+        }
+    }
+
+    /** The SPI operations bound to one transaction. */
+    private final class TxOps implements XenstoreOps {
+        private final int tx;
+
+        TxOps(int tx) {
+            this.tx = tx;
+        }
+
+        @Override
+        public Optional<String> read(String path) {
+            return readBytes(tx, path).map(FakeXenstore::text);
+        }
+
+        @Override
+        public void write(String path, String value) {
+            writeBytes(tx, path, value.getBytes(StandardCharsets.UTF_8));
+        }
+
+        @Override
+        public void mkdir(String path) {
+            FakeXenstore.this.mkdir(tx, path);
+        }
+
+        @Override
+        public List<String> list(String path) {
+            return FakeXenstore.this.list(tx, path);
+        }
+
+        @Override
+        public boolean exists(String path) {
+            return FakeXenstore.this.exists(tx, path);
+        }
+
+        @Override
+        public void rm(String path) {
+            FakeXenstore.this.rm(tx, path);
+        }
+    }
+}

@@ -1,0 +1,109 @@
+package io.netbuf.testkit;
+
+import io.netbuf.MissingToolException;
+import io.netbuf.OperationFailedException;
+import io.netbuf.XenstoreException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+/** Runs every port operation of a {@link FakeHost}: logs it, injects faults, simulates missing tools. */
+final class Invoker {
+    private final Faults faults = new Faults();
+    private final List<Entry> calls = new ArrayList<>();
+
+    /** A logged call; its failure is filled in when it throws. */
+    private static final class Entry {
+        final String operation;
+        final List<String> args;
+        volatile String failure;
+
+        Entry(String operation, List<String> args) {
+            this.operation = operation;
+            this.args = args;
+        }
+    }
+    private final Set<String> missingTools = ConcurrentHashMap.newKeySet();
+
+    Faults faults() {
+        return faults;
+    }
+
+    Set<String> missingTools() {
+        return missingTools;
+    }
+
+    List<Call> calls() {
+        synchronized (calls) {
+            List<Call> out = new ArrayList<>(calls.size());
+            for (Entry e : calls) {
+                out.add(new Call(e.operation, e.args, e.failure));
+            }
+            return out;
+        }
+    }
+
+    void clearCalls() {
+        synchronized (calls) {
+            calls.clear();
+        }
+    }
+
+    void run(String operation, List<?> args, Runnable body) {
+        call(operation, args, () -> {
+            body.run();
+            return null;
+        });
+    }
+
+    <T> T call(String operation, List<?> args, Supplier<T> body) {
+        List<String> text = new ArrayList<>(args.size());
+        for (Object a : args) {
+            text.add(String.valueOf(a));
+        }
+        Entry slot = log(operation, text);
+        RuntimeException failure = null;
+        Faults.Injected injected = faults.check(operation);
+        if (injected != null) {
+            failure = injected.failure() == null ? defaultFailure(operation, text) : injected.failure().get();
+        } else {
+            String tool = Operations.TOOLS.get(operation);
+            if (!tool.isEmpty() && missingTools.contains(tool)) {
+                failure = new MissingToolException(tool, Operations.PACKAGES.get(tool), null, null);
+            }
+        }
+        if (failure != null) {
+            fail(slot, failure);
+            throw failure;
+        }
+        try {
+            return body.get();
+        } catch (RuntimeException e) {
+            fail(slot, e);
+            throw e;
+        }
+    }
+
+    /** Logs a call when it starts, so nested calls (inside a xenstore transaction) follow it. */
+    private Entry log(String operation, List<String> args) {
+        Entry entry = new Entry(operation, List.copyOf(args));
+        synchronized (calls) {
+            calls.add(entry);
+        }
+        return entry;
+    }
+
+    private static void fail(Entry slot, RuntimeException failure) {
+        slot.failure = failure.getClass().getSimpleName() + ": " + failure.getMessage();
+    }
+
+    private static RuntimeException defaultFailure(String operation, List<String> args) {
+        if (operation.startsWith("xenstore.")) {
+            return new XenstoreException(operation.substring("xenstore.".length()), args.isEmpty() ? null : args.get(0),
+                    "EIO", "injected fault", null);
+        }
+        return OperationFailedException.of(operation, "injected fault", null, null, null);
+    }
+}

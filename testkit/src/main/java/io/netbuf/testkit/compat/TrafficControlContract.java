@@ -1,0 +1,144 @@
+package io.netbuf.testkit.compat;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netbuf.Protocols;
+import io.netbuf.spi.Qdisc;
+import io.netbuf.spi.TrafficControl;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Compatibility kit for {@link TrafficControl} without the plug qdisc (which {@link PlugContract}
+ * covers): kernel default qdiscs, the ingress qdisc and the redirect filter.
+ */
+public abstract class TrafficControlContract extends PortContract {
+    /** For subclasses. */
+    protected TrafficControlContract() {
+    }
+
+    private TrafficControl tc() {
+        return host().trafficControl();
+    }
+
+    private List<Qdisc> roots(String dev) {
+        return tc().qdiscs(dev).stream().filter(q -> q.parent() == TrafficControl.ROOT).toList();
+    }
+
+    private List<Qdisc> ingress(String dev) {
+        return tc().qdiscs(dev).stream().filter(q -> q.parent() == TrafficControl.INGRESS).toList();
+    }
+
+    @Test
+    void aNewIfbHasNoExplicitQdisc() {
+        fixture().addIfb(IFB);
+        assertTrue(tc().qdiscs(IFB).stream().noneMatch(Qdisc::isExplicit), () -> tc().qdiscs(IFB).toString());
+    }
+
+    @Test
+    void anIfbThatWentUpHasAKernelDefaultRootWithHandleZero() {
+        fixture().addIfb(IFB);
+        host().links().setUp(IFB, true);
+        List<Qdisc> roots = roots(IFB);
+        assertEquals(1, roots.size(), roots::toString);
+        assertFalse(roots.get(0).isExplicit());
+        assertFalse(roots.get(0).kind().isEmpty());
+        host().links().setUp(IFB, false);
+        assertTrue(tc().qdiscs(IFB).stream().noneMatch(Qdisc::isExplicit));
+    }
+
+    @Test
+    void refusesToListQdiscsOfAnUnknownDevice() {
+        assertRefused(() -> tc().qdiscs(MISSING), ENODEV);
+    }
+
+    @Test
+    void addsTheIngressQdisc() {
+        fixture().addVif(VIF);
+        tc().addIngress(VIF);
+        List<Qdisc> ingress = ingress(VIF);
+        assertEquals(1, ingress.size(), ingress::toString);
+        Qdisc q = ingress.get(0);
+        assertEquals("ingress", q.kind());
+        assertEquals(0xFFFF0000, q.handle());
+        assertTrue(q.isExplicit());
+    }
+
+    @Test
+    void refusesASecondIngressQdisc() {
+        fixture().addVif(VIF);
+        tc().addIngress(VIF);
+        assertRefused(() -> tc().addIngress(VIF), EEXIST);
+        assertEquals(1, ingress(VIF).size());
+    }
+
+    @Test
+    void refusesAnIngressQdiscOnAnUnknownDevice() {
+        assertRefused(() -> tc().addIngress(MISSING), ENODEV);
+    }
+
+    @Test
+    void deletesTheIngressQdiscWithItsFilters() {
+        fixture().addVif(VIF);
+        fixture().addIfb(IFB);
+        tc().addIngress(VIF);
+        tc().addRedirect(VIF, IFB, Protocols.ALL);
+        tc().deleteIngress(VIF);
+        assertEquals(List.of(), ingress(VIF));
+        assertEquals(List.of(), tc().redirectTargets(VIF));
+    }
+
+    @Test
+    void refusesToDeleteAnIngressQdiscThatIsNotThere() {
+        fixture().addVif(VIF);
+        assertRefused(() -> tc().deleteIngress(VIF), ENOENT, EINVAL);
+        tc().addIngress(VIF);
+        tc().deleteIngress(VIF);
+        assertRefused(() -> tc().deleteIngress(VIF), ENOENT, EINVAL);
+    }
+
+    @Test
+    void redirectsAllProtocolsToAnIfb() {
+        fixture().addVif(VIF);
+        fixture().addIfb(IFB);
+        tc().addIngress(VIF);
+        assertEquals(List.of(), tc().redirectTargets(VIF));
+        tc().addRedirect(VIF, IFB, Protocols.ALL);
+        assertEquals(List.of(IFB), tc().redirectTargets(VIF));
+        assertEquals(List.of(), tc().redirectTargets(IFB), "the IFB itself has no filter");
+    }
+
+    @Test
+    void redirectsIpv4OnlyToAnIfb() {
+        fixture().addVif(VIF);
+        fixture().addIfb(IFB);
+        tc().addIngress(VIF);
+        tc().addRedirect(VIF, IFB, Protocols.IPV4_ONLY);
+        assertEquals(List.of(IFB), tc().redirectTargets(VIF));
+    }
+
+    @Test
+    void refusesARedirectWithoutTheIngressQdisc() {
+        fixture().addVif(VIF);
+        fixture().addIfb(IFB);
+        assertRefused(() -> tc().addRedirect(VIF, IFB, Protocols.ALL), EINVAL);
+    }
+
+    @Test
+    void refusesARedirectToAnUnknownDevice() {
+        fixture().addVif(VIF);
+        tc().addIngress(VIF);
+        assertRefused(() -> tc().addRedirect(VIF, MISSING, Protocols.ALL), ENODEV);
+        assertEquals(List.of(), tc().redirectTargets(VIF));
+    }
+
+    @Test
+    void refusesToDeleteADefaultRoot() {
+        fixture().addIfb(IFB);
+        assertRefused(() -> tc().deleteRoot(IFB), ENOENT);
+        host().links().setUp(IFB, true);
+        assertRefused(() -> tc().deleteRoot(IFB), ENOENT);
+    }
+}
