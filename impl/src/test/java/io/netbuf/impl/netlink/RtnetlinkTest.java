@@ -223,6 +223,20 @@ class RtnetlinkTest {
         assertThrows(IllegalStateException.class, () -> r.request(Nl.RTM_GETLINK, 0));
     }
 
+    @Test
+    void openingInAMissingOrBadlyNamedNamespaceFailsWithATypedException() {
+        OperationFailedException missing = assertThrows(OperationFailedException.class,
+                () -> Rtnetlink.open("netbuf-no-such-ns-" + ProcessHandle.current().pid(), TIMEOUT));
+        if (Rtnetlink.unavailableReason() == null) {
+            assertEquals(Optional.of(2), missing.errno(), "ENOENT from open(/var/run/netns/...)");
+        }
+        OperationFailedException bad = assertThrows(OperationFailedException.class,
+                () -> Rtnetlink.open("../etc", TIMEOUT));
+        assertTrue(bad.getMessage().contains("bad network namespace name") || Rtnetlink.unavailableReason() != null,
+                bad.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Rtnetlink.open(null, Duration.ZERO));
+    }
+
     private static Integer firstWord(ByteBuffer b, int off, int len) {
         return NlReader.type(b, off) == Nl.RTM_NEWQDISC ? b.getInt(off + 16) : null;
     }
