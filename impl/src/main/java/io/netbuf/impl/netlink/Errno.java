@@ -2,15 +2,10 @@ package io.netbuf.impl.netlink;
 
 /** Names and descriptions of the Linux errno values rtnetlink answers with. */
 final class Errno {
-    static final int EPERM = 1;
     static final int ENOENT = 2;
-    static final int EINTR = 4;
     static final int EAGAIN = 11;
-    static final int EBUSY = 16;
-    static final int EEXIST = 17;
     static final int ENODEV = 19;
     static final int EINVAL = 22;
-    static final int EOPNOTSUPP = 95;
 
     private Errno() {
     }
@@ -22,15 +17,6 @@ final class Errno {
     static String describe(int errno) {
         String[] entry = entry(errno);
         return entry == null ? "errno " + errno : entry[0] + " (" + entry[1] + ")";
-    }
-
-    /**
-     * @param errno a positive errno
-     * @return its symbolic name, e.g. {@code "ENODEV"}, or {@code "errno N"} when unknown
-     */
-    static String name(int errno) {
-        String[] entry = entry(errno);
-        return entry == null ? "errno " + errno : entry[0];
     }
 
     private static String[] entry(int errno) {

@@ -17,20 +17,16 @@ final class LibC {
     static final int SOCK_CLOEXEC = 0x80000;
     static final int NETLINK_ROUTE = 0;
     static final int SOL_SOCKET = 1;
-    static final int SO_SNDBUF = 7;
-    static final int SO_RCVBUF = 8;
     static final int SO_RCVTIMEO = 20;
     static final int SO_SNDTIMEO = 21;
     static final int SOL_NETLINK = 270;
     static final int NETLINK_CAP_ACK = 10;
     static final int NETLINK_EXT_ACK = 11;
-    static final int NETLINK_GET_STRICT_CHK = 12;
     static final int MSG_TRUNC = 0x20;
     static final int O_RDONLY = 0;
     static final int O_CLOEXEC = 0x80000;
     static final int CLONE_NEWNET = 0x40000000;
     static final int EINTR = 4;
-    static final int EAGAIN = 11;
 
     /** Whether the binding loaded: 64-bit Linux with a libc JNA can open. */
     static final boolean AVAILABLE;
@@ -61,8 +57,6 @@ final class LibC {
 
     static native int bind(int fd, long addr, int addrlen);
 
-    static native int getsockname(int fd, long addr, long addrlenPtr);
-
     static native int setsockopt(int fd, int level, int name, long value, int len);
 
     static native long sendto(int fd, long buf, long len, int flags, long addr, int addrlen);
@@ -74,6 +68,4 @@ final class LibC {
     static native int open(String path, int flags);
 
     static native int setns(int fd, int nstype);
-
-    static native String strerror(int errnum);
 }

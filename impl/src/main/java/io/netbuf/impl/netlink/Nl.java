@@ -15,7 +15,6 @@ final class Nl {
     static final int NLM_F_MULTI = 0x2;
     static final int NLM_F_ACK = 0x4;
     static final int NLM_F_DUMP_INTR = 0x10;
-    static final int NLM_F_REPLACE = 0x100;
     static final int NLM_F_EXCL = 0x200;
     static final int NLM_F_CREATE = 0x400;
     static final int NLM_F_DUMP = 0x300;
@@ -27,7 +26,6 @@ final class Nl {
 
     // rtattr
     static final int RTA_HDRLEN = 4;
-    static final int NLA_F_NESTED = 0x8000;
     static final int NLA_TYPE_MASK = 0x3FFF;
 
     // links
@@ -47,7 +45,6 @@ final class Nl {
     static final int RTM_DELQDISC = 37;
     static final int RTM_GETQDISC = 38;
     static final int RTM_NEWTFILTER = 44;
-    static final int RTM_DELTFILTER = 45;
     static final int RTM_GETTFILTER = 46;
     static final int TCMSG_LEN = 20;
     static final int TCA_KIND = 1;
