@@ -1,0 +1,56 @@
+package io.netbuf.impl.netlink;
+
+/** Names and descriptions of the Linux errno values rtnetlink answers with. */
+final class Errno {
+    static final int ENOENT = 2;
+    static final int EAGAIN = 11;
+    static final int ENODEV = 19;
+    static final int EINVAL = 22;
+
+    private Errno() {
+    }
+
+    /**
+     * @param errno a positive errno
+     * @return e.g. {@code "ENOENT (No such file or directory)"}, or {@code "errno 1234"}
+     */
+    static String describe(int errno) {
+        String[] entry = entry(errno);
+        return entry == null ? "errno " + errno : entry[0] + " (" + entry[1] + ")";
+    }
+
+    private static String[] entry(int errno) {
+        switch (errno) {
+            case 1: return new String[] {"EPERM", "Operation not permitted"};
+            case 2: return new String[] {"ENOENT", "No such file or directory"};
+            case 3: return new String[] {"ESRCH", "No such process"};
+            case 4: return new String[] {"EINTR", "Interrupted system call"};
+            case 5: return new String[] {"EIO", "Input/output error"};
+            case 6: return new String[] {"ENXIO", "No such device or address"};
+            case 7: return new String[] {"E2BIG", "Argument list too long"};
+            case 9: return new String[] {"EBADF", "Bad file descriptor"};
+            case 11: return new String[] {"EAGAIN", "Resource temporarily unavailable"};
+            case 12: return new String[] {"ENOMEM", "Cannot allocate memory"};
+            case 13: return new String[] {"EACCES", "Permission denied"};
+            case 14: return new String[] {"EFAULT", "Bad address"};
+            case 16: return new String[] {"EBUSY", "Device or resource busy"};
+            case 17: return new String[] {"EEXIST", "File exists"};
+            case 19: return new String[] {"ENODEV", "No such device"};
+            case 22: return new String[] {"EINVAL", "Invalid argument"};
+            case 23: return new String[] {"ENFILE", "Too many open files in system"};
+            case 24: return new String[] {"EMFILE", "Too many open files"};
+            case 28: return new String[] {"ENOSPC", "No space left on device"};
+            case 34: return new String[] {"ERANGE", "Numerical result out of range"};
+            case 75: return new String[] {"EOVERFLOW", "Value too large for defined data type"};
+            case 90: return new String[] {"EMSGSIZE", "Message too long"};
+            case 92: return new String[] {"ENOPROTOOPT", "Protocol not available"};
+            case 93: return new String[] {"EPROTONOSUPPORT", "Protocol not supported"};
+            case 95: return new String[] {"EOPNOTSUPP", "Operation not supported"};
+            case 97: return new String[] {"EAFNOSUPPORT", "Address family not supported by protocol"};
+            case 105: return new String[] {"ENOBUFS", "No buffer space available"};
+            case 110: return new String[] {"ETIMEDOUT", "Connection timed out"};
+            case 111: return new String[] {"ECONNREFUSED", "Connection refused"};
+            default: return null;
+        }
+    }
+}

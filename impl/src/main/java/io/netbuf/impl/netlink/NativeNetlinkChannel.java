@@ -1,0 +1,201 @@
+package io.netbuf.impl.netlink;
+
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+import io.netbuf.OperationFailedException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An {@code AF_NETLINK}/{@code NETLINK_ROUTE} socket with extended acks, capped acks and send and
+ * receive timeouts, and two native buffers that are handed to the kernel by address.
+ */
+final class NativeNetlinkChannel implements NetlinkChannel {
+    private static final Logger LOG = LoggerFactory.getLogger(NativeNetlinkChannel.class);
+    private static final String NETNS_DIR = "/var/run/netns/";
+
+    private final int fd;
+    private final Memory sendMemory;
+    private final Memory receiveMemory;
+    private final long sendAddress;
+    private final long receiveAddress;
+    private final ByteBuffer sendBuffer;
+    private final ByteBuffer receiveBuffer;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private NativeNetlinkChannel(int fd, int sendSize, int receiveSize) {
+        this.fd = fd;
+        this.sendMemory = new Memory(sendSize);
+        this.receiveMemory = new Memory(receiveSize);
+        this.sendAddress = Pointer.nativeValue(sendMemory);
+        this.receiveAddress = Pointer.nativeValue(receiveMemory);
+        this.sendBuffer = sendMemory.getByteBuffer(0, sendSize).order(ByteOrder.nativeOrder());
+        this.receiveBuffer = receiveMemory.getByteBuffer(0, receiveSize).order(ByteOrder.nativeOrder());
+    }
+
+    /**
+     * Opens a socket in this process's network namespace or in a named one.
+     *
+     * @param netns a namespace name under {@code /var/run/netns}, or null for the current one
+     * @param timeout the send and receive timeout
+     * @param sendSize bytes of the send buffer
+     * @param receiveSize bytes of the receive buffer
+     * @return the channel
+     * @throws OperationFailedException when the socket cannot be opened or configured
+     */
+    static NativeNetlinkChannel open(String netns, Duration timeout, int sendSize, int receiveSize) {
+        if (!LibC.AVAILABLE) {
+            throw OperationFailedException.of("open rtnetlink socket", LibC.UNAVAILABLE_REASON, null, null, null);
+        }
+        int fd = netns == null ? openSocket() : openSocketIn(netns);
+        try {
+            configure(fd, timeout);
+            return new NativeNetlinkChannel(fd, sendSize, receiveSize);
+        } catch (RuntimeException e) {
+            LibC.close(fd);
+            throw e;
+        }
+    }
+
+    private static int openSocket() {
+        int fd = LibC.socket(LibC.AF_NETLINK, LibC.SOCK_RAW | LibC.SOCK_CLOEXEC, LibC.NETLINK_ROUTE);
+        if (fd < 0) {
+            throw failure("open rtnetlink socket", "socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE)", Native.getLastError());
+        }
+        return fd;
+    }
+
+    /*
+     * A socket stays in the namespace it was created in, so a short-lived thread enters the
+     * namespace, creates the socket and ends; no other code ever runs in that thread.
+     */
+    private static int openSocketIn(String netns) {
+        if (netns.isEmpty() || netns.indexOf('/') >= 0 || netns.equals(".") || netns.equals("..")) {
+            throw OperationFailedException.of("open rtnetlink socket", "bad network namespace name '" + netns + "'",
+                    null, null, null);
+        }
+        String path = NETNS_DIR + netns;
+        int nsfd = LibC.open(path, LibC.O_RDONLY | LibC.O_CLOEXEC);
+        if (nsfd < 0) {
+            throw failure("open network namespace " + netns, "open " + path, Native.getLastError());
+        }
+        try {
+            int[] result = {-1, 0};
+            Thread opener = new Thread(() -> {
+                if (LibC.setns(nsfd, LibC.CLONE_NEWNET) != 0) {
+                    result[1] = Native.getLastError();
+                    return;
+                }
+                int fd = LibC.socket(LibC.AF_NETLINK, LibC.SOCK_RAW | LibC.SOCK_CLOEXEC, LibC.NETLINK_ROUTE);
+                result[fd < 0 ? 1 : 0] = fd < 0 ? Native.getLastError() : fd;
+            }, "netbuf-netns-" + netns);
+            opener.setDaemon(true);
+            opener.start();
+            join(opener);
+            if (result[0] < 0) {
+                throw failure("open rtnetlink socket in namespace " + netns, "setns/socket", result[1]);
+            }
+            return result[0];
+        } finally {
+            LibC.close(nsfd);
+        }
+    }
+
+    private static void join(Thread opener) {
+        try {
+            opener.join(Duration.ofSeconds(10).toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw OperationFailedException.of("open rtnetlink socket", "interrupted", null, null, e);
+        }
+        if (opener.isAlive()) {
+            throw OperationFailedException.of("open rtnetlink socket", "namespace thread did not finish in 10 s",
+                    null, null, null);
+        }
+    }
+
+    private static void configure(int fd, Duration timeout) {
+        try (Memory scratch = new Memory(16)) {
+            long p = Pointer.nativeValue(scratch);
+            scratch.setInt(0, 1);
+            // Both are optional (older kernels lack them): without them errors still arrive.
+            if (LibC.setsockopt(fd, LibC.SOL_NETLINK, LibC.NETLINK_EXT_ACK, p, 4) != 0) {
+                LOG.debug("NETLINK_EXT_ACK not supported: {}", Errno.describe(Native.getLastError()));
+            }
+            if (LibC.setsockopt(fd, LibC.SOL_NETLINK, LibC.NETLINK_CAP_ACK, p, 4) != 0) {
+                LOG.debug("NETLINK_CAP_ACK not supported: {}", Errno.describe(Native.getLastError()));
+            }
+            long micros = Math.max(1000, timeout.toNanos() / 1000);
+            scratch.setLong(0, micros / 1_000_000);
+            scratch.setLong(8, micros % 1_000_000);
+            if (LibC.setsockopt(fd, LibC.SOL_SOCKET, LibC.SO_RCVTIMEO, p, 16) != 0) {
+                throw failure("configure rtnetlink socket", "setsockopt SO_RCVTIMEO", Native.getLastError());
+            }
+            if (LibC.setsockopt(fd, LibC.SOL_SOCKET, LibC.SO_SNDTIMEO, p, 16) != 0) {
+                throw failure("configure rtnetlink socket", "setsockopt SO_SNDTIMEO", Native.getLastError());
+            }
+            // struct sockaddr_nl {sa_family_t nl_family; unsigned short pad; u32 nl_pid = 0 (kernel picks); u32 nl_groups}
+            scratch.clear(16);
+            scratch.setShort(0, (short) LibC.AF_NETLINK);
+            if (LibC.bind(fd, p, 12) != 0) {
+                throw failure("configure rtnetlink socket", "bind", Native.getLastError());
+            }
+        }
+    }
+
+    private static OperationFailedException failure(String operation, String call, int errno) {
+        return OperationFailedException.ofErrno(operation, errno, call + ": " + Errno.describe(errno), null, null);
+    }
+
+    @Override
+    public ByteBuffer sendBuffer() {
+        return sendBuffer;
+    }
+
+    @Override
+    public ByteBuffer receiveBuffer() {
+        return receiveBuffer;
+    }
+
+    @Override
+    public int send(int length) {
+        while (true) {
+            long n = LibC.sendto(fd, sendAddress, length, 0, 0L, 0);
+            if (n >= 0) {
+                return 0;
+            }
+            int errno = Native.getLastError();
+            if (errno != LibC.EINTR) {
+                return -errno;
+            }
+        }
+    }
+
+    @Override
+    public int receive() {
+        while (true) {
+            long n = LibC.recvfrom(fd, receiveAddress, receiveBuffer.capacity(), LibC.MSG_TRUNC, 0L, 0L);
+            if (n >= 0) {
+                return (int) Math.min(n, Integer.MAX_VALUE);
+            }
+            int errno = Native.getLastError();
+            if (errno != LibC.EINTR) {
+                return -errno;
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            LibC.close(fd);
+            sendMemory.close();
+            receiveMemory.close();
+        }
+    }
+}

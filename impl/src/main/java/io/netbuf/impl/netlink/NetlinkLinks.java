@@ -1,0 +1,156 @@
+package io.netbuf.impl.netlink;
+
+import io.netbuf.OperationFailedException;
+import io.netbuf.Validate;
+import io.netbuf.spi.Link;
+import io.netbuf.spi.Links;
+import java.nio.ByteBuffer;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * {@link Links} over rtnetlink: {@code RTM_GETLINK} lookups and dumps, {@code RTM_NEWLINK} to
+ * create IFBs and set the UP flag, {@code RTM_DELLINK}. Acts in the network namespace of its
+ * {@link Rtnetlink} socket. Thread-safe.
+ */
+public final class NetlinkLinks implements Links {
+    private final Rtnetlink rtnl;
+
+    /** @param rtnl the socket to use (not closed by this object) */
+    public NetlinkLinks(Rtnetlink rtnl) {
+        this.rtnl = rtnl;
+    }
+
+    @Override
+    public Optional<Link> find(String name) {
+        Validate.vif(name);
+        return Optional.ofNullable(lookup(name));
+    }
+
+    @Override
+    public List<Link> ifbs() {
+        List<Link> all;
+        synchronized (rtnl) {
+            NlWriter w = rtnl.request(Nl.RTM_GETLINK, Nl.NLM_F_DUMP);
+            w.ifinfomsg(0, 0, 0);
+            w.u32(Nl.IFLA_EXT_MASK, Nl.RTEXT_FILTER_SKIP_STATS);
+            w.end();
+            all = rtnl.dump("list links", NetlinkLinks::parse);
+        }
+        return all.stream().filter(Link::isIfb).sorted(Comparator.comparing(Link::name))
+                .collect(Collectors.toUnmodifiableList());
+    }
+
+    @Override
+    public void createIfb(String name) {
+        Validate.ifb(name);
+        synchronized (rtnl) {
+            NlWriter w = rtnl.request(Nl.RTM_NEWLINK, Nl.NLM_F_ACK | Nl.NLM_F_CREATE | Nl.NLM_F_EXCL);
+            w.ifinfomsg(0, 0, 0);
+            w.string(Nl.IFLA_IFNAME, name);
+            int info = w.nest(Nl.IFLA_LINKINFO);
+            w.string(Nl.IFLA_INFO_KIND, "ifb");
+            w.endNest(info);
+            w.end();
+            rtnl.ack("create IFB " + name, null, name);
+        }
+    }
+
+    @Override
+    public void deleteIfb(String name) {
+        Validate.ifb(name);
+        String operation = "delete IFB " + name;
+        synchronized (rtnl) {
+            Link link = lookup(name);
+            if (link == null) {
+                throw OperationFailedException.ofErrno(operation, Errno.ENODEV, "no device named " + name, null, name);
+            }
+            if (!link.isIfb()) {
+                throw OperationFailedException.of(operation, name + " is not an IFB (link kind '" + link.kind() + "')",
+                        null, name, null);
+            }
+            NlWriter w = rtnl.request(Nl.RTM_DELLINK, Nl.NLM_F_ACK);
+            w.ifinfomsg(link.index(), 0, 0);
+            w.end();
+            rtnl.ack(operation, null, name);
+        }
+    }
+
+    @Override
+    public void setUp(String name, boolean up) {
+        Validate.vif(name);
+        synchronized (rtnl) {
+            NlWriter w = rtnl.request(Nl.RTM_NEWLINK, Nl.NLM_F_ACK);
+            w.ifinfomsg(0, up ? Nl.IFF_UP : 0, Nl.IFF_UP);
+            w.string(Nl.IFLA_IFNAME, name);
+            w.end();
+            rtnl.ack((up ? "set up " : "set down ") + name, null, null);
+        }
+    }
+
+    /**
+     * @param name a validated interface name
+     * @return the link, or null when there is none by that name
+     */
+    Link lookup(String name) {
+        synchronized (rtnl) {
+            NlWriter w = rtnl.request(Nl.RTM_GETLINK, 0);
+            w.ifinfomsg(0, 0, 0);
+            w.string(Nl.IFLA_IFNAME, name);
+            w.u32(Nl.IFLA_EXT_MASK, Nl.RTEXT_FILTER_SKIP_STATS);
+            w.end();
+            return rtnl.get("look up link " + name, NetlinkLinks::parse, Errno.ENODEV, null, null);
+        }
+    }
+
+    /**
+     * @param index an ifindex
+     * @return the link, or null when there is none with that index
+     */
+    Link lookup(int index) {
+        synchronized (rtnl) {
+            NlWriter w = rtnl.request(Nl.RTM_GETLINK, 0);
+            w.ifinfomsg(index, 0, 0);
+            w.u32(Nl.IFLA_EXT_MASK, Nl.RTEXT_FILTER_SKIP_STATS);
+            w.end();
+            return rtnl.get("look up link #" + index, NetlinkLinks::parse, Errno.ENODEV, null, null);
+        }
+    }
+
+    /**
+     * Parses an {@code RTM_NEWLINK} message.
+     *
+     * @param b the buffer
+     * @param off the message
+     * @param len its length
+     * @return the link, or null for any other message type
+     */
+    static Link parse(ByteBuffer b, int off, int len) {
+        if (NlReader.type(b, off) != Nl.RTM_NEWLINK) {
+            return null;
+        }
+        int body = off + Nl.NLMSG_HDRLEN;
+        int end = off + len;
+        if (end - body < Nl.IFINFOMSG_LEN) {
+            throw new MalformedReplyException("RTM_NEWLINK of " + len + " bytes has no ifinfomsg");
+        }
+        int index = b.getInt(body + 4);
+        int flags = b.getInt(body + 8);
+        int attrs = body + Nl.IFINFOMSG_LEN;
+        int nameAt = NlReader.find(b, attrs, end, Nl.IFLA_IFNAME);
+        if (nameAt < 0) {
+            throw new MalformedReplyException("RTM_NEWLINK for ifindex " + index + " has no IFLA_IFNAME");
+        }
+        String kind = "";
+        int info = NlReader.find(b, attrs, end, Nl.IFLA_LINKINFO);
+        if (info >= 0) {
+            int kindAt = NlReader.find(b, NlReader.payload(info), NlReader.payloadEnd(b, info), Nl.IFLA_INFO_KIND);
+            if (kindAt >= 0) {
+                kind = NlReader.string(b, kindAt);
+            }
+        }
+        return new Link(NlReader.string(b, nameAt), index, kind, (flags & Nl.IFF_UP) != 0);
+    }
+}

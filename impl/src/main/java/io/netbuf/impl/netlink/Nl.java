@@ -1,0 +1,99 @@
+package io.netbuf.impl.netlink;
+
+/**
+ * Numbers of the rtnetlink protocol (linux/netlink.h, rtnetlink.h, if_link.h, pkt_sched.h,
+ * pkt_cls.h, tc_act/tc_mirred.h) and of the structures netbuf exchanges with the kernel.
+ */
+final class Nl {
+    // nlmsghdr
+    static final int NLMSG_HDRLEN = 16;
+    static final int NLMSG_NOOP = 1;
+    static final int NLMSG_ERROR = 2;
+    static final int NLMSG_DONE = 3;
+    static final int NLMSG_OVERRUN = 4;
+    static final int NLM_F_REQUEST = 0x1;
+    static final int NLM_F_MULTI = 0x2;
+    static final int NLM_F_ACK = 0x4;
+    static final int NLM_F_DUMP_INTR = 0x10;
+    static final int NLM_F_EXCL = 0x200;
+    static final int NLM_F_CREATE = 0x400;
+    static final int NLM_F_DUMP = 0x300;
+    /** In an NLMSG_ERROR: the echoed request was cut to its header. */
+    static final int NLM_F_CAPPED = 0x100;
+    /** In an NLMSG_ERROR: extended-ack attributes follow the echoed request. */
+    static final int NLM_F_ACK_TLVS = 0x200;
+    static final int NLMSGERR_ATTR_MSG = 1;
+
+    // rtattr
+    static final int RTA_HDRLEN = 4;
+    static final int NLA_TYPE_MASK = 0x3FFF;
+
+    // links
+    static final int RTM_NEWLINK = 16;
+    static final int RTM_DELLINK = 17;
+    static final int RTM_GETLINK = 18;
+    static final int IFINFOMSG_LEN = 16;
+    static final int IFLA_IFNAME = 3;
+    static final int IFLA_LINKINFO = 18;
+    static final int IFLA_EXT_MASK = 29;
+    static final int IFLA_INFO_KIND = 1;
+    static final int RTEXT_FILTER_SKIP_STATS = 1 << 3;
+    static final int IFF_UP = 0x1;
+
+    // traffic control
+    static final int RTM_NEWQDISC = 36;
+    static final int RTM_DELQDISC = 37;
+    static final int RTM_GETQDISC = 38;
+    static final int RTM_NEWTFILTER = 44;
+    static final int RTM_GETTFILTER = 46;
+    static final int TCMSG_LEN = 20;
+    static final int TCA_KIND = 1;
+    static final int TCA_OPTIONS = 2;
+    static final int TCA_STATS = 3;
+    static final int TCA_STATS2 = 7;
+    static final int TCA_STATS_BASIC = 1;
+    static final int TCA_STATS_QUEUE = 3;
+    static final int TCA_STATS_PKT64 = 8;
+    static final int TC_H_ROOT = 0xFFFFFFFF;
+    static final int TC_H_INGRESS = 0xFFFFFFF1;
+    static final int INGRESS_HANDLE = 0xFFFF0000;
+    static final int ETH_P_ALL = 0x0003;
+    static final int ETH_P_IP = 0x0800;
+
+    // u32 classifier and actions
+    static final int TCA_U32_SEL = 5;
+    static final int TCA_U32_ACT = 7;
+    static final int TC_U32_TERMINAL = 1;
+    /** struct tc_u32_sel (16 bytes) followed by one struct tc_u32_key (16 bytes). */
+    static final int U32_SEL_ONE_KEY_LEN = 32;
+    static final int TCA_ACT_KIND = 1;
+    static final int TCA_ACT_OPTIONS = 2;
+    static final int TCA_MIRRED_PARMS = 2;
+    /** struct tc_mirred: tc_gen (index, capab, action, refcnt, bindcnt) + eaction + ifindex. */
+    static final int TC_MIRRED_LEN = 28;
+    static final int TC_ACT_STOLEN = 4;
+    static final int TCA_EGRESS_REDIR = 1;
+
+    /** Priority of the redirect filter (the reference script's {@code prio 10}). */
+    static final int REDIRECT_PRIO = 10;
+
+    private Nl() {
+    }
+
+    /**
+     * @param len a length
+     * @return it rounded up to netlink's 4-byte alignment
+     */
+    static int align(int len) {
+        return (len + 3) & ~3;
+    }
+
+    /**
+     * @param v a 16-bit value in host order (little or big endian)
+     * @return it in network byte order, as the kernel reads a {@code __be16} on this host
+     */
+    static int htons(int v) {
+        return java.nio.ByteOrder.nativeOrder() == java.nio.ByteOrder.BIG_ENDIAN
+                ? v & 0xFFFF : ((v & 0xFF) << 8) | ((v >>> 8) & 0xFF);
+    }
+}

@@ -1,0 +1,221 @@
+package io.netbuf.impl.netlink;
+
+import java.nio.ByteBuffer;
+
+/**
+ * Reads netlink messages and attributes from a buffer (native byte order, absolute gets). Every
+ * length is checked against its container before it is used, so a malformed reply raises
+ * {@link MalformedReplyException} instead of reading out of bounds, looping or allocating
+ * according to what the reply claims. Allocates nothing except the strings it returns.
+ */
+final class NlReader {
+    private NlReader() {
+    }
+
+    /**
+     * @param b the buffer
+     * @param off where a message starts
+     * @param end where the datagram ends
+     * @return the message's length, checked to lie within {@code [16, end - off]}
+     */
+    static int messageLength(ByteBuffer b, int off, int end) {
+        if (end - off < Nl.NLMSG_HDRLEN) {
+            throw new MalformedReplyException("truncated netlink header: " + (end - off) + " bytes left");
+        }
+        int len = b.getInt(off);
+        if (len < Nl.NLMSG_HDRLEN || len > end - off) {
+            throw new MalformedReplyException("netlink message length " + Integer.toUnsignedString(len)
+                    + " outside [16, " + (end - off) + "]");
+        }
+        return len;
+    }
+
+    /**
+     * @param off a message's offset
+     * @param len its length
+     * @return the offset of the next message (aligned), at most where the datagram ends
+     */
+    static int next(int off, int len) {
+        return off + Nl.align(len);
+    }
+
+    static int type(ByteBuffer b, int off) {
+        return b.getShort(off + 4) & 0xFFFF;
+    }
+
+    static int flags(ByteBuffer b, int off) {
+        return b.getShort(off + 6) & 0xFFFF;
+    }
+
+    static int seq(ByteBuffer b, int off) {
+        return b.getInt(off + 8);
+    }
+
+    /**
+     * @param b the buffer
+     * @param off an NLMSG_ERROR message
+     * @param len its length
+     * @return the error field: 0 for an ack, else a negative errno
+     */
+    static int error(ByteBuffer b, int off, int len) {
+        if (len < Nl.NLMSG_HDRLEN + 4) {
+            throw new MalformedReplyException("netlink error message of " + len + " bytes has no error code");
+        }
+        return b.getInt(off + Nl.NLMSG_HDRLEN);
+    }
+
+    /**
+     * Finds an attribute among those in {@code [start, end)}.
+     *
+     * @param b the buffer
+     * @param start the first attribute
+     * @param end where the attributes end
+     * @param type the type wanted (flag bits ignored)
+     * @return the offset of its header, or -1
+     */
+    static int find(ByteBuffer b, int start, int end, int type) {
+        for (int at = attr(b, start, end); at >= 0; at = nextAttr(b, at, end)) {
+            if (attrType(b, at) == type) {
+                return at;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * Validates the attribute at {@code at}, for walking every attribute of a container:
+     * {@code for (int a = attr(b, start, end); a >= 0; a = attr(b, a + align(len), end))}.
+     *
+     * @param b the buffer
+     * @param at where an attribute may start
+     * @param end where the container ends
+     * @return {@code at}, or -1 when fewer than 4 bytes remain
+     */
+    static int attr(ByteBuffer b, int at, int end) {
+        if (end - at < Nl.RTA_HDRLEN) {
+            return -1;
+        }
+        int len = b.getShort(at) & 0xFFFF;
+        if (len < Nl.RTA_HDRLEN || len > end - at) {
+            throw new MalformedReplyException("attribute length " + len + " outside [4, " + (end - at) + "]");
+        }
+        return at;
+    }
+
+    /**
+     * @param b the buffer
+     * @param at a validated attribute
+     * @param end where its container ends
+     * @return the next attribute, validated, or -1
+     */
+    static int nextAttr(ByteBuffer b, int at, int end) {
+        return attr(b, at + Nl.align(b.getShort(at) & 0xFFFF), end);
+    }
+
+    /** @return the attribute's type without flag bits */
+    static int attrType(ByteBuffer b, int at) {
+        return b.getShort(at + 2) & Nl.NLA_TYPE_MASK;
+    }
+
+    /** @return the attribute's payload offset */
+    static int payload(int at) {
+        return at + Nl.RTA_HDRLEN;
+    }
+
+    /** @return the attribute's payload end (exclusive) */
+    static int payloadEnd(ByteBuffer b, int at) {
+        return at + (b.getShort(at) & 0xFFFF);
+    }
+
+    /** @return the attribute's payload length */
+    static int payloadLength(ByteBuffer b, int at) {
+        return (b.getShort(at) & 0xFFFF) - Nl.RTA_HDRLEN;
+    }
+
+    /**
+     * @param b the buffer
+     * @param at an attribute of at least {@code min} payload bytes
+     * @param min the size the caller will read
+     * @param what the attribute, for the error
+     */
+    static void requirePayload(ByteBuffer b, int at, int min, String what) {
+        if (payloadLength(b, at) < min) {
+            throw new MalformedReplyException(what + " has " + payloadLength(b, at) + " bytes, needs " + min);
+        }
+    }
+
+    /**
+     * @param b the buffer
+     * @param at a string attribute
+     * @return its ASCII text up to the first NUL or the payload's end
+     */
+    static String string(ByteBuffer b, int at) {
+        int from = payload(at);
+        int end = payloadEnd(b, at);
+        StringBuilder out = new StringBuilder(end - from);
+        for (int i = from; i < end; i++) {
+            byte c = b.get(i);
+            if (c == 0) {
+                break;
+            }
+            out.append((char) (c & 0xFF));
+        }
+        return out.toString();
+    }
+
+    /**
+     * Compares a string attribute with an ASCII string without allocating.
+     *
+     * @param b the buffer
+     * @param at a string attribute
+     * @param expected the text
+     * @return whether the attribute holds exactly that text
+     */
+    static boolean stringEquals(ByteBuffer b, int at, String expected) {
+        int from = payload(at);
+        int end = payloadEnd(b, at);
+        int n = expected.length();
+        if (end - from < n) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            if (b.get(from + i) != (byte) expected.charAt(i)) {
+                return false;
+            }
+        }
+        return end - from == n || b.get(from + n) == 0;
+    }
+
+    /**
+     * The kernel's extended-ack text of an NLMSG_ERROR, if it sent one.
+     *
+     * @param b the buffer
+     * @param off the NLMSG_ERROR message
+     * @param len its length
+     * @return the message, or null
+     */
+    static String extackMessage(ByteBuffer b, int off, int len) {
+        int flags = flags(b, off);
+        if ((flags & Nl.NLM_F_ACK_TLVS) == 0) {
+            return null;
+        }
+        int end = off + len;
+        int echoed = off + Nl.NLMSG_HDRLEN + 4;
+        int tlvs;
+        if ((flags & Nl.NLM_F_CAPPED) != 0) {
+            tlvs = echoed + Nl.NLMSG_HDRLEN;
+        } else {
+            int echoedLen = messageLength(b, echoed, end);
+            tlvs = echoed + Nl.align(echoedLen);
+        }
+        if (tlvs > end) {
+            throw new MalformedReplyException("extended ack starts past the end of its message");
+        }
+        int at = find(b, tlvs, end, Nl.NLMSGERR_ATTR_MSG);
+        if (at < 0) {
+            return null;
+        }
+        String text = string(b, at).strip();
+        return text.isEmpty() ? null : text;
+    }
+}

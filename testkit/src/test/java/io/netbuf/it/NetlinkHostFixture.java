@@ -1,0 +1,106 @@
+package io.netbuf.it;
+
+import io.netbuf.OperationFailedException;
+import io.netbuf.impl.netlink.NetlinkLinks;
+import io.netbuf.impl.netlink.NetlinkTrafficControl;
+import io.netbuf.impl.netlink.Rtnetlink;
+import io.netbuf.spi.Host;
+import io.netbuf.spi.HostLock;
+import io.netbuf.spi.KernelFeature;
+import io.netbuf.spi.KernelFeatures;
+import io.netbuf.spi.Links;
+import io.netbuf.spi.TrafficControl;
+import io.netbuf.spi.Xenstore;
+import io.netbuf.testkit.FakeXenstore;
+import io.netbuf.testkit.compat.HostFixture;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The compatibility kit's fixture for the real kernel driven through the native (rtnetlink)
+ * backend: a fresh network namespace per test with an rtnetlink socket opened inside it (vifs
+ * are veth pairs there) and an in-memory xenstore. The plug feature is probed in the namespace
+ * by creating a plug on a scratch IFB through the backend itself.
+ */
+final class NetlinkHostFixture implements HostFixture {
+    private static final AtomicInteger PEERS = new AtomicInteger();
+
+    private final Netns ns;
+    private final Rtnetlink rtnl;
+    private final NetlinkHost host;
+
+    NetlinkHostFixture() {
+        Requirements.netns();
+        ns = Netns.create("nbnlkit");
+        try {
+            rtnl = Rtnetlink.open(ns.name(), Duration.ofSeconds(5));
+        } catch (RuntimeException e) {
+            ns.close();
+            throw e;
+        }
+        NetlinkLinks links = new NetlinkLinks(rtnl);
+        NetlinkTrafficControl tc = new NetlinkTrafficControl(rtnl, links);
+        host = new NetlinkHost(links, tc, new PlugProbe(links, tc), new FakeXenstore(), ns.name());
+    }
+
+    @Override
+    public Host host() {
+        return host;
+    }
+
+    @Override
+    public void addVif(String name) {
+        String peer = "nbpeer" + PEERS.incrementAndGet();
+        ns.ip("link", "add", name, "type", "veth", "peer", "name", peer);
+        ns.ip("link", "set", peer, "up");
+        ns.ip("link", "set", name, "up");
+    }
+
+    @Override
+    public void addIfb(String name) {
+        ns.ip("link", "add", name, "type", "ifb");
+    }
+
+    @Override
+    public void close() {
+        rtnl.close();
+        ns.close();
+    }
+
+    /** Reports only the plug qdisc, which the kit asks about; the namespace has the rest built in. */
+    private record PlugProbe(NetlinkLinks links, NetlinkTrafficControl tc) implements KernelFeatures {
+        private static final String SCRATCH = "nbprobe0";
+
+        @Override
+        public Set<KernelFeature> missing(Set<KernelFeature> wanted) {
+            Set<KernelFeature> missing = EnumSet.noneOf(KernelFeature.class);
+            if (wanted.contains(KernelFeature.PLUG)) {
+                links.createIfb(SCRATCH);
+                try {
+                    tc.addPlug(SCRATCH, 1000);
+                } catch (OperationFailedException e) {
+                    missing.add(KernelFeature.PLUG);
+                } finally {
+                    links.deleteIfb(SCRATCH);
+                }
+            }
+            return missing;
+        }
+    }
+
+    /** A host made of the native ports. */
+    private record NetlinkHost(Links links, TrafficControl trafficControl, KernelFeatures features,
+            Xenstore xenstore, String namespace) implements Host {
+        @Override
+        public String description() {
+            return "native (rtnetlink) in netns " + namespace;
+        }
+
+        @Override
+        public HostLock lock() {
+            throw new UnsupportedOperationException("the netlink kit fixture has no host lock");
+        }
+    }
+}
