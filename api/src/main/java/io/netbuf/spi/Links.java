@@ -11,6 +11,9 @@ public interface Links {
      */
     Optional<Link> find(String name);
 
+    /** @return every network interface, sorted by name */
+    List<Link> all();
+
     /** @return every IFB device (found by link kind, not by name), sorted by name */
     List<Link> ifbs();
 

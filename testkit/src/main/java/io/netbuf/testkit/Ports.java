@@ -39,6 +39,11 @@ final class Ports {
         }
 
         @Override
+        public List<Link> all() {
+            return invoker.call("links.all", Arrays.asList(), kernel::all);
+        }
+
+        @Override
         public List<Link> ifbs() {
             return invoker.call("links.ifbs", Arrays.asList(), kernel::ifbs);
         }

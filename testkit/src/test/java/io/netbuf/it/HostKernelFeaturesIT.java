@@ -18,7 +18,7 @@ class HostKernelFeaturesIT {
     @Test
     void reportsWhatTheRunningKernelCanDo() {
         Requirements.netns();
-        boolean plug = canAddPlug();
+        boolean plug = KernelState.kernelHasPlug();
         Set<KernelFeature> missing = new HostKernelFeatures().missing(EnumSet.allOf(KernelFeature.class));
         Set<KernelFeature> expected = plug ? EnumSet.noneOf(KernelFeature.class) : EnumSet.of(KernelFeature.PLUG);
         assertEquals(expected, missing, "ifb, ingress, u32 and mirred are needed by every netbuf host"
@@ -37,12 +37,4 @@ class HostKernelFeaturesIT {
         assertEquals(Set.of(), features.missing(needed));
     }
 
-    private static boolean canAddPlug() {
-        try (Netns scratch = Netns.create("nbplug")) {
-            scratch.tc("qdisc", "add", "dev", "lo", "root", "plug", "limit", "1000");
-            return true;
-        } catch (IllegalStateException e) {
-            return false;
-        }
-    }
 }

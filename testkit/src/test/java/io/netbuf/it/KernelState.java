@@ -102,4 +102,16 @@ final class KernelState {
         }
         return names;
     }
+
+    /** Ground truth, independent of netbuf: can {@code tc} add a plug qdisc in a scratch namespace? */
+    static boolean kernelHasPlug() {
+        try (Netns scratch = Netns.create("nbplug")) {
+            try {
+                scratch.tc("qdisc", "add", "dev", "lo", "root", "plug", "limit", "1000");
+                return true;
+            } catch (IllegalStateException e) {
+                return false;
+            }
+        }
+    }
 }

@@ -52,7 +52,7 @@ class ToolsAttachIT {
     @BeforeEach
     void setUp() {
         Requirements.netns();
-        kernelHasPlug = kernelHasPlug();
+        kernelHasPlug = KernelState.kernelHasPlug();
         ns = Netns.create("nbat");
         ns.ip("link", "add", "vif5.0", "type", "veth", "peer", "name", "guest0");
         ns.ip("link", "set", "vif5.0", "up");
@@ -167,12 +167,4 @@ class ToolsAttachIT {
         assertFalse(xenstore.exists(XENBUS + "/ifb"));
     }
 
-    private static boolean kernelHasPlug() {
-        try (Netns scratch = Netns.create("nbplug")) {
-            scratch.tc("qdisc", "add", "dev", "lo", "root", "plug", "limit", "1000");
-            return true;
-        } catch (IllegalStateException e) {
-            return false;
-        }
-    }
 }

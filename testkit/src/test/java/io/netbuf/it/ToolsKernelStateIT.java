@@ -169,7 +169,7 @@ class ToolsKernelStateIT {
 
     @Test
     void thePlugMatchesWhatTheKernelCanDoAndAFailedAddLeavesNothingBehind() {
-        boolean kernelHasPlug = kernelHasPlug();
+        boolean kernelHasPlug = KernelState.kernelHasPlug();
         String before = KernelState.dump(ns);
         if (!kernelHasPlug) {
             OperationFailedException e = assertThrows(OperationFailedException.class,
@@ -193,15 +193,4 @@ class ToolsKernelStateIT {
         KernelState.assertRestored(ns, before, "the namespace must be exactly as before");
     }
 
-    /** Ground truth, independent of netbuf: can {@code tc} add a plug qdisc in a scratch namespace? */
-    private static boolean kernelHasPlug() {
-        try (Netns scratch = Netns.create("nbplug")) {
-            try {
-                scratch.tc("qdisc", "add", "dev", "lo", "root", "plug", "limit", "1000");
-                return true;
-            } catch (IllegalStateException e) {
-                return false;
-            }
-        }
-    }
 }

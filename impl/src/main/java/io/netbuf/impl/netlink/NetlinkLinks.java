@@ -30,7 +30,7 @@ public final class NetlinkLinks implements Links {
     }
 
     @Override
-    public List<Link> ifbs() {
+    public List<Link> all() {
         List<Link> all;
         synchronized (rtnl) {
             NlWriter w = rtnl.request(Nl.RTM_GETLINK, Nl.NLM_F_DUMP);
@@ -39,8 +39,12 @@ public final class NetlinkLinks implements Links {
             w.end();
             all = rtnl.dump("list links", NetlinkLinks::parse);
         }
-        return all.stream().filter(Link::isIfb).sorted(Comparator.comparing(Link::name))
-                .collect(Collectors.toUnmodifiableList());
+        return all.stream().sorted(Comparator.comparing(Link::name)).collect(Collectors.toUnmodifiableList());
+    }
+
+    @Override
+    public List<Link> ifbs() {
+        return all().stream().filter(Link::isIfb).collect(Collectors.toUnmodifiableList());
     }
 
     @Override

@@ -58,15 +58,21 @@ public final class ToolsLinks implements Links {
     }
 
     @Override
+    public List<Link> all() {
+        String operation = "list links" + tools.where();
+        List<Link> all = new ArrayList<>(links(operation, tools.ip(operation, "-j", "-d", "link", "show")));
+        all.sort(Comparator.comparing(Link::name));
+        return List.copyOf(all);
+    }
+
+    @Override
     public List<Link> ifbs() {
-        String operation = "list IFB devices" + tools.where();
         List<Link> ifbs = new ArrayList<>();
-        for (Link link : links(operation, tools.ip(operation, "-j", "-d", "link", "show"))) {
+        for (Link link : all()) {
             if (link.isIfb()) {
                 ifbs.add(link);
             }
         }
-        ifbs.sort(Comparator.comparing(Link::name));
         return List.copyOf(ifbs);
     }
 

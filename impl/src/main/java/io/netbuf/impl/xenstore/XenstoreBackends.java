@@ -63,6 +63,14 @@ public final class XenstoreBackends {
     }
 
     /**
+     * @param environment where {@code XENSTORED_PATH} is read from
+     * @return whether any xenstored endpoint (socket or device) exists on this host
+     */
+    public static boolean endpointExists(Map<String, String> environment) {
+        return XsTransport.candidates(environment).stream().anyMatch(java.nio.file.Files::exists);
+    }
+
+    /**
      * Releases a backend from {@link #open}: closes the native client's connection.
      *
      * @param xenstore the backend

@@ -55,6 +55,18 @@ public abstract class LinksContract extends PortContract {
     }
 
     @Test
+    void listsEveryLinkSortedByNameWithTheSameViewAsFind() {
+        fixture().addVif(VIF);
+        fixture().addIfb(IFB);
+        List<Link> all = links().all();
+        List<String> names = all.stream().map(Link::name).toList();
+        assertTrue(names.containsAll(List.of(VIF, IFB)), names::toString);
+        assertEquals(names.stream().sorted().toList(), names, "sorted by name");
+        assertEquals(links().find(VIF).orElseThrow(), all.get(names.indexOf(VIF)));
+        assertEquals(links().find(IFB).orElseThrow(), all.get(names.indexOf(IFB)));
+    }
+
+    @Test
     void createsAnIfbThatIsDownWithItsOwnIndex() {
         fixture().addIfb(IFB);
         links().createIfb(IFB2);

@@ -184,6 +184,16 @@ public final class FakeKernel {
         return link == null ? Optional.empty() : Optional.of(link.view());
     }
 
+    /** @return every link, sorted by name */
+    public synchronized List<Link> all() {
+        List<Link> out = new ArrayList<>();
+        for (LinkState link : links.values()) {
+            out.add(link.view());
+        }
+        out.sort(java.util.Comparator.comparing(Link::name));
+        return out;
+    }
+
     /** @return every IFB, sorted by name */
     public synchronized List<Link> ifbs() {
         List<Link> out = new ArrayList<>();

@@ -1,0 +1,242 @@
+package io.netbuf.impl.host;
+
+import io.netbuf.InvalidConfigurationException;
+import io.netbuf.NetworkBufferException;
+import io.netbuf.impl.exec.CommandRunner;
+import io.netbuf.impl.features.HostKernelFeatures;
+import io.netbuf.impl.lock.FlockHostLock;
+import io.netbuf.impl.netlink.NetlinkLinks;
+import io.netbuf.impl.netlink.NetlinkTrafficControl;
+import io.netbuf.impl.netlink.Rtnetlink;
+import io.netbuf.impl.tools.ToolsLinks;
+import io.netbuf.impl.tools.ToolsTrafficControl;
+import io.netbuf.impl.xenstore.XenstoreBackends;
+import io.netbuf.spi.Host;
+import io.netbuf.spi.HostLock;
+import io.netbuf.spi.KernelFeatures;
+import io.netbuf.spi.Links;
+import io.netbuf.spi.TrafficControl;
+import io.netbuf.spi.Xenstore;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The machine netbuf runs on: links and traffic control through rtnetlink (or {@code ip}/{@code tc}),
+ * XenStore through its socket (or the {@code xenstore-*} tools), Xen's flock host lock, and the
+ * kernel feature check. Closeable: closing releases the netlink socket and the XenStore connection.
+ *
+ * <pre>{@code
+ * try (SystemHost host = SystemHost.builder().backend(SystemHost.Backend.TOOLS).build()) {
+ *     NetworkBuffer.forVif("vif5.0").on(host).attach();
+ * }
+ * }</pre>
+ */
+public final class SystemHost implements Host, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SystemHost.class);
+
+    /** How links and traffic control are driven. */
+    public enum Backend {
+        /** rtnetlink where a socket opens, the tools otherwise. */
+        AUTO,
+        /** rtnetlink only; failing to open the socket is an error. */
+        NATIVE,
+        /** {@code ip} and {@code tc} only. */
+        TOOLS
+    }
+
+    private final String description;
+    private final Links links;
+    private final TrafficControl trafficControl;
+    private final Xenstore xenstore;
+    private final HostLock lock;
+    private final KernelFeatures features;
+    private final Rtnetlink rtnetlink;
+
+    private SystemHost(Builder b) {
+        CommandRunner runner = new CommandRunner(b.commandTimeout, null);
+        Rtnetlink rtnl = null;
+        if (b.backend != Backend.TOOLS) {
+            try {
+                rtnl = Rtnetlink.open(b.namespace, b.commandTimeout);
+            } catch (NetworkBufferException | IllegalStateException | UnsatisfiedLinkError e) {
+                if (b.backend == Backend.NATIVE) {
+                    throw e;
+                }
+                LOG.info("rtnetlink unavailable ({}); using ip and tc", e.getMessage());
+            }
+        }
+        this.rtnetlink = rtnl;
+        if (rtnl != null) {
+            NetlinkLinks netlinkLinks = new NetlinkLinks(rtnl);
+            this.links = netlinkLinks;
+            this.trafficControl = new NetlinkTrafficControl(rtnl, netlinkLinks);
+        } else {
+            this.links = new ToolsLinks(runner, b.namespace);
+            this.trafficControl = new ToolsTrafficControl(runner, b.namespace);
+        }
+        Map<String, String> env = System.getenv();
+        if (b.xenstore == XenstoreBackends.Mode.AUTO && !XenstoreBackends.endpointExists(env)) {
+            this.xenstore = new AbsentXenstore();
+        } else {
+            this.xenstore = XenstoreBackends.open(b.xenstore, env, b.commandTimeout);
+        }
+        this.lock = new FlockHostLock(b.lockDir);
+        this.features = new HostKernelFeatures();
+        this.description = (rtnl != null ? "native rtnetlink" : "ip/tc tools")
+                + (b.namespace == null ? "" : " in netns " + b.namespace)
+                + ", xenstore " + (xenstore instanceof AbsentXenstore ? "absent" : xenstore.getClass().getSimpleName());
+    }
+
+    /** @return a builder with the defaults: AUTO backends, Xen's lock directory */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * @return a builder configured from system properties {@code netbuf.backend} and
+     *     {@code netbuf.xenstore} ({@code auto}, {@code native} or {@code tools})
+     */
+    public static Builder fromSystemProperties() {
+        return builder()
+                .backend(parse(Backend.class, "netbuf.backend"))
+                .xenstore(parse(XenstoreBackends.Mode.class, "netbuf.xenstore"));
+    }
+
+    @Override
+    public String description() {
+        return description;
+    }
+
+    /** @return whether links and traffic control go through rtnetlink */
+    public boolean isNative() {
+        return rtnetlink != null;
+    }
+
+    @Override
+    public Links links() {
+        return links;
+    }
+
+    @Override
+    public TrafficControl trafficControl() {
+        return trafficControl;
+    }
+
+    @Override
+    public Xenstore xenstore() {
+        return xenstore;
+    }
+
+    @Override
+    public HostLock lock() {
+        return lock;
+    }
+
+    @Override
+    public KernelFeatures features() {
+        return features;
+    }
+
+    /** Closes the netlink socket and the XenStore connection. */
+    @Override
+    public void close() {
+        if (rtnetlink != null) {
+            rtnetlink.close();
+        }
+        XenstoreBackends.closeQuietly(xenstore);
+    }
+
+    @Override
+    public String toString() {
+        return "SystemHost[" + description + "]";
+    }
+
+    private static <E extends Enum<E>> E parse(Class<E> type, String property) {
+        String value = System.getProperty(property, "auto");
+        try {
+            return Enum.valueOf(type, value.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw InvalidConfigurationException.of(property, value, "must be auto, native or tools");
+        }
+    }
+
+    /** Fluent configuration of a {@link SystemHost}. */
+    public static final class Builder {
+        private Backend backend = Backend.AUTO;
+        private XenstoreBackends.Mode xenstore = XenstoreBackends.Mode.AUTO;
+        private String namespace;
+        private Path lockDir = FlockHostLock.DEFAULT_DIR;
+        private Duration commandTimeout = CommandRunner.DEFAULT_TIMEOUT;
+
+        private Builder() {
+        }
+
+        /**
+         * @param backend how links and traffic control are driven (default AUTO)
+         * @return this
+         */
+        public Builder backend(Backend backend) {
+            this.backend = require("backend", backend);
+            return this;
+        }
+
+        /**
+         * @param mode how XenStore is reached (default AUTO: the socket or device if present; on a
+         *     host without xenstored an empty store that refuses writes)
+         * @return this
+         */
+        public Builder xenstore(XenstoreBackends.Mode mode) {
+            this.xenstore = require("xenstore", mode);
+            return this;
+        }
+
+        /**
+         * @param name a network namespace ({@code ip netns} name) to act in, or null for this process's
+         * @return this
+         */
+        public Builder namespace(String name) {
+            if (name != null && !name.matches("[A-Za-z0-9_.-]{1,64}")) {
+                throw InvalidConfigurationException.of("namespace", name, "must be a plain ip-netns name");
+            }
+            this.namespace = name;
+            return this;
+        }
+
+        /**
+         * @param dir where lock files live (default {@code /var/run/xen-hotplug}, shared with Xen's scripts)
+         * @return this
+         */
+        public Builder lockDir(Path dir) {
+            this.lockDir = require("lock directory", dir);
+            return this;
+        }
+
+        /**
+         * @param timeout the longest one command or kernel/xenstore request may take (default 10 s)
+         * @return this
+         */
+        public Builder commandTimeout(Duration timeout) {
+            if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+                throw InvalidConfigurationException.of("command timeout", timeout, "must be positive");
+            }
+            this.commandTimeout = timeout;
+            return this;
+        }
+
+        /** @return the host, with its connections open */
+        public SystemHost build() {
+            return new SystemHost(this);
+        }
+
+        private static <T> T require(String setting, T value) {
+            if (value == null) {
+                throw InvalidConfigurationException.of(setting, null, "must not be null");
+            }
+            return value;
+        }
+    }
+}
