@@ -27,8 +27,9 @@ public record ReapFinding(Kind kind, String xenbusPath, String vif, String ifb) 
         UNPLUGGED_CLAIM,
         /**
          * A vif's ingress redirects to an IFB that has no root qdisc at all (no plug, nor anyone
-         * else's shaping qdisc). Removal: the vif's ingress qdisc (with its filters), and the IFB is
-         * set down when nothing else uses it.
+         * else's shaping qdisc); or the vif of an {@link #UNPLUGGED_CLAIM} has an ingress qdisc that
+         * redirects nowhere (an attach that died between the two). Removal: the vif's ingress qdisc
+         * (with its filters), and the IFB is set down when nothing else uses it.
          */
         DANGLING_REDIRECT,
         /**

@@ -88,6 +88,27 @@ class ReapTest {
     }
 
     @Test
+    void anAttachThatDiedBetweenItsIngressQdiscAndItsRedirectIsUndone() {
+        FakeHost host = EngineFixtures.domain5(2);
+        host.markClean();
+        host.xenstore().write(XENBUS + "/ifb", "ifb0");
+        host.links().setUp("ifb0", true);
+        host.trafficControl().addIngress(VIF);
+        ReapReport report = NetworkBuffer.reap(host);
+        assertEquals(List.of(new ReapFinding(Kind.UNPLUGGED_CLAIM, XENBUS, null, "ifb0"),
+                new ReapFinding(Kind.DANGLING_REDIRECT, null, VIF, "ifb0")), report.findings());
+        report.apply();
+        host.assertClean();
+    }
+
+    @Test
+    void anIngressQdiscWithoutRedirectOnAVifNoClaimNamesIsNotNetbufs() {
+        FakeHost host = EngineFixtures.domain5(1);
+        host.trafficControl().addIngress(VIF);
+        assertTrue(NetworkBuffer.reap(host).isClean());
+    }
+
+    @Test
     void aRedirectIntoAnIfbThatAnotherLiveClaimNamesLeavesThatIfbUp() {
         FakeHost host = diedBeforeThePlug().withXenstore("/local/domain/7/name", "guest7");
         host.xenstore().write(XENBUS7 + "/ifb", "ifb0");

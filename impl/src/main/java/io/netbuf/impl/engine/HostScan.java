@@ -12,6 +12,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -21,8 +22,12 @@ import java.util.Set;
  * would otherwise look like leftovers.
  */
 final class HostScan {
-    /** A claim {@code <path>/ifb = ifb}; {@code live} when the domain is listed under /local/domain. */
-    record Claim(String path, String ifb, boolean live) {
+    /**
+     * A claim {@code <path>/ifb = ifb}; {@code live} when the domain is listed under /local/domain;
+     * {@code vif} the name libxl gives the device (its backend's {@code vifname}, else
+     * {@code vif<domid>.<devid>}).
+     */
+    record Claim(String path, String ifb, boolean live, String vif) {
     }
 
     private final Map<String, Link> links = new LinkedHashMap<>();
@@ -30,6 +35,8 @@ final class HostScan {
     private final Map<String, String> roots = new LinkedHashMap<>();
     /** Link name to the devices its ingress redirects to (only links that redirect). */
     private final Map<String, List<String>> redirects = new LinkedHashMap<>();
+    /** Links that have an ingress qdisc but redirect nowhere. */
+    private final Set<String> bareIngress = new HashSet<>();
     private final List<Claim> claims;
 
     private HostScan(Host host) {
@@ -52,6 +59,8 @@ final class HostScan {
                 List<String> targets = host.trafficControl().redirectTargets(link.name());
                 if (!targets.isEmpty()) {
                     redirects.put(link.name(), targets);
+                } else {
+                    bareIngress.add(link.name());
                 }
             }
         }
@@ -84,6 +93,13 @@ final class HostScan {
                 targets.forEach(t -> out.add(new ReapFinding(Kind.DANGLING_REDIRECT, null, vif, t)));
             }
         });
+        for (Claim c : claims) {
+            // An attach that died between its ingress qdisc and its redirect filter: the claim's vif
+            // has an ingress qdisc that redirects nowhere. (Any other empty ingress is not ours.)
+            if (c.live() && !hasPlug(c.ifb()) && bareIngress.contains(c.vif())) {
+                out.add(new ReapFinding(Kind.DANGLING_REDIRECT, null, c.vif(), c.ifb()));
+            }
+        }
         Set<String> named = liveClaimed();
         Set<String> redirected = new HashSet<>();
         redirects.values().forEach(redirected::addAll);
@@ -137,7 +153,12 @@ final class HostScan {
             String base = "/libxl/" + domid + "/remus/netbuf";
             for (String devid : XenbusRecord.listOrEmpty(ops, base)) {
                 String path = base + "/" + devid;
-                ops.read(path + XenbusRecord.IFB).ifPresent(ifb -> out.add(new Claim(path, ifb, live.contains(domid))));
+                Optional<String> ifb = ops.read(path + XenbusRecord.IFB);
+                if (ifb.isPresent()) {
+                    String vif = ops.read("/local/domain/0/backend/vif/" + domid + "/" + devid + "/vifname")
+                            .orElse("vif" + domid + "." + devid);
+                    out.add(new Claim(path, ifb.get(), live.contains(domid), vif));
+                }
             }
         }
         return out;
