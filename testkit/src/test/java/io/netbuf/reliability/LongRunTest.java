@@ -6,12 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.netbuf.NetworkBuffer;
 import io.netbuf.testkit.FakeHost;
 import io.netbuf.testkit.Frame;
-import java.io.IOException;
-import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -45,35 +40,19 @@ class LongRunTest {
                     host.clearCalls();
                 }
                 if (i == ROUNDS / 10) {
-                    heapWarm = heapAfterGc();
-                    fdsWarm = openFds();
+                    heapWarm = Resources.heapAfterGc();
+                    fdsWarm = Resources.openFds();
                 }
             }
             assertEquals(0, buffer.stats().backlogPackets());
             assertEquals(0, buffer.stats().drops());
         }
         host.assertClean();
-        long heapEnd = heapAfterGc();
-        long fdsEnd = openFds();
+        long heapEnd = Resources.heapAfterGc();
+        long fdsEnd = Resources.openFds();
         System.out.printf("long run (fake host): %d rounds, %d frames delivered, heap %d -> %d bytes, fds %d -> %d%n",
                 ROUNDS, delivered, heapWarm, heapEnd, fdsWarm, fdsEnd);
         assertTrue(heapEnd - heapWarm < MAX_HEAP_GROWTH, "heap grew from " + heapWarm + " to " + heapEnd);
         assertEquals(fdsWarm, fdsEnd, "open file descriptors");
-    }
-
-    static long heapAfterGc() throws InterruptedException {
-        long best = Long.MAX_VALUE;
-        for (int i = 0; i < 3; i++) {
-            System.gc();
-            Thread.sleep(50);
-            best = Math.min(best, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
-        }
-        return best;
-    }
-
-    static long openFds() throws IOException {
-        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
-            return fds.count();
-        }
     }
 }
