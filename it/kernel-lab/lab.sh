@@ -14,7 +14,8 @@ set -euo pipefail
 LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(cd "$LAB_DIR/../.." && pwd)
 CACHE=${NETBUF_LAB_CACHE:-/var/cache/netbuf-kernel-lab}
-APT_PACKAGES=(qemu-system-x86 busybox-static)
+# The lab itself, and the tools its tests drive inside it (the guest runs the host's binaries).
+APT_PACKAGES=(qemu-system-x86 busybox-static iproute2 iputils-ping procps)
 # Loaded in this order (each one's dependencies first); modules built into the kernel are skipped.
 # A trailing "?" marks a module that newer kernels no longer have (fscache is part of netfs since 6.8).
 MODULES=(virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci
@@ -327,6 +328,7 @@ run_lab() {
             --mem) [[ ${2:-} =~ ^[0-9]+$ ]] || die "--mem needs megabytes"; mem=$2; shift 2 ;;
             --cpus) [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || die "--cpus needs a count"; cpus=$2; shift 2 ;;
             --rw) [[ -d ${2:-} ]] || die "--rw needs an existing directory (got '${2:-}')"
+                  [[ $2 != *,* ]] || die "--rw: qemu cannot share a path with a comma ($2)"
                   shares+=("$(realpath "$2")"); shift 2 ;;
             --verbose) verbose=1; shift ;;
             --) shift; break ;;
@@ -335,7 +337,7 @@ run_lab() {
         esac
     done
     [[ $# -gt 0 ]] || { usage; die "no command given (lab.sh run [OPTIONS] -- CMD ARGS...)"; }
-    (( timeout >= 30 )) || die "--timeout must be at least 30 s (boot alone takes ~10-20 s)"
+    (( timeout >= 30 )) || die "--timeout must be at least 30 s (boot alone takes 5-10 s)"
     need_root "lab.sh run"
     ensure_prepared
 
@@ -369,13 +371,20 @@ run_lab() {
     tail --pid="$holder" -s 0.2 -n +1 -F "$ctl/stderr" >&2 2>/dev/null &
     local err_tail=$!
     HELPER_PIDS+=("$err_tail")
+    # qemu runs in the background so that a signal to lab.sh is handled at once: the exit trap ends
+    # timeout, which ends qemu. Its console comes through a fifo to console_reader.
+    mkfifo "$ctl/console"
     local start=$EPOCHREALTIME qemu_rc=0
     timeout --kill-after=5 "$timeout" qemu-system-x86_64 \
         -nodefaults -no-user-config -machine pc -accel tcg,thread=multi -cpu Nehalem -smp "$cpus" -m "$mem" \
         -display none -monitor none -no-reboot \
         -kernel "$LAB_KERNEL" -initrd "$LAB_INITRD" -append "$append" \
         -chardev stdio,id=con,signal=off -serial chardev:con \
-        "${virtfs[@]}" < /dev/null | console_reader "$start" "$ctl/started" "$verbose" || qemu_rc=${PIPESTATUS[0]}
+        "${virtfs[@]}" < /dev/null > "$ctl/console" 2>&1 &
+    local vm=$!
+    HELPER_PIDS+=("$vm")
+    console_reader "$start" "$ctl/started" "$verbose" < "$ctl/console"
+    wait "$vm" || qemu_rc=$?
     kill "$holder" 2>/dev/null || true
     wait "$out_tail" "$err_tail" 2>/dev/null || true
     local total_ms=$(( (${EPOCHREALTIME/./} - ${start/./}) / 1000 ))
