@@ -4,6 +4,7 @@ import io.netbuf.NetworkBuffer;
 import io.netbuf.NoFreeIfbException;
 import io.netbuf.impl.host.SystemHost;
 import io.netbuf.impl.xenstore.XenstoreClient;
+import io.netbuf.spi.BasicHost;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
@@ -42,7 +43,7 @@ public final class ChildMain {
         SystemHost.Backend backend = SystemHost.Backend.valueOf(args[1]);
         try (SystemHost system = ComposedHost.system(backend, args[2], Path.of(args[3]));
                 XenstoreClient client = XenstoreClient.connect(Path.of(args[4]), Duration.ofSeconds(10))) {
-            ComposedHost host = ComposedHost.of(system, client, true, args[2]);
+            BasicHost host = ComposedHost.of(system, client, true, args[2]);
             if (args[0].equals("crash")) {
                 crash(host, args[5], args[6], args[7]);
             } else {
@@ -53,8 +54,8 @@ public final class ChildMain {
         System.exit(0);
     }
 
-    private static void crash(ComposedHost host, String point, String vif, String xenbus) {
-        ComposedHost blocking = host.intercepted(new ComposedHost.Hook() {
+    private static void crash(BasicHost host, String point, String vif, String xenbus) {
+        BasicHost blocking = ComposedHost.intercepted(host, new ComposedHost.Hook() {
             @Override
             public void before(String operation, Object[] args) {
                 if (operation.equals(point)) {
@@ -98,7 +99,7 @@ public final class ChildMain {
         return "/libxl/" + domid + "/remus/netbuf/0";
     }
 
-    private static void churn(ComposedHost host, XenstoreClient client, Path shared, int jvm, int threads,
+    private static void churn(BasicHost host, XenstoreClient client, Path shared, int jvm, int threads,
             int rounds) throws InterruptedException {
         AtomicInteger done = new AtomicInteger();
         AtomicInteger conflicts = new AtomicInteger();

@@ -1,8 +1,7 @@
 package io.netbuf.it;
 
 import io.netbuf.impl.host.SystemHost;
-import io.netbuf.spi.Host;
-import io.netbuf.spi.HostLock;
+import io.netbuf.spi.BasicHost;
 import io.netbuf.spi.KernelFeature;
 import io.netbuf.spi.KernelFeatures;
 import io.netbuf.spi.Links;
@@ -14,13 +13,14 @@ import java.nio.file.Path;
 import java.util.EnumSet;
 
 /**
- * A host assembled from chosen ports, for reliability tests on the real kernel: the links,
- * traffic control and flock lock of a {@link SystemHost} in a namespace, with a chosen XenStore
- * and feature check, optionally the {@link PlugStandIn}, optionally every port call announced to
- * a {@link Hook} first (to inject a fault or a crash between two calls).
+ * Hosts assembled from chosen ports ({@link BasicHost}) for reliability tests on the real kernel:
+ * the links, traffic control and flock lock of a {@link SystemHost} in a namespace, with a chosen
+ * XenStore and feature check, optionally the {@link PlugStandIn}, optionally every port call
+ * announced to a {@link Hook} first (to inject a fault or a crash between two calls).
  */
-record ComposedHost(String description, Links links, TrafficControl trafficControl, Xenstore xenstore,
-        HostLock lock, KernelFeatures features) implements Host {
+final class ComposedHost {
+    private ComposedHost() {
+    }
 
     /** A feature check that trusts the kernel: missing features then show up as real refusals. */
     static final KernelFeatures TRUSTING = wanted -> EnumSet.noneOf(KernelFeature.class);
@@ -48,9 +48,9 @@ record ComposedHost(String description, Links links, TrafficControl trafficContr
      * @param namespace the namespace {@code system} acts in
      * @return the host, trusting the kernel's features
      */
-    static ComposedHost of(SystemHost system, Xenstore xenstore, boolean standInPlug, String namespace) {
+    static BasicHost of(SystemHost system, Xenstore xenstore, boolean standInPlug, String namespace) {
         TrafficControl tc = standInPlug ? new PlugStandIn(system.trafficControl(), namespace) : system.trafficControl();
-        return new ComposedHost(system.description() + (standInPlug ? " with a bfifo stand-in plug" : ""),
+        return new BasicHost(system.description() + (standInPlug ? " with a bfifo stand-in plug" : ""),
                 system.links(), tc, xenstore, system.lock(), TRUSTING);
     }
 
@@ -65,13 +65,14 @@ record ComposedHost(String description, Links links, TrafficControl trafficContr
     }
 
     /**
+     * @param host a host
      * @param hook told about every call of links, traffic control and xenstore
      * @return the same host with its ports announcing their calls to {@code hook}
      */
-    ComposedHost intercepted(Hook hook) {
-        return new ComposedHost(description, wrap(Links.class, links, "links", hook),
-                wrap(TrafficControl.class, trafficControl, "trafficControl", hook),
-                wrap(Xenstore.class, xenstore, "xenstore", hook), lock, features);
+    static BasicHost intercepted(BasicHost host, Hook hook) {
+        return new BasicHost(host.description(), wrap(Links.class, host.links(), "links", hook),
+                wrap(TrafficControl.class, host.trafficControl(), "trafficControl", hook),
+                wrap(Xenstore.class, host.xenstore(), "xenstore", hook), host.lock(), host.features());
     }
 
     private static <T> T wrap(Class<T> port, T target, String name, Hook hook) {

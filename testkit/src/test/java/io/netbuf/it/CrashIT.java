@@ -9,6 +9,7 @@ import io.netbuf.ReapReport;
 import io.netbuf.impl.host.SystemHost;
 import io.netbuf.impl.lock.FlockHostLock;
 import io.netbuf.impl.xenstore.XenstoreClient;
+import io.netbuf.spi.BasicHost;
 import io.netbuf.spi.HostLock;
 import io.netbuf.testkit.xenstored.XenstoredServer;
 import java.io.BufferedReader;
@@ -107,7 +108,7 @@ class CrashIT {
         }
 
         try (SystemHost system = ComposedHost.system(backend, ns.name(), lockDir)) {
-            ComposedHost host = ComposedHost.of(system, client, true, ns.name());
+            BasicHost host = ComposedHost.of(system, client, true, ns.name());
             ReapReport report = NetworkBuffer.reap(host);
             System.out.printf("crash at %s (%s): reap found %s%n", point, backend,
                     report.findings().stream().map(ReapFinding::describe).toList());

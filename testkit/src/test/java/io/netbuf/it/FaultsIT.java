@@ -21,6 +21,7 @@ import io.netbuf.impl.lock.FlockHostLock;
 import io.netbuf.impl.tools.ToolsLinks;
 import io.netbuf.impl.tools.ToolsTrafficControl;
 import io.netbuf.impl.xenstore.XenstoreClient;
+import io.netbuf.spi.BasicHost;
 import io.netbuf.spi.HostLock;
 import io.netbuf.testkit.xenstored.XenstoredServer;
 import java.io.IOException;
@@ -133,7 +134,7 @@ class FaultsIT {
         String clean = KernelState.dump(ns);
         AtomicBoolean deleted = new AtomicBoolean();
         try (SystemHost system = ComposedHost.system(backend, ns.name(), lockDir)) {
-            ComposedHost host = ComposedHost.of(system, client, true, ns.name()).intercepted((op, args) -> {
+            BasicHost host = ComposedHost.intercepted(ComposedHost.of(system, client, true, ns.name()), (op, args) -> {
                 if (op.equals(before) && !deleted.get() && !system.links().ifbs().isEmpty()) {
                     ns.ip("link", "del", system.links().ifbs().get(0).name());
                     deleted.set(true);
@@ -159,7 +160,7 @@ class FaultsIT {
         String withoutVif = KernelState.dump(ns);
         addVif();
         try (SystemHost system = ComposedHost.system(backend, ns.name(), lockDir)) {
-            ComposedHost host = ComposedHost.of(system, client, true, ns.name());
+            BasicHost host = ComposedHost.of(system, client, true, ns.name());
             NetworkBuffer buffer = NetworkBuffer.forVif(VIF).xenbusPath(XENBUS).on(host).attach();
             assertEquals("ifb0", buffer.ifb());
             buffer.checkpoint();
@@ -181,7 +182,7 @@ class FaultsIT {
         String withoutVif = KernelState.dump(ns);
         addVif();
         try (SystemHost system = ComposedHost.system(backend, ns.name(), lockDir)) {
-            ComposedHost host = ComposedHost.of(system, client, true, ns.name());
+            BasicHost host = ComposedHost.of(system, client, true, ns.name());
             NetworkBuffer.forVif(VIF).xenbusPath(XENBUS).on(host).attach(); // the controller then dies
             ns.ip("link", "del", VIF);
             client.rm("/local/domain/5");
@@ -211,7 +212,7 @@ class FaultsIT {
                 }
             }
             CommandRunner runner = new CommandRunner(Duration.ofSeconds(10), Map.of("PATH", bin.toString()));
-            ComposedHost host = new ComposedHost("tools with PATH=" + bin, new ToolsLinks(runner, ns.name()),
+            BasicHost host = new BasicHost("tools with PATH=" + bin, new ToolsLinks(runner, ns.name()),
                     new ToolsTrafficControl(runner, ns.name()), client, new FlockHostLock(lockDir),
                     ComposedHost.TRUSTING);
             MissingToolException e = assertThrows(MissingToolException.class,
@@ -243,7 +244,7 @@ class FaultsIT {
         addVif();
         String clean = KernelState.dump(ns);
         try (SystemHost system = ComposedHost.system(backend, ns.name(), lockDir)) {
-            ComposedHost host = ComposedHost.of(system, client, true, ns.name());
+            BasicHost host = ComposedHost.of(system, client, true, ns.name());
             NetworkBuffer buffer = NetworkBuffer.forVif(VIF).xenbusPath(XENBUS).on(host).attach();
             xenstored.stop();
             buffer.checkpoint();

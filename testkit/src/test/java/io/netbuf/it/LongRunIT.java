@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.netbuf.NetworkBuffer;
 import io.netbuf.impl.host.SystemHost;
 import io.netbuf.reliability.Resources;
+import io.netbuf.spi.BasicHost;
 import io.netbuf.testkit.FakeXenstore;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -32,7 +33,7 @@ class LongRunIT {
             FakeXenstore store = new FakeXenstore();
             store.write("/local/domain/5/name", "guest5");
             try (SystemHost system = ComposedHost.system(SystemHost.Backend.NATIVE, ns.name(), lockDir)) {
-                ComposedHost host = ComposedHost.of(system, store, true, ns.name());
+                BasicHost host = ComposedHost.of(system, store, true, ns.name());
                 long fdsWarm = 0;
                 long heapWarm = 0;
                 try (NetworkBuffer buffer = NetworkBuffer.forVif("vif5.0").xenbusPath("/libxl/5/remus/netbuf/0")
