@@ -54,6 +54,23 @@ public interface NetworkBuffer extends AutoCloseable {
         return Engines.engine().group(List.copyOf(members));
     }
 
+    /**
+     * Looks for what earlier buffers left behind on {@code host}: claims of domains that no longer
+     * exist, claims and redirects whose IFB has no plug, plugs that nobody claims or redirects to.
+     * Changes nothing; {@link ReapReport#apply()} removes what was found. Live buffers are never
+     * reported.
+     *
+     * @param host the host to scan (e.g. {@code SystemHost} or a testkit {@code FakeHost})
+     * @return the findings
+     * @throws LockTimeoutException if the host lock is not granted within {@link #DEFAULT_LOCK_TIMEOUT}
+     */
+    static ReapReport reap(Host host) {
+        if (host == null) {
+            throw InvalidConfigurationException.of("host", null, "must not be null");
+        }
+        return Engines.engine().reap(host);
+    }
+
     /** @return the vif whose output is buffered */
     String vif();
 
@@ -194,6 +211,28 @@ public interface NetworkBuffer extends AutoCloseable {
          */
         public NetworkBuffer attach() {
             return Engines.engine().attach(spec(), host());
+        }
+
+        /**
+         * Takes over a buffer left by a previous run (of this controller or of Xen's script). The
+         * IFB is the one the xenbus record claims or, without a xenbus path, the one the vif
+         * redirects to. The host must match: the vif exists and its ingress redirects to that IFB
+         * only, the IFB exists, is up and has a root plug. The plug's limit is then set to this
+         * builder's limit, and nothing else changes.
+         *
+         * <p>The kernel does not report whether a closed epoch awaits release, so the handle
+         * starts as after a commit: buffering, no closed epoch. If the previous run may have died
+         * between {@link NetworkBuffer#checkpoint()} and {@link NetworkBuffer#commit()}, decide
+         * that epoch's fate first: {@link NetworkBuffer#releaseIndefinitely()} if the backup holds
+         * the checkpoint, {@link NetworkBuffer#close()} to drop it. {@code close()} frees the IFB
+         * but never deletes it (this handle did not create it).
+         *
+         * @return the open buffer
+         * @throws BufferStateMismatchException if the host does not match the record
+         * @throws NetworkBufferException the typed cause of another failure
+         */
+        public NetworkBuffer adopt() {
+            return Engines.engine().adopt(spec(), host());
         }
 
         /**

@@ -2,6 +2,7 @@ package io.netbuf.spi;
 
 import io.netbuf.BufferGroup;
 import io.netbuf.NetworkBuffer;
+import io.netbuf.ReapReport;
 import java.util.List;
 
 /**
@@ -27,6 +28,25 @@ public interface BufferEngine {
      * @param host the host
      */
     void teardown(BufferSpec spec, String ifb, Host host);
+
+    /**
+     * Takes over a buffer left on {@code host} by an earlier run, after checking that the kernel
+     * matches its record; see {@link NetworkBuffer.Builder#adopt()}.
+     *
+     * @param spec the buffer's vif, xenbus path and limit
+     * @param host the host
+     * @return the open buffer
+     * @throws io.netbuf.BufferStateMismatchException if the host does not match the record
+     */
+    NetworkBuffer adopt(BufferSpec spec, Host host);
+
+    /**
+     * Scans {@code host} for what earlier buffers left behind; see {@link NetworkBuffer#reap(Host)}.
+     *
+     * @param host the host
+     * @return the findings, ready to apply
+     */
+    ReapReport reap(Host host);
 
     /**
      * @param members open buffers attached by this engine, on one host

@@ -6,6 +6,7 @@ import io.netbuf.NetworkBuffer;
 import io.netbuf.NetworkBufferException;
 import io.netbuf.OperationFailedException;
 import io.netbuf.PlugFailedException;
+import io.netbuf.ReapReport;
 import io.netbuf.RedirectFailedException;
 import io.netbuf.spi.BufferEngine;
 import io.netbuf.spi.BufferSpec;
@@ -135,6 +136,20 @@ public final class DefaultBufferEngine implements BufferEngine {
             teardown.byDescription(ifb);
             teardown.throwIfFailed();
         }
+    }
+
+    @Override
+    public NetworkBuffer adopt(BufferSpec spec, Host host) {
+        Objects.requireNonNull(spec, "spec");
+        Objects.requireNonNull(host, "host");
+        try (MDC.MDCCloseable v = MDC.putCloseable("vif", spec.vif())) {
+            return new Adoption(host, spec).adopt();
+        }
+    }
+
+    @Override
+    public ReapReport reap(Host host) {
+        return new Reaper(Objects.requireNonNull(host, "host")).scan();
     }
 
     @Override

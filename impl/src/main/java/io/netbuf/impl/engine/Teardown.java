@@ -132,7 +132,8 @@ final class Teardown {
         });
     }
 
-    private static void rmIfPresent(io.netbuf.spi.XenstoreOps ops, String path) {
+    /** Removes a node when it exists (xenstored refuses to remove one whose parent is gone). */
+    static void rmIfPresent(io.netbuf.spi.XenstoreOps ops, String path) {
         if (ops.exists(path)) {
             ops.rm(path);
         }

@@ -41,7 +41,12 @@ final class XenbusRecord {
         return claims;
     }
 
-    private static List<String> listOrEmpty(XenstoreOps ops, String path) {
+    /**
+     * @param ops where to look
+     * @param path a node
+     * @return its children, or none when the node does not exist
+     */
+    static List<String> listOrEmpty(XenstoreOps ops, String path) {
         try {
             return ops.list(path);
         } catch (XenstoreException e) {

@@ -5,6 +5,8 @@ import io.netbuf.OperationFailedException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -76,7 +78,7 @@ public final class CommandRunner {
      * @throws OperationFailedException when it times out, cannot start, or the wait is interrupted
      */
     public Result run(String tool, String operation, List<String> argv) {
-        CommandLine line = new CommandLine(argv.get(0));
+        CommandLine line = new CommandLine(executable(tool, argv.get(0)));
         for (String arg : argv.subList(1, argv.size())) {
             line.addArgument(arg, false);
         }
@@ -150,6 +152,25 @@ public final class CommandRunner {
         argv.add(first);
         argv.addAll(List.of(rest));
         return argv;
+    }
+
+    /**
+     * The JVM looks executables up in its own PATH, not in the child's environment: when this
+     * runner has an environment with a PATH, the bare name is resolved there, so a tool that is
+     * missing from it is missing for real.
+     */
+    private String executable(String tool, String name) {
+        String path = environment == null ? null : environment.get("PATH");
+        if (path == null || name.indexOf('/') >= 0) {
+            return name;
+        }
+        for (String dir : path.split(":")) {
+            Path candidate = Path.of(dir.isEmpty() ? "." : dir, name);
+            if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
+                return candidate.toString();
+            }
+        }
+        throw new MissingToolException(name, tool, null, null);
     }
 
     private static boolean isMissingExecutable(IOException e) {

@@ -1,0 +1,64 @@
+package io.netbuf;
+
+import java.util.Objects;
+
+/**
+ * One piece of a buffer that was left behind (by a crashed controller, a failed script, a domain
+ * that died without teardown) and that {@link ReapReport#apply()} would remove.
+ *
+ * @param kind what was left
+ * @param xenbusPath the xenbus path of a claim ({@link Kind#STALE_CLAIM}, {@link Kind#UNPLUGGED_CLAIM}), else null
+ * @param vif the vif whose ingress redirects ({@link Kind#DANGLING_REDIRECT}), else null
+ * @param ifb the IFB concerned (always set)
+ */
+public record ReapFinding(Kind kind, String xenbusPath, String vif, String ifb) {
+    /** What was left behind, and what removing it means. */
+    public enum Kind {
+        /**
+         * {@code /libxl/<domid>/remus/netbuf/<devid>/ifb} of a domain that is no longer listed under
+         * {@code /local/domain}. Removal: the claim and that devid's {@code hotplug-status} and
+         * {@code hotplug-error}.
+         */
+        STALE_CLAIM,
+        /**
+         * The claim of a live domain naming an IFB that is missing or has no plug (an attach that died
+         * between its claim and its plug). Removal: the claim.
+         */
+        UNPLUGGED_CLAIM,
+        /**
+         * A vif's ingress redirects to an IFB that has no root qdisc at all (no plug, nor anyone
+         * else's shaping qdisc). Removal: the vif's ingress qdisc (with its filters), and the IFB is
+         * set down when nothing else uses it.
+         */
+        DANGLING_REDIRECT,
+        /**
+         * A plug on an IFB that no live domain's claim names and no vif redirects to. Removal: the
+         * IFB is set down (dropping what it held) and its plug deleted.
+         */
+        ORPHAN_PLUG
+    }
+
+    /** Checks the fields each kind needs. */
+    public ReapFinding {
+        Objects.requireNonNull(kind, "kind");
+        Objects.requireNonNull(ifb, "ifb");
+        boolean claim = kind == Kind.STALE_CLAIM || kind == Kind.UNPLUGGED_CLAIM;
+        if (claim != (xenbusPath != null) || (kind == Kind.DANGLING_REDIRECT) != (vif != null)) {
+            throw new IllegalArgumentException("fields do not fit a " + kind + " finding");
+        }
+    }
+
+    /** @return what was found, in words, e.g. {@code "ifb0: plug that nobody claims or redirects to"} */
+    public String describe() {
+        switch (kind) {
+            case STALE_CLAIM:
+                return xenbusPath + "/ifb = " + ifb + ": claim of a domain that no longer exists";
+            case UNPLUGGED_CLAIM:
+                return xenbusPath + "/ifb = " + ifb + ": claim of an IFB that has no plug";
+            case DANGLING_REDIRECT:
+                return vif + " -> " + ifb + ": redirect into an IFB that has no plug";
+            default:
+                return ifb + ": plug that no claim names and no vif redirects to";
+        }
+    }
+}
