@@ -10,7 +10,7 @@ import java.util.Map;
  * hot paths so that the classes they load go into the archive the launchers map at start-up. It
  * changes nothing on the host: {@code remus-netbuf-setup setup} and {@code teardown} run through the
  * real host against a xenstored served in this process, for a vif that does not exist (so setup fails
- * after the kernel feature check, as it would for a missing vif); then status and a one-epoch
+ * after the kernel feature check, as it would for a missing vif); then status, reap (without --apply) and a one-epoch
  * simulated demo. Output is discarded.
  */
 public final class CdsTraining {
@@ -39,8 +39,9 @@ public final class CdsTraining {
             cli.run(RemusNetbufSetupCommand.NAME, List.of("setup"), context);
             cli.run(RemusNetbufSetupCommand.NAME, List.of("teardown"), context);
             cli.run(Cli.PROGRAM, List.of("status", "--json"), context);
+            cli.run(Cli.PROGRAM, List.of("reap"), context);
             cli.run(Cli.PROGRAM, List.of("demo", "--simulated", "--epochs", "1", "--interval-ms", "1"), context);
-            for (String command : List.of("demo", "status", RemusNetbufSetupCommand.NAME)) {
+            for (String command : List.of("demo", "status", "reap", RemusNetbufSetupCommand.NAME)) {
                 cli.run(Cli.PROGRAM, List.of(command, "--help"), context);
             }
         }

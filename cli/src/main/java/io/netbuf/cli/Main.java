@@ -26,7 +26,7 @@ public final class Main {
         String invokedAs = System.getProperty("netbuf.invokedAs", Cli.PROGRAM);
         int status;
         try {
-            configureLogging(std, invokedAs, env);
+            configureLogging(std, args.length > 0 && invokedAs.equals(Cli.PROGRAM) ? args[0] : invokedAs, env);
         } catch (IllegalArgumentException e) {
             std.err().println(Cli.PROGRAM + ": NETBUF_LOG must be error, warn, info, debug, trace or off, not '"
                     + env.get("NETBUF_LOG") + "'");
@@ -42,13 +42,18 @@ public final class Main {
     /**
      * Binds SLF4J to {@link SyslogStyleProvider} without a class-path scan and sets its level: info for
      * {@code remus-netbuf-setup} (Xen's script logs its outcome too), warnings otherwise.
+     *
+     * @param std the usable standard streams
+     * @param command the command that will run (names the log lines)
+     * @param env where {@code NETBUF_LOG} is read
      */
-    static void configureLogging(StdStreams std, String invokedAs, Map<String, String> env) {
+    static void configureLogging(StdStreams std, String command, Map<String, String> env) {
         System.setProperty("slf4j.provider", SyslogStyleProvider.class.getName());
         System.setProperty("slf4j.internal.verbosity", "WARN");
         String requested = env.get("NETBUF_LOG");
         Level level = requested != null ? SyslogStyleProvider.parseLevel(requested)
-                : invokedAs.equals(RemusNetbufSetupCommand.NAME) ? Level.INFO : Level.WARN;
-        SyslogStyleProvider.configure(std.errOpen() ? std.err() : null, invokedAs, level);
+                : command.equals(RemusNetbufSetupCommand.NAME) ? Level.INFO : Level.WARN;
+        SyslogStyleProvider.configure(std.errOpen() ? std.err() : null,
+                command.equals(RemusNetbufSetupCommand.NAME) ? command : Cli.PROGRAM, level);
     }
 }

@@ -17,7 +17,7 @@ class CliTest {
     void withoutArgumentsShowsTheCommandsAndExitsTwo() {
         CliRunner.Result r = cli.netbuf();
         assertEquals(2, r.status());
-        for (String command : List.of("demo", "status", "remus-netbuf-setup")) {
+        for (String command : List.of("demo", "status", "remus-netbuf-setup", "reap")) {
             assertTrue(r.out().contains("\n  " + command + " "), r.out());
         }
     }
@@ -34,7 +34,7 @@ class CliTest {
     void anUnknownCommandIsAUsageError() {
         CliRunner.Result r = cli.netbuf("stauts");
         assertEquals(2, r.status());
-        assertEquals("netbuf: unknown command 'stauts' (commands: demo, remus-netbuf-setup, status; see "
+        assertEquals("netbuf: unknown command 'stauts' (commands: demo, remus-netbuf-setup, status, reap; see "
                 + "'netbuf --help')\n", r.err());
     }
 
