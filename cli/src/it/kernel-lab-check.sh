@@ -4,7 +4,7 @@
 #   it/kernel-lab/lab.sh run -- cli/src/it/kernel-lab-check.sh
 # (after mvn -DskipTests package). The demo in its real mode; remus-netbuf-setup setup/teardown three
 # times as libxl runs them (closed stdio) against the testkit xenstored with 10 other domains; status; reap.
-root=$(pwd)
+set -u
 echo "== kernel $(uname -r); sch_plug: $(grep -c sch_plug /proc/modules) loaded"
 echo "== demo (no arguments but short)"
 time cli/bin/netbuf demo --epochs 5 --interval-ms 200; echo "demo rc=$?"
