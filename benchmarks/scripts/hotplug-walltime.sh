@@ -1,0 +1,87 @@
+#!/bin/bash
+# Wall time of one vif's hotplug cycle (setup, then teardown) as libxl runs it, side by side:
+# netbuf's remus-netbuf-setup launcher (with and without its class-data archive, and plain java -jar)
+# and Xen's reference script, against the testkit xenstored holding N other Remus domains.
+#
+#   benchmarks/scripts/hotplug-walltime.sh [N...]        (default: 1 10 100; needs root, hyperfine)
+#
+# Build first: mvn -DskipTests package (cli/target/netbuf.jar + netbuf.jsa, benchmarks/target/benchmarks.jar).
+# The "host" is a throwaway network namespace with a veth named vif1.0. The reference script runs from
+# ../shared/reference (NETBUF_REFERENCE_SCRIPT overrides) with Debian's hotplug helpers
+# (xen-utils-common), xenstore-utils and libnl-utils; it is linked, never copied. On a kernel without
+# sch_plug both setups fail at the kernel check (the reference script earlier: modinfo), so there
+# the setup+teardown figures compare failure paths and only the teardown figures compare like with
+# like; in the kernel lab (it/kernel-lab/lab.sh run -- benchmarks/scripts/hotplug-walltime.sh)
+# both complete. Results: markdown tables in benchmarks/target/hotplug-walltime-N.md.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+jar=$root/cli/target/netbuf.jar
+launcher=$root/cli/bin/remus-netbuf-setup
+bench_jar=$root/benchmarks/target/benchmarks.jar
+reference=${NETBUF_REFERENCE_SCRIPT:-$root/../shared/reference/remus-netbuf-setup.sh}
+[ -f "$reference" ] || reference=/work/shared/reference/remus-netbuf-setup.sh
+java=${JAVA_HOME:+$JAVA_HOME/bin/}java
+out_dir=$root/benchmarks/target
+runs=${RUNS:-20}
+
+die() { echo "hotplug-walltime: $*" >&2; exit 2; }
+[ "$(id -u)" = 0 ] || die "needs root (network namespaces)"
+command -v hyperfine >/dev/null || die "needs hyperfine (apt-get install hyperfine)"
+[ -f "$jar" ] && [ -f "$bench_jar" ] || die "build first: mvn -DskipTests package"
+
+ns=nbwall-$$
+scripts=$(mktemp -d)
+xs_pid=
+cleanup() {
+    [ -n "$xs_pid" ] && kill "$xs_pid" 2>/dev/null || true
+    ip netns del "$ns" 2>/dev/null || true
+    rm -rf "$scripts"
+}
+trap cleanup EXIT
+
+ip netns add "$ns"
+ip -n "$ns" link set lo up
+ip -n "$ns" link add vif1.0 type veth peer name guest0
+ip -n "$ns" link set vif1.0 up
+ip -n "$ns" link set guest0 up
+
+have_reference=false
+if [ -f "$reference" ] && [ -f /etc/xen/scripts/xen-hotplug-common.sh ] && command -v xenstore-read >/dev/null; then
+    # The script sources its helpers from its own directory: link them and it side by side.
+    for f in /etc/xen/scripts/*; do ln -s "$f" "$scripts/"; done
+    ln -sf "$(readlink -f "$reference")" "$scripts/remus-netbuf-setup"
+    have_reference=true
+else
+    echo "hotplug-walltime: reference script or Xen's hotplug helpers missing: netbuf only" >&2
+fi
+
+env_common="vifname=vif1.0 XENBUS_PATH=/libxl/1/remus/netbuf/0"
+opts="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData -Xss512k -Xms16m -Xmx256m"
+in_ns="ip netns exec $ns"
+for n in "${@:-1 10 100}"; do
+  for domains in $n; do
+    fifo=$(mktemp -u); mkfifo "$fifo"
+    "$java" -cp "$bench_jar" io.netbuf.benchmarks.XenstoredForBenchmarks "$domains" <"$fifo" >"$scripts/socket" &
+    xs_pid=$!
+    exec 9>"$fifo"; rm -f "$fifo"
+    for _ in $(seq 100); do [ -s "$scripts/socket" ] && break; sleep 0.05; done
+    export XENSTORED_PATH=$(cat "$scripts/socket")
+    cycle() { echo "$in_ns sh -c 'env $env_common $1 setup >/dev/null 2>&1; env $env_common REMUS_IFB=\$(xenstore-read /libxl/1/remus/netbuf/0/ifb 2>/dev/null || true) $1 teardown >/dev/null 2>&1; true'"; }
+    teardown() { echo "$in_ns env $env_common REMUS_IFB=ifb0 $1 teardown"; }
+    cmds=(-n "netbuf launcher (AppCDS): setup+teardown" "$(cycle "$launcher")"
+          -n "netbuf, JDK CDS only: setup+teardown" "$(cycle "$java $opts -Dnetbuf.invokedAs=remus-netbuf-setup -cp $jar io.netbuf.cli.Main")"
+          -n "netbuf, java -jar defaults: setup+teardown" "$(cycle "$java -Dnetbuf.invokedAs=remus-netbuf-setup -jar $jar")"
+          -n "netbuf launcher (AppCDS): teardown" "$(teardown "$launcher")")
+    if $have_reference; then
+        cmds+=(-n "reference script: setup+teardown" "$(cycle "bash $scripts/remus-netbuf-setup")"
+               -n "reference script: teardown" "$(teardown "bash $scripts/remus-netbuf-setup")")
+    fi
+    echo "== $domains other domain(s) in xenstore; kernel: $(uname -r)" >&2
+    hyperfine -N --style basic --warmup 3 --runs "$runs" --ignore-failure \
+        --export-markdown "$out_dir/hotplug-walltime-$domains.md" "${cmds[@]}"
+    exec 9>&-
+    wait "$xs_pid" 2>/dev/null || true
+    xs_pid=
+  done
+done

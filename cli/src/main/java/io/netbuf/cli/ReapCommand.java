@@ -1,0 +1,95 @@
+package io.netbuf.cli;
+
+import io.netbuf.NetworkBuffer;
+import io.netbuf.ReapFinding;
+import io.netbuf.ReapReport;
+import io.netbuf.spi.Host;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * {@code netbuf reap}: finds what buffers left behind (claims of domains that are gone, claims
+ * without a plug, redirects into IFBs without a plug, plugs nobody claims), shows it, and with
+ * {@code --apply} removes it. Live buffers are never touched.
+ */
+final class ReapCommand implements Command {
+    private static final Options OPTIONS = new Options()
+            .flag("apply", "remove what was found (re-checked under the host lock)")
+            .flag("json", "print JSON for machines instead of lines");
+
+    @Override
+    public String name() {
+        return "reap";
+    }
+
+    @Override
+    public String summary() {
+        return "find leftovers of buffers (stale claims, dangling redirects, orphan plugs); --apply removes them";
+    }
+
+    @Override
+    public String help() {
+        return "Usage: " + Cli.PROGRAM + " reap [--apply] [--json]\n\n"
+                + "Finds what buffers left behind on this host and shows it; changes nothing without --apply:\n"
+                + "  stale claim       /libxl/<domid>/remus/netbuf/<devid>/ifb of a domain that no longer exists\n"
+                + "  unplugged claim   a live domain's claim on an IFB that is missing or has no plug\n"
+                + "  dangling redirect a vif's ingress redirects into an IFB without a plug\n"
+                + "  orphan plug       a plug no claim names and no vif redirects to\n"
+                + "With --apply the host is scanned again under the host lock and only what both scans found\n"
+                + "is removed. Live buffers are never touched. Exit status 0 also when something was found.\n\n"
+                + "Options:\n" + OPTIONS.describe();
+    }
+
+    @Override
+    public int run(List<String> args, Context context) {
+        Options.Parsed parsed = OPTIONS.parse(args);
+        if (parsed.help()) {
+            context.out().print(help());
+            return Cli.OK;
+        }
+        boolean json = parsed.has("json");
+        Host host = context.hosts().open(Duration.ofSeconds(10));
+        try {
+            ReapReport report = NetworkBuffer.reap(host);
+            List<ReapFinding> removed = parsed.has("apply") && !report.isClean() ? report.apply() : List.of();
+            if (json) {
+                printJson(context.out(), report.findings(), removed, parsed.has("apply"));
+            } else {
+                printLines(context.out(), report.findings(), removed, parsed.has("apply"));
+            }
+        } finally {
+            Context.close(host);
+        }
+        return Cli.OK;
+    }
+
+    private static void printLines(PrintStream out, List<ReapFinding> found, List<ReapFinding> removed,
+            boolean apply) {
+        if (found.isEmpty()) {
+            out.println("nothing left behind: no stale claim, dangling redirect or orphan plug");
+            return;
+        }
+        for (ReapFinding f : found) {
+            out.println((apply ? (removed.contains(f) ? "removed  " : "kept     ") : "found    ") + f.describe());
+        }
+        if (apply) {
+            out.println(removed.size() + " of " + found.size() + " removed"
+                    + (removed.size() < found.size() ? " (the rest changed since the first scan)" : ""));
+        } else {
+            out.println(found.size() + " found; run with --apply to remove "
+                    + (found.size() == 1 ? "it" : "them"));
+        }
+    }
+
+    private static void printJson(PrintStream out, List<ReapFinding> found, List<ReapFinding> removed,
+            boolean apply) {
+        String items = found.stream().map(f -> "{\"kind\": " + Json.string(f.kind().name())
+                + ", \"xenbusPath\": " + Json.string(f.xenbusPath()) + ", \"vif\": " + Json.string(f.vif())
+                + ", \"ifb\": " + Json.string(f.ifb()) + ", \"removed\": " + removed.contains(f) + "}")
+                .collect(Collectors.joining(",\n    "));
+        out.println("{\"applied\": " + apply + ", \"findings\": [" + (items.isEmpty() ? "" : "\n    " + items + "\n")
+                + "]}");
+    }
+}

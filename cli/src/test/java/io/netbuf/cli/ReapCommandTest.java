@@ -1,0 +1,60 @@
+package io.netbuf.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netbuf.testkit.FakeHost;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ReapCommandTest {
+    private static final String LIVE = "/libxl/5/remus/netbuf/0";
+    private static final String GONE = "/libxl/9/remus/netbuf/1";
+
+    private final FakeHost host = FakeHost.create().withVif("vif5.0").withIfbs(3)
+            .withXenstore("/local/domain/5/name", "live").withXenstore(LIVE, "").markClean();
+    private final CliRunner cli = new CliRunner(host);
+
+    @Test
+    void aHostWithOnlyALiveBufferHasNothingToReap() {
+        assertEquals(0, cli.run(Map.of("vifname", "vif5.0", "XENBUS_PATH", LIVE), RemusNetbufSetupCommand.NAME,
+                "setup").status());
+        CliRunner.Result r = cli.netbuf("reap", "--apply");
+        assertEquals(0, r.status(), r.err());
+        assertEquals("nothing left behind: no stale claim, dangling redirect or orphan plug\n", r.out());
+        assertTrue(host.plugState("ifb0").isPresent(), "the live buffer is untouched");
+    }
+
+    @Test
+    void showsLeftoversAndRemovesThemOnlyWithApply() {
+        host.fakeXenstore().write(GONE + "/ifb", "ifb1");                // domain 9 is gone
+        host.trafficControl().addPlug("ifb2", 1000);                      // nobody's plug
+
+        CliRunner.Result shown = cli.netbuf("reap");
+        assertEquals(0, shown.status(), shown.err());
+        assertEquals("found    " + GONE + "/ifb = ifb1: claim of a domain that no longer exists\n"
+                + "found    ifb2: plug that no claim names and no vif redirects to\n"
+                + "2 found; run with --apply to remove them\n", shown.out());
+        assertTrue(host.fakeXenstore().exists(GONE + "/ifb"), "nothing removed without --apply");
+
+        String json = cli.netbuf("reap", "--json").out();
+        assertTrue(json.startsWith("{\"applied\": false, \"findings\": [\n    {\"kind\": \"STALE_CLAIM\", "
+                + "\"xenbusPath\": \"" + GONE + "\", \"vif\": null, \"ifb\": \"ifb1\", \"removed\": false},"), json);
+
+        CliRunner.Result applied = cli.netbuf("reap", "--apply");
+        assertEquals(0, applied.status(), applied.err());
+        assertTrue(applied.out().contains("removed  ifb2: plug"), applied.out());
+        assertTrue(applied.out().endsWith("2 of 2 removed\n"), applied.out());
+        assertFalse(host.fakeXenstore().exists(GONE + "/ifb"));
+        assertFalse(host.plugState("ifb2").isPresent());
+        assertEquals("nothing left behind: no stale claim, dangling redirect or orphan plug\n",
+                cli.netbuf("reap").out());
+    }
+
+    @Test
+    void helpAndUsage() {
+        assertTrue(cli.netbuf("reap", "--help").out().contains("--apply"));
+        assertEquals(2, cli.netbuf("reap", "--force").status());
+    }
+}
