@@ -78,7 +78,7 @@ public final class SystemHost implements Host, AutoCloseable {
             this.links = new ToolsLinks(runner, b.namespace);
             this.trafficControl = new ToolsTrafficControl(runner, b.namespace);
         }
-        Map<String, String> env = System.getenv();
+        Map<String, String> env = b.environment;
         if (b.xenstore == XenstoreBackends.Mode.AUTO && !XenstoreBackends.endpointExists(env)) {
             this.xenstore = new AbsentXenstore();
         } else {
@@ -171,8 +171,19 @@ public final class SystemHost implements Host, AutoCloseable {
         private String namespace;
         private Path lockDir = FlockHostLock.DEFAULT_DIR;
         private Duration commandTimeout = CommandRunner.DEFAULT_TIMEOUT;
+        private Map<String, String> environment = System.getenv();
 
         private Builder() {
+        }
+
+        /**
+         * @param environment where {@code XENSTORED_PATH} is read from, and the xenstore tools'
+         *     environment (default: this process's)
+         * @return this
+         */
+        public Builder environment(Map<String, String> environment) {
+            this.environment = Map.copyOf(require("environment", environment));
+            return this;
         }
 
         /**

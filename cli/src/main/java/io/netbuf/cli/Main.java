@@ -1,0 +1,54 @@
+package io.netbuf.cli;
+
+import io.netbuf.cli.log.SyslogStyleProvider;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.event.Level;
+
+/**
+ * Entry point of {@code netbuf.jar}. The launchers pass the name they were started by in the system
+ * property {@code netbuf.invokedAs}, so a launcher named {@code remus-netbuf-setup} behaves as Xen's
+ * script of that name.
+ */
+public final class Main {
+    private Main() {
+    }
+
+    /**
+     * Runs the command line and exits with its status.
+     *
+     * @param args the arguments
+     */
+    public static void main(String[] args) {
+        // First, before anything opens a descriptor that could take the place of a closed stdout/stderr.
+        StdStreams std = StdStreams.detectAndGuard();
+        Map<String, String> env = System.getenv();
+        String invokedAs = System.getProperty("netbuf.invokedAs", Cli.PROGRAM);
+        int status;
+        try {
+            configureLogging(std, invokedAs, env);
+        } catch (IllegalArgumentException e) {
+            std.err().println(Cli.PROGRAM + ": NETBUF_LOG must be error, warn, info, debug, trace or off, not '"
+                    + env.get("NETBUF_LOG") + "'");
+            System.exit(Cli.USAGE);
+            return;
+        }
+        status = Cli.standard().run(invokedAs, List.of(args),
+                new Context(std.out(), std.err(), env, Context.Hosts.system(env)));
+        std.out().flush();
+        System.exit(status);
+    }
+
+    /**
+     * Binds SLF4J to {@link SyslogStyleProvider} without a class-path scan and sets its level: info for
+     * {@code remus-netbuf-setup} (Xen's script logs its outcome too), warnings otherwise.
+     */
+    static void configureLogging(StdStreams std, String invokedAs, Map<String, String> env) {
+        System.setProperty("slf4j.provider", SyslogStyleProvider.class.getName());
+        System.setProperty("slf4j.internal.verbosity", "WARN");
+        String requested = env.get("NETBUF_LOG");
+        Level level = requested != null ? SyslogStyleProvider.parseLevel(requested)
+                : invokedAs.equals(RemusNetbufSetupCommand.NAME) ? Level.INFO : Level.WARN;
+        SyslogStyleProvider.configure(std.errOpen() ? std.err() : null, invokedAs, level);
+    }
+}

@@ -1,0 +1,134 @@
+package io.netbuf.cli;
+
+import io.netbuf.NetworkBuffer;
+import io.netbuf.spi.Host;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A drop-in replacement for Xen's {@code remus-netbuf-setup} hotplug script, as libxl runs it for
+ * every vif of a Remus-protected domain ({@code remus.netbufscript}, {@code xl remus -N}).
+ *
+ * <p>Interface, as the script's: the first argument without {@code =} is {@code setup} or
+ * {@code teardown}; {@code vifname}, {@code XENBUS_PATH} and (teardown) {@code REMUS_IFB} come from
+ * the environment or from {@code NAME=value} arguments, which win. Setup attaches a buffer and
+ * leaves it in place after this process exits: {@code XENBUS_PATH/ifb} names the IFB and
+ * {@code hotplug-status} is {@code connected}; on failure nothing is left on the host,
+ * {@code hotplug-error} says why, {@code hotplug-status} is {@code error}, and the exit status is 1.
+ * Teardown removes the buffer described by those variables; it may run many times.
+ *
+ * <p>Bounded well inside libxl's 40 s: at most {@value #LOCK_TIMEOUT_SECONDS} s waiting for the host
+ * lock and {@value #COMMAND_TIMEOUT_SECONDS} s for any one request.
+ */
+final class RemusNetbufSetupCommand implements Command {
+    /** The script's name, under which the launcher may be installed. */
+    static final String NAME = "remus-netbuf-setup";
+    static final String VIFNAME = "vifname";
+    static final String XENBUS_PATH = "XENBUS_PATH";
+    static final String REMUS_IFB = "REMUS_IFB";
+    static final long LOCK_TIMEOUT_SECONDS = 15;
+    static final long COMMAND_TIMEOUT_SECONDS = 5;
+
+    private static final Logger LOG = LoggerFactory.getLogger(RemusNetbufSetupCommand.class);
+    private static final Set<String> VARIABLES = Set.of(VIFNAME, XENBUS_PATH, REMUS_IFB);
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public String summary() {
+        return "setup|teardown: Xen's remus-netbuf-setup hotplug script, as libxl runs it";
+    }
+
+    @Override
+    public String help() {
+        return "Usage: " + NAME + " setup|teardown [vifname=VIF] [XENBUS_PATH=PATH] [REMUS_IFB=IFB]\n"
+                + "   or: " + Cli.PROGRAM + " " + NAME + " setup|teardown ...\n\n"
+                + "A drop-in replacement for Xen's remus-netbuf-setup: point libxl's remus.netbufscript\n"
+                + "(xl remus -N) at a launcher named " + NAME + ". Variables come from the environment\n"
+                + "or from NAME=value arguments (which win):\n"
+                + "  vifname      the guest's vif, e.g. vif5.0 (required)\n"
+                + "  XENBUS_PATH  where libxl reads the result, /libxl/<domid>/remus/netbuf/<devid> (required)\n"
+                + "  REMUS_IFB    the IFB to free (teardown; optional)\n\n"
+                + "setup     buffers the vif's output (all protocols) through a free IFB with a plug qdisc;\n"
+                + "          writes XENBUS_PATH/ifb and hotplug-status=connected. On failure nothing is\n"
+                + "          left behind, hotplug-error says why and hotplug-status=error.\n"
+                + "teardown  removes the redirect, the plug, the claim and the hotplug status. Idempotent.\n\n"
+                + "Exit status: 0 done, 1 failed, 2 wrong usage. Logs to standard error when it is open\n"
+                + "(NETBUF_LOG=error|warn|info|debug|off; default info).\n";
+    }
+
+    @Override
+    public int run(List<String> args, Context context) {
+        String operation = null;
+        Map<String, String> vars = new HashMap<>();
+        for (String name : VARIABLES) {
+            String value = context.environment().get(name);
+            if (value != null) {
+                vars.put(name, value);
+            }
+        }
+        for (String arg : args) {
+            if (arg.equals("--help") || arg.equals("-h")) {
+                context.out().print(help());
+                return Cli.OK;
+            }
+            int eq = arg.indexOf('=');
+            if (eq > 0) {
+                String name = arg.substring(0, eq);
+                if (!VARIABLES.contains(name)) {
+                    throw new UsageException("unknown variable " + name + " (known: vifname, XENBUS_PATH, REMUS_IFB)");
+                }
+                vars.put(name, arg.substring(eq + 1));
+            } else if (operation == null) {
+                operation = arg;
+            } else {
+                throw new UsageException("unexpected argument '" + arg + "'");
+            }
+        }
+        if (operation == null) {
+            throw new UsageException("missing command: setup or teardown");
+        }
+        if (!operation.equals("setup") && !operation.equals("teardown")) {
+            throw new UsageException("invalid command '" + operation + "': setup or teardown");
+        }
+        String vif = required(vars, VIFNAME);
+        String xenbusPath = required(vars, XENBUS_PATH);
+        String ifb = vars.get(REMUS_IFB);
+        // Validates every input before the host is touched.
+        NetworkBuffer.Builder builder = NetworkBuffer.forVif(vif).xenbusPath(xenbusPath)
+                .lockTimeout(Duration.ofSeconds(LOCK_TIMEOUT_SECONDS));
+        if (operation.equals("teardown") && ifb != null && !ifb.isEmpty()) {
+            io.netbuf.Validate.ifb(ifb);
+        }
+        Host host = context.hosts().open(Duration.ofSeconds(COMMAND_TIMEOUT_SECONDS));
+        try {
+            if (operation.equals("setup")) {
+                // The buffer must outlive this process: it is not closed here; teardown removes it.
+                NetworkBuffer buffer = builder.on(host).attach();
+                LOG.info("Successful {} setup for {}, ifb {}.", NAME, vif, buffer.ifb());
+            } else {
+                builder.on(host).teardown(ifb == null || ifb.isEmpty() ? null : ifb);
+                LOG.info("Successful {} teardown for {}, ifb {}.", NAME, vif, ifb);
+            }
+        } finally {
+            Context.close(host);
+        }
+        return Cli.OK;
+    }
+
+    private static String required(Map<String, String> vars, String name) {
+        String value = vars.get(name);
+        if (value == null || value.isEmpty()) {
+            throw new UsageException(name + " is not set (environment or " + name + "=... argument)");
+        }
+        return value;
+    }
+}

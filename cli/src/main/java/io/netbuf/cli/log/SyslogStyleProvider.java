@@ -1,0 +1,141 @@
+package io.netbuf.cli.log;
+
+import java.io.PrintStream;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.ILoggerFactory;
+import org.slf4j.IMarkerFactory;
+import org.slf4j.Logger;
+import org.slf4j.helpers.BasicMarkerFactory;
+import org.slf4j.helpers.BasicMDCAdapter;
+import org.slf4j.event.Level;
+import org.slf4j.spi.MDCAdapter;
+import org.slf4j.spi.SLF4JServiceProvider;
+
+/**
+ * The command line's SLF4J binding: one line per event on standard error, in the shape syslog and
+ * journald use for a program's output ({@code remus-netbuf-setup[4711]: warning: message}), and
+ * nothing at all when standard error is closed (libxl runs hotplug scripts that way). Configured
+ * by {@link #configure} before the first logger is used; the level may also be set with the
+ * environment variable {@code NETBUF_LOG} ({@code error}, {@code warn}, {@code info}, {@code debug},
+ * {@code trace}, {@code off}). Thread-safe.
+ */
+public final class SyslogStyleProvider implements SLF4JServiceProvider, ILoggerFactory {
+    private static final String API_VERSION = "2.0.99";
+    private static volatile Sink sink = new Sink(null, "netbuf", Level.WARN);
+
+    private final Map<String, Logger> loggers = new ConcurrentHashMap<>();
+    private final IMarkerFactory markers = new BasicMarkerFactory();
+    private final MDCAdapter mdc = new BasicMDCAdapter();
+
+    /** Where events go and which pass: {@code stream} null means off. */
+    private record Sink(PrintStream stream, String tag, Level threshold) {
+    }
+
+    /** Created by SLF4J. */
+    public SyslogStyleProvider() {
+    }
+
+    /**
+     * Sets where every logger writes from now on.
+     *
+     * @param stream standard error, or null when it is closed (then nothing is written)
+     * @param program the program name shown before each line, e.g. {@code remus-netbuf-setup}
+     * @param threshold the least severe level written
+     */
+    public static void configure(PrintStream stream, String program, Level threshold) {
+        sink = new Sink(stream, program + "[" + ProcessHandle.current().pid() + "]", threshold);
+    }
+
+    /**
+     * @param name a level name ({@code error}, {@code warn}, {@code info}, {@code debug}, {@code trace}),
+     *     or {@code off}; case does not matter
+     * @return the level, or null for {@code off}
+     * @throws IllegalArgumentException for any other name
+     */
+    public static Level parseLevel(String name) {
+        String n = name.strip().toUpperCase(Locale.ROOT);
+        if (n.equals("OFF")) {
+            return null;
+        }
+        if (n.equals("WARNING")) {
+            return Level.WARN;
+        }
+        return Level.valueOf(n);
+    }
+
+    boolean enabled(Level level) {
+        Sink s = sink;
+        return s.stream != null && s.threshold != null && level.toInt() >= s.threshold.toInt();
+    }
+
+    void write(Level level, String logger, String message, Throwable throwable) {
+        Sink s = sink;
+        if (s.stream == null || s.threshold == null || level.toInt() < s.threshold.toInt()) {
+            return;
+        }
+        StringBuilder line = new StringBuilder(s.tag).append(": ").append(label(level)).append(": ").append(message);
+        if (level.toInt() <= Level.DEBUG.toInt()) {
+            line.append(" [").append(logger.substring(logger.lastIndexOf('.') + 1)).append(']');
+        }
+        for (Throwable t = throwable; t != null; t = t.getCause()) {
+            line.append(t == throwable ? " (" : "; caused by ").append(t.getClass().getSimpleName()).append(": ")
+                    .append(t.getMessage());
+            if (t.getCause() == null) {
+                line.append(')');
+            }
+        }
+        synchronized (s.stream) {
+            s.stream.println(line);
+        }
+        if (throwable != null && level.toInt() <= Level.DEBUG.toInt()) {
+            throwable.printStackTrace(s.stream);
+        }
+    }
+
+    private static String label(Level level) {
+        switch (level) {
+            case ERROR:
+                return "error";
+            case WARN:
+                return "warning";
+            case INFO:
+                return "info";
+            case DEBUG:
+                return "debug";
+            default:
+                return "trace";
+        }
+    }
+
+    @Override
+    public Logger getLogger(String name) {
+        return loggers.computeIfAbsent(name, n -> new SyslogStyleLogger(n, this));
+    }
+
+    @Override
+    public ILoggerFactory getLoggerFactory() {
+        return this;
+    }
+
+    @Override
+    public IMarkerFactory getMarkerFactory() {
+        return markers;
+    }
+
+    @Override
+    public MDCAdapter getMDCAdapter() {
+        return mdc;
+    }
+
+    @Override
+    public String getRequestedApiVersion() {
+        return API_VERSION;
+    }
+
+    @Override
+    public void initialize() {
+        // Nothing to set up: the sink is configured statically before the first logger is made.
+    }
+}

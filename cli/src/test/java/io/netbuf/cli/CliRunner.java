@@ -1,0 +1,42 @@
+package io.netbuf.cli;
+
+import io.netbuf.spi.Host;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+
+/** Runs the command line in this JVM against a given host and captures what it prints. */
+final class CliRunner {
+    private final Host host;
+    private final Cli cli;
+
+    /** What one run did. */
+    record Result(int status, String out, String err) {
+    }
+
+    CliRunner(Host host) {
+        this(host, Cli.standard());
+    }
+
+    CliRunner(Host host, Cli cli) {
+        this.host = host;
+        this.cli = cli;
+    }
+
+    Result run(Map<String, String> environment, String invokedAs, String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int status;
+        try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+                PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+            status = cli.run(invokedAs, List.of(args), new Context(o, e, environment, timeout -> host));
+        }
+        return new Result(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    Result netbuf(String... args) {
+        return run(Map.of(), Cli.PROGRAM, args);
+    }
+}
