@@ -80,7 +80,7 @@ if [ "${NETBUF_LAB:-}" = true ]; then
     if ! modinfo sch_plug >/dev/null 2>&1 && [ ! -e "$modules" ]; then
         cached=$(ls -d /var/cache/netbuf-kernel-lab/kernels/*/lib/modules/"$(uname -r)" 2>/dev/null | head -n 1)
         [ -n "$cached" ] || die "no modules of $(uname -r) in the lab's kernel cache for modinfo"
-        ln -s "$cached" "$modules"
+        mkdir -p /lib/modules && ln -s "$cached" "$modules"
         [ -f "$modules/modules.dep" ] || depmod "$(uname -r)"
         log "lab: linked $modules -> $cached for modinfo"
     fi

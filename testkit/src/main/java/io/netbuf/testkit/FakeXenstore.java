@@ -42,7 +42,6 @@ public final class FakeXenstore implements Xenstore {
     /** The transaction id meaning "no transaction". */
     public static final int NO_TRANSACTION = 0;
 
-    private static final Pattern PATH_CHARS = Pattern.compile("[A-Za-z0-9\\-/_@]*");
     private static final Pattern PERM = Pattern.compile("[nrwb][0-9]+");
     private static final int MAX_ATTEMPTS = 1000;
     private static final long ABSENT = -1;
@@ -385,7 +384,7 @@ public final class FakeXenstore implements Xenstore {
      * @return the registration; {@link WatchHandle#close()} removes it
      */
     public WatchHandle watch(String path, String token, BiConsumer<String, String> sink) {
-        if (path == null || !(path.startsWith("@") && PATH_CHARS.matcher(path).matches()
+        if (path == null || !(path.startsWith("@") && pathChars(path)
                 && path.length() <= MAX_PATH_BYTES)) {
             checkPath("watch", path);
         }
@@ -455,7 +454,7 @@ public final class FakeXenstore implements Xenstore {
             why = "contains //";
         } else if (path.length() > 1 && path.endsWith("/")) {
             why = "ends with /";
-        } else if (!PATH_CHARS.matcher(path).matches()) {
+        } else if (!pathChars(path)) {
             why = "characters outside A-Za-z0-9-/_@";
         }
         if (why != null) {
@@ -465,6 +464,18 @@ public final class FakeXenstore implements Xenstore {
     }
 
     // ------------------------------------------------------------------ internals
+
+    /** @return whether every character is one xenstored allows in a path: A-Z a-z 0-9 - / _ @ (no regex: hot path) */
+    private static boolean pathChars(String path) {
+        for (int i = 0; i < path.length(); i++) {
+            char c = path.charAt(i);
+            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '/'
+                    || c == '_' || c == '@')) {
+                return false;
+            }
+        }
+        return true;
+    }
 
     private View view(String operation, int tx, String path) {
         if (tx == NO_TRANSACTION) {
