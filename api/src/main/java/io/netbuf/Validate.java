@@ -52,35 +52,50 @@ public final class Validate {
      */
     public static String xenbusPath(String path) {
         final String setting = "xenbus path";
+        if ("/".equals(path)) {
+            throw InvalidConfigurationException.of(setting, path, "must name a node below the root");
+        }
+        String problem = xenstorePathProblem(path);
+        if (problem != null) {
+            throw InvalidConfigurationException.of(setting, path, problem);
+        }
+        return path;
+    }
+
+    /**
+     * Checks a path against xenstored's rules for an absolute path (its {@code is_valid_nodename}).
+     *
+     * @param path the path
+     * @return null when it is valid, else what is wrong with it, phrased as a rule
+     */
+    public static String xenstorePathProblem(String path) {
         if (path == null || path.isEmpty()) {
-            throw InvalidConfigurationException.of(setting, path, "must not be empty");
+            return "must not be empty";
         }
         if (path.charAt(0) != '/') {
-            throw InvalidConfigurationException.of(setting, path, "must be absolute (start with /)");
+            return "must be absolute (start with /)";
         }
-        if (path.length() > MAX_XENSTORE_PATH_BYTES) {
-            throw InvalidConfigurationException.of(setting, path,
-                    "must be at most " + MAX_XENSTORE_PATH_BYTES + " bytes");
+        if (path.getBytes(StandardCharsets.UTF_8).length > MAX_XENSTORE_PATH_BYTES) {
+            return "must be at most " + MAX_XENSTORE_PATH_BYTES + " bytes";
         }
         if (path.contains("..")) {
-            throw InvalidConfigurationException.of(setting, path, "must not contain '..'");
+            return "must not contain '..'";
         }
         if (path.contains("//")) {
-            throw InvalidConfigurationException.of(setting, path, "must not contain '//'");
+            return "must not contain '//'";
         }
-        if (path.endsWith("/")) {
-            throw InvalidConfigurationException.of(setting, path, "must not end with '/'");
+        if (path.length() > 1 && path.endsWith("/")) {
+            return "must not end with '/'";
         }
         for (int i = 0; i < path.length(); i++) {
             char c = path.charAt(i);
             boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
                     || c == '-' || c == '/' || c == '_' || c == '@';
             if (!ok) {
-                throw InvalidConfigurationException.of(setting, path,
-                        "may only contain A-Za-z0-9-/_@ (found " + printable(c) + " at index " + i + ")");
+                return "may only contain A-Za-z0-9-/_@ (found " + printable(c) + " at index " + i + ")";
             }
         }
-        return path;
+        return null;
     }
 
     /**

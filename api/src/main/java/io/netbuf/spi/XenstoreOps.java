@@ -60,11 +60,7 @@ public interface XenstoreOps {
      * @return each node's value, or empty where the node does not exist, in the order of {@code paths}
      */
     default List<Optional<String>> readAll(List<String> paths) {
-        List<Optional<String>> values = new ArrayList<>(paths.size());
-        for (String path : paths) {
-            values.add(read(path));
-        }
-        return values;
+        return readEach(this, paths);
     }
 
     /**
@@ -75,10 +71,36 @@ public interface XenstoreOps {
      * @return each node's children, or empty where the node does not exist, in the order of {@code paths}
      */
     default List<Optional<List<String>>> listAll(List<String> paths) {
+        return listEach(this, paths);
+    }
+
+    /**
+     * {@link #readAll(List)} one request at a time: for backends that cannot pipeline.
+     *
+     * @param ops where to read
+     * @param paths absolute paths
+     * @return each node's value, or empty where it does not exist
+     */
+    static List<Optional<String>> readEach(XenstoreOps ops, List<String> paths) {
+        List<Optional<String>> values = new ArrayList<>(paths.size());
+        for (String path : paths) {
+            values.add(ops.read(path));
+        }
+        return values;
+    }
+
+    /**
+     * {@link #listAll(List)} one request at a time: for backends that cannot pipeline.
+     *
+     * @param ops where to list
+     * @param paths absolute paths
+     * @return each node's children, or empty where it does not exist
+     */
+    static List<Optional<List<String>>> listEach(XenstoreOps ops, List<String> paths) {
         List<Optional<List<String>>> listings = new ArrayList<>(paths.size());
         for (String path : paths) {
             try {
-                listings.add(Optional.of(list(path)));
+                listings.add(Optional.of(ops.list(path)));
             } catch (XenstoreException e) {
                 if (!e.isNotFound()) {
                     throw e;

@@ -1,8 +1,8 @@
 package io.netbuf.testkit;
 
+import io.netbuf.Validate;
 import io.netbuf.XenstoreException;
-import io.netbuf.spi.Xenstore;
-import io.netbuf.spi.XenstoreOps;
+import io.netbuf.spi.TransactionalXenstore;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -17,7 +17,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BiConsumer;
-import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
@@ -34,14 +33,13 @@ import java.util.regex.Pattern;
  * <p>Thread-safe: every operation runs under one lock. Watch sinks are called while that lock is
  * held, in the order the changes happen, so they must not block or call back into the store.
  */
-public final class FakeXenstore implements Xenstore {
+public final class FakeXenstore extends TransactionalXenstore {
     /** Longest absolute path xenstored accepts, in bytes. */
     public static final int MAX_PATH_BYTES = 3072;
     /** Largest payload of one wire message; a write whose path and value exceed it fails with E2BIG. */
     public static final int MAX_PAYLOAD = 4096;
-    /** The transaction id meaning "no transaction". */
-    public static final int NO_TRANSACTION = 0;
 
+    private static final Pattern PATH_CHARS = Pattern.compile("[A-Za-z0-9\\-/_@]*");
     private static final Pattern PERM = Pattern.compile("[nrwb][0-9]+");
     private static final int MAX_ATTEMPTS = 1000;
     private static final long ABSENT = -1;
@@ -56,75 +54,24 @@ public final class FakeXenstore implements Xenstore {
 
     /** An empty store holding only the root node {@code /} (permissions {@code n0}). */
     public FakeXenstore() {
+        super(MAX_ATTEMPTS);
         Node root = new Node(new byte[0], List.of("n0"));
         root.generation = ++generation;
         tree.put("/", root);
     }
 
-    // ------------------------------------------------------------------ the SPI (no transaction)
-
-    @Override
-    public Optional<String> read(String path) {
-        return readBytes(NO_TRANSACTION, path).map(FakeXenstore::text);
-    }
-
-    @Override
-    public void write(String path, String value) {
-        writeBytes(NO_TRANSACTION, path, value.getBytes(StandardCharsets.UTF_8));
-    }
-
-    @Override
-    public void mkdir(String path) {
-        mkdir(NO_TRANSACTION, path);
-    }
-
-    @Override
-    public List<String> list(String path) {
-        return list(NO_TRANSACTION, path);
-    }
-
-    @Override
-    public boolean exists(String path) {
-        return exists(NO_TRANSACTION, path);
-    }
-
-    @Override
-    public void rm(String path) {
-        rm(NO_TRANSACTION, path);
-    }
-
-    @Override
-    public <T> T transaction(Function<XenstoreOps, T> body) {
-        XenstoreException last = null;
-        for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-            int tx = transactionStart();
-            T result;
-            try {
-                result = body.apply(new TxOps(tx));
-            } catch (RuntimeException | Error e) {
-                abortQuietly(tx);
-                throw e;
-            }
-            try {
-                transactionEnd(tx, true);
-                return result;
-            } catch (XenstoreException e) {
-                if (!e.isConflict()) {
-                    throw e;
-                }
-                last = e;
-            }
-        }
-        throw last;
-    }
-
-    /** @return true: transactions here are atomic */
-    @Override
-    public boolean isTransactional() {
-        return true;
-    }
-
     // ------------------------------------------------------------------ requests with a transaction id
+
+    @Override
+    public Optional<String> read(int tx, String path) {
+        return readBytes(tx, path).map(FakeXenstore::text);
+    }
+
+    @Override
+    public void write(int tx, String path, String value) {
+        writeBytes(tx, path, value.getBytes(StandardCharsets.UTF_8));
+    }
+
 
     /**
      * Reads a node's raw value.
@@ -171,6 +118,7 @@ public final class FakeXenstore implements Xenstore {
      * @param tx a transaction id, or {@link #NO_TRANSACTION}
      * @param path an absolute path
      */
+    @Override
     public void mkdir(int tx, String path) {
         checkPath("mkdir", path);
         synchronized (lock) {
@@ -192,6 +140,7 @@ public final class FakeXenstore implements Xenstore {
      * @return the child names
      * @throws XenstoreException ENOENT when the node does not exist
      */
+    @Override
     public List<String> list(int tx, String path) {
         checkPath("directory", path);
         synchronized (lock) {
@@ -233,6 +182,7 @@ public final class FakeXenstore implements Xenstore {
      * @param path an absolute path
      * @return whether the node exists
      */
+    @Override
     public boolean exists(int tx, String path) {
         return readBytes(tx, path).isPresent();
     }
@@ -244,6 +194,7 @@ public final class FakeXenstore implements Xenstore {
      * @param path an absolute path other than {@code /}
      * @throws XenstoreException EINVAL for {@code /}, ENOENT when neither the node nor its parent exists
      */
+    @Override
     public void rm(int tx, String path) {
         checkPath("rm", path);
         if (path.equals("/")) {
@@ -310,6 +261,7 @@ public final class FakeXenstore implements Xenstore {
      *
      * @return its id (never {@link #NO_TRANSACTION})
      */
+    @Override
     public int transactionStart() {
         synchronized (lock) {
             do {
@@ -330,6 +282,7 @@ public final class FakeXenstore implements Xenstore {
      * @throws XenstoreException EAGAIN when the commit conflicts (nothing is applied), ENOENT for
      *     an unknown transaction
      */
+    @Override
     public void transactionEnd(int tx, boolean commit) {
         List<Event> events;
         synchronized (lock) {
@@ -384,7 +337,7 @@ public final class FakeXenstore implements Xenstore {
      * @return the registration; {@link WatchHandle#close()} removes it
      */
     public WatchHandle watch(String path, String token, BiConsumer<String, String> sink) {
-        if (path == null || !(path.startsWith("@") && pathChars(path)
+        if (path == null || !(path.startsWith("@") && PATH_CHARS.matcher(path).matches()
                 && path.length() <= MAX_PATH_BYTES)) {
             checkPath("watch", path);
         }
@@ -443,39 +396,14 @@ public final class FakeXenstore implements Xenstore {
      *     {@code A-Za-z0-9-/_@}, without {@code //} and without a trailing {@code /} (except {@code /})
      */
     public static String checkPath(String operation, String path) {
-        String why = null;
-        if (path == null || path.isEmpty()) {
-            why = "empty path";
-        } else if (path.charAt(0) != '/') {
-            why = "not absolute";
-        } else if (path.length() > MAX_PATH_BYTES) {
-            why = "longer than " + MAX_PATH_BYTES + " bytes";
-        } else if (path.contains("//")) {
-            why = "contains //";
-        } else if (path.length() > 1 && path.endsWith("/")) {
-            why = "ends with /";
-        } else if (!pathChars(path)) {
-            why = "characters outside A-Za-z0-9-/_@";
-        }
-        if (why != null) {
-            throw new XenstoreException(operation, path, "EINVAL", why, null);
+        String problem = Validate.xenstorePathProblem(path);
+        if (problem != null) {
+            throw new XenstoreException(operation, path, "EINVAL", "path " + problem, null);
         }
         return path;
     }
 
     // ------------------------------------------------------------------ internals
-
-    /** @return whether every character is one xenstored allows in a path: A-Z a-z 0-9 - / _ @ (no regex: hot path) */
-    private static boolean pathChars(String path) {
-        for (int i = 0; i < path.length(); i++) {
-            char c = path.charAt(i);
-            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '/'
-                    || c == '_' || c == '@')) {
-                return false;
-            }
-        }
-        return true;
-    }
 
     private View view(String operation, int tx, String path) {
         if (tx == NO_TRANSACTION) {
@@ -543,13 +471,6 @@ public final class FakeXenstore implements Xenstore {
         }
     }
 
-    private void abortQuietly(int tx) {
-        try {
-            transactionEnd(tx, false);
-        } catch (XenstoreException ignored) {
-            // already gone: nothing to abort
-        }
-    }
 
     static boolean isAtOrUnder(String path, String ancestor) {
         if (ancestor.equals("/")) {
@@ -694,45 +615,6 @@ public final class FakeXenstore implements Xenstore {
         @Override
         public void close() {
             watches.remove(this);
-        }
-    }
-
-    /** The SPI operations bound to one transaction. */
-    private final class TxOps implements XenstoreOps {
-        private final int tx;
-
-        TxOps(int tx) {
-            this.tx = tx;
-        }
-
-        @Override
-        public Optional<String> read(String path) {
-            return readBytes(tx, path).map(FakeXenstore::text);
-        }
-
-        @Override
-        public void write(String path, String value) {
-            writeBytes(tx, path, value.getBytes(StandardCharsets.UTF_8));
-        }
-
-        @Override
-        public void mkdir(String path) {
-            FakeXenstore.this.mkdir(tx, path);
-        }
-
-        @Override
-        public List<String> list(String path) {
-            return FakeXenstore.this.list(tx, path);
-        }
-
-        @Override
-        public boolean exists(String path) {
-            return FakeXenstore.this.exists(tx, path);
-        }
-
-        @Override
-        public void rm(String path) {
-            FakeXenstore.this.rm(tx, path);
         }
     }
 }

@@ -4,13 +4,12 @@ import io.netbuf.OperationFailedException;
 import io.netbuf.impl.netlink.NetlinkLinks;
 import io.netbuf.impl.netlink.NetlinkTrafficControl;
 import io.netbuf.impl.netlink.Rtnetlink;
+import io.netbuf.impl.lock.FlockHostLock;
+import io.netbuf.spi.BasicHost;
 import io.netbuf.spi.Host;
-import io.netbuf.spi.HostLock;
+import java.nio.file.Path;
 import io.netbuf.spi.KernelFeature;
 import io.netbuf.spi.KernelFeatures;
-import io.netbuf.spi.Links;
-import io.netbuf.spi.TrafficControl;
-import io.netbuf.spi.Xenstore;
 import io.netbuf.testkit.FakeXenstore;
 import io.netbuf.testkit.compat.HostFixture;
 import java.time.Duration;
@@ -29,7 +28,7 @@ final class NetlinkHostFixture implements HostFixture {
 
     private final Netns ns;
     private final Rtnetlink rtnl;
-    private final NetlinkHost host;
+    private final Host host;
 
     NetlinkHostFixture() {
         Requirements.netns();
@@ -42,7 +41,10 @@ final class NetlinkHostFixture implements HostFixture {
         }
         NetlinkLinks links = new NetlinkLinks(rtnl);
         NetlinkTrafficControl tc = new NetlinkTrafficControl(rtnl, links);
-        host = new NetlinkHost(links, tc, new PlugProbe(links, tc), new FakeXenstore(), ns.name());
+        // The lock is not under test here; lock files are removed on release, so the shared directory stays empty.
+        FlockHostLock lock = new FlockHostLock(Path.of(System.getProperty("java.io.tmpdir"), "netbuf-kit-locks"));
+        host = new BasicHost("native (rtnetlink) in netns " + ns.name(), links, tc, new FakeXenstore(), lock,
+                new PlugProbe(links, tc));
     }
 
     @Override
@@ -87,20 +89,6 @@ final class NetlinkHostFixture implements HostFixture {
                 }
             }
             return missing;
-        }
-    }
-
-    /** A host made of the native ports. */
-    private record NetlinkHost(Links links, TrafficControl trafficControl, KernelFeatures features,
-            Xenstore xenstore, String namespace) implements Host {
-        @Override
-        public String description() {
-            return "native (rtnetlink) in netns " + namespace;
-        }
-
-        @Override
-        public HostLock lock() {
-            throw new UnsupportedOperationException("the netlink kit fixture has no host lock");
         }
     }
 }

@@ -15,13 +15,10 @@ import io.netbuf.impl.features.HostKernelFeatures;
 import io.netbuf.impl.lock.FlockHostLock;
 import io.netbuf.impl.tools.ToolsLinks;
 import io.netbuf.impl.tools.ToolsTrafficControl;
+import io.netbuf.spi.BasicHost;
 import io.netbuf.spi.Host;
-import io.netbuf.spi.HostLock;
 import io.netbuf.spi.KernelFeature;
 import io.netbuf.spi.KernelFeatures;
-import io.netbuf.spi.Links;
-import io.netbuf.spi.TrafficControl;
-import io.netbuf.spi.Xenstore;
 import io.netbuf.testkit.FakeXenstore;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -76,37 +73,7 @@ class ToolsAttachIT {
         ToolsLinks links = new ToolsLinks(runner, ns.name());
         ToolsTrafficControl tc = new ToolsTrafficControl(runner, ns.name());
         FlockHostLock lock = new FlockHostLock(lockDir);
-        return new Host() {
-            @Override
-            public String description() {
-                return "tools in netns " + ns.name();
-            }
-
-            @Override
-            public Links links() {
-                return links;
-            }
-
-            @Override
-            public TrafficControl trafficControl() {
-                return tc;
-            }
-
-            @Override
-            public Xenstore xenstore() {
-                return xenstore;
-            }
-
-            @Override
-            public HostLock lock() {
-                return lock;
-            }
-
-            @Override
-            public KernelFeatures features() {
-                return features;
-            }
-        };
+        return new BasicHost("tools in netns " + ns.name(), links, tc, xenstore, lock, features);
     }
 
     private static final KernelFeatures TRUSTING = wanted -> EnumSet.noneOf(KernelFeature.class);

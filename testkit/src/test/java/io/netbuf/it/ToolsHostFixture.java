@@ -5,12 +5,8 @@ import io.netbuf.impl.features.HostKernelFeatures;
 import io.netbuf.impl.lock.FlockHostLock;
 import io.netbuf.impl.tools.ToolsLinks;
 import io.netbuf.impl.tools.ToolsTrafficControl;
+import io.netbuf.spi.BasicHost;
 import io.netbuf.spi.Host;
-import io.netbuf.spi.HostLock;
-import io.netbuf.spi.KernelFeatures;
-import io.netbuf.spi.Links;
-import io.netbuf.spi.TrafficControl;
-import io.netbuf.spi.Xenstore;
 import io.netbuf.testkit.FakeXenstore;
 import io.netbuf.testkit.compat.HostFixture;
 import java.io.IOException;
@@ -43,8 +39,9 @@ final class ToolsHostFixture implements HostFixture {
             throw new UncheckedIOException(e);
         }
         CommandRunner runner = new CommandRunner();
-        host = new ToolsHost(new ToolsLinks(runner, ns.name()), new ToolsTrafficControl(runner, ns.name()),
-                new FlockHostLock(lockDir), new HostKernelFeatures(), new FakeXenstore(), ns.name());
+        host = new BasicHost("tools (ip/tc) in netns " + ns.name(), new ToolsLinks(runner, ns.name()),
+                new ToolsTrafficControl(runner, ns.name()), new FakeXenstore(), new FlockHostLock(lockDir),
+                new HostKernelFeatures());
     }
 
     @Override
@@ -72,15 +69,6 @@ final class ToolsHostFixture implements HostFixture {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException e) {
             System.err.println("could not remove " + lockDir + ": " + e);
-        }
-    }
-
-    /** A host made of the given ports. */
-    record ToolsHost(Links links, TrafficControl trafficControl, HostLock lock, KernelFeatures features,
-            Xenstore xenstore, String namespace) implements Host {
-        @Override
-        public String description() {
-            return "tools (ip/tc) in netns " + namespace;
         }
     }
 }

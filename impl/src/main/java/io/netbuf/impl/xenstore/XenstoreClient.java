@@ -3,8 +3,7 @@ package io.netbuf.impl.xenstore;
 import io.netbuf.XenstoreException;
 import io.netbuf.impl.xenstore.XsWire.Header;
 import io.netbuf.impl.xenstore.XsWire.Message;
-import io.netbuf.spi.Xenstore;
-import io.netbuf.spi.XenstoreOps;
+import io.netbuf.spi.TransactionalXenstore;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -43,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * over 4096, a frame cut short, a reply of the wrong type) fail with {@code EPROTO} and drop the
  * connection. Paths are checked like xenstored checks them before anything is sent.
  */
-public final class XenstoreClient implements Xenstore, AutoCloseable {
+public final class XenstoreClient extends TransactionalXenstore implements AutoCloseable {
     /** Default longest wait for one reply. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
     private static final Logger LOG = LoggerFactory.getLogger(XenstoreClient.class);
@@ -66,6 +65,7 @@ public final class XenstoreClient implements Xenstore, AutoCloseable {
     private volatile boolean closed;
 
     private XenstoreClient(List<Path> endpoints, Duration timeout) {
+        super(MAX_TRANSACTION_ATTEMPTS);
         this.endpoints = List.copyOf(endpoints);
         this.timeout = Objects.requireNonNull(timeout, "timeout");
         if (timeout.isNegative() || timeout.isZero()) {
@@ -125,82 +125,6 @@ public final class XenstoreClient implements Xenstore, AutoCloseable {
         return c == null || c.failure != null ? Optional.empty() : Optional.of(c.transport.path());
     }
 
-    // ------------------------------------------------------------------ the SPI
-
-    @Override
-    public Optional<String> read(String path) {
-        return read(0, path);
-    }
-
-    @Override
-    public void write(String path, String value) {
-        write(0, path, value);
-    }
-
-    @Override
-    public void mkdir(String path) {
-        mkdir(0, path);
-    }
-
-    @Override
-    public List<String> list(String path) {
-        return list(0, path);
-    }
-
-    @Override
-    public boolean exists(String path) {
-        return read(0, path).isPresent();
-    }
-
-    @Override
-    public void rm(String path) {
-        rm(0, path);
-    }
-
-    /** {@inheritDoc} Pipelined: up to 64 requests are in flight at once. */
-    @Override
-    public List<Optional<String>> readAll(List<String> paths) {
-        return readAll(0, paths);
-    }
-
-    /** {@inheritDoc} Pipelined: up to 64 requests are in flight at once. */
-    @Override
-    public List<Optional<List<String>>> listAll(List<String> paths) {
-        return listAll(0, paths);
-    }
-
-    @Override
-    public <T> T transaction(Function<XenstoreOps, T> body) {
-        XenstoreException conflict = null;
-        for (int attempt = 1; attempt <= MAX_TRANSACTION_ATTEMPTS; attempt++) {
-            int tx = transactionStart();
-            T result;
-            try {
-                result = body.apply(new TxOps(tx));
-            } catch (RuntimeException | Error e) {
-                abortQuietly(tx);
-                throw e;
-            }
-            try {
-                transactionEnd(tx, true);
-                return result;
-            } catch (XenstoreException e) {
-                if (!e.isConflict()) {
-                    throw e;
-                }
-                conflict = e;
-                LOG.debug("transaction {} conflicted (attempt {}), retrying", tx, attempt);
-            }
-        }
-        throw conflict;
-    }
-
-    /** @return true: xenstored transactions are atomic */
-    @Override
-    public boolean isTransactional() {
-        return true;
-    }
-
     // ------------------------------------------------------------------ more of the protocol
 
     /**
@@ -234,6 +158,7 @@ public final class XenstoreClient implements Xenstore, AutoCloseable {
      *
      * @return the transaction id
      */
+    @Override
     public int transactionStart() {
         Message reply = request(XsWire.TRANSACTION_START, 0, XsWire.payload(""), "transaction start", null);
         try {
@@ -250,6 +175,7 @@ public final class XenstoreClient implements Xenstore, AutoCloseable {
      * @param commit true to commit, false to abort
      * @throws XenstoreException EAGAIN when the commit conflicted; ENOENT for an unknown id
      */
+    @Override
     public void transactionEnd(int tx, boolean commit) {
         request(XsWire.TRANSACTION_END, tx, XsWire.payload(commit ? "T" : "F"), "transaction end", null);
     }
@@ -311,7 +237,8 @@ public final class XenstoreClient implements Xenstore, AutoCloseable {
 
     // ------------------------------------------------------------------ operations with a transaction id
 
-    private Optional<String> read(int tx, String path) {
+    @Override
+    protected Optional<String> read(int tx, String path) {
         XenstorePaths.check("read", path);
         try {
             return Optional.of(new String(request(XsWire.READ, tx, XsWire.payload(path), "read", path).payload(),
@@ -324,22 +251,31 @@ public final class XenstoreClient implements Xenstore, AutoCloseable {
         }
     }
 
-    private void write(int tx, String path, String value) {
+    @Override
+    protected void write(int tx, String path, String value) {
         XenstorePaths.check("write", path);
         request(XsWire.WRITE, tx, XsWire.pathAndValue(path, value.getBytes(StandardCharsets.UTF_8)), "write", path);
     }
 
-    private void mkdir(int tx, String path) {
+    @Override
+    protected void mkdir(int tx, String path) {
         XenstorePaths.check("mkdir", path);
         request(XsWire.MKDIR, tx, XsWire.payload(path), "mkdir", path);
     }
 
-    private void rm(int tx, String path) {
+    @Override
+    protected boolean exists(int tx, String path) {
+        return read(tx, path).isPresent();
+    }
+
+    @Override
+    protected void rm(int tx, String path) {
         XenstorePaths.check("rm", path);
         request(XsWire.RM, tx, XsWire.payload(path), "rm", path);
     }
 
-    private List<String> list(int tx, String path) {
+    @Override
+    protected List<String> list(int tx, String path) {
         XenstorePaths.check("directory", path);
         try {
             return List.copyOf(request(XsWire.DIRECTORY, tx, XsWire.payload(path), "directory", path).strings());
@@ -351,7 +287,9 @@ public final class XenstoreClient implements Xenstore, AutoCloseable {
         }
     }
 
-    private List<Optional<String>> readAll(int tx, List<String> paths) {
+    /** {@inheritDoc} Pipelined: up to 64 requests are in flight at once. */
+    @Override
+    protected List<Optional<String>> readAll(int tx, List<String> paths) {
         List<Optional<String>> values = new ArrayList<>(paths.size());
         pipeline(XsWire.READ, tx, paths, "read", (path, reply, failure) -> {
             if (failure == null) {
@@ -365,7 +303,9 @@ public final class XenstoreClient implements Xenstore, AutoCloseable {
         return values;
     }
 
-    private List<Optional<List<String>>> listAll(int tx, List<String> paths) {
+    /** {@inheritDoc} Pipelined: up to 64 requests are in flight at once. */
+    @Override
+    protected List<Optional<List<String>>> listAll(int tx, List<String> paths) {
         List<Optional<List<String>>> listings = new ArrayList<>(paths.size());
         pipeline(XsWire.DIRECTORY, tx, paths, "directory", (path, reply, failure) -> {
             if (failure == null) {
@@ -461,13 +401,6 @@ public final class XenstoreClient implements Xenstore, AutoCloseable {
         return -1;
     }
 
-    private void abortQuietly(int tx) {
-        try {
-            transactionEnd(tx, false);
-        } catch (XenstoreException e) {
-            LOG.debug("abort of transaction {} failed: {}", tx, e.getMessage());
-        }
-    }
 
     // ------------------------------------------------------------------ request / reply
 
@@ -733,55 +666,6 @@ public final class XenstoreClient implements Xenstore, AutoCloseable {
                     throw e;
                 }
             }
-        }
-    }
-
-    /** The SPI operations bound to one transaction. */
-    private final class TxOps implements XenstoreOps {
-        private final int tx;
-
-        TxOps(int tx) {
-            this.tx = tx;
-        }
-
-        @Override
-        public Optional<String> read(String path) {
-            return XenstoreClient.this.read(tx, path);
-        }
-
-        @Override
-        public void write(String path, String value) {
-            XenstoreClient.this.write(tx, path, value);
-        }
-
-        @Override
-        public void mkdir(String path) {
-            XenstoreClient.this.mkdir(tx, path);
-        }
-
-        @Override
-        public List<String> list(String path) {
-            return XenstoreClient.this.list(tx, path);
-        }
-
-        @Override
-        public boolean exists(String path) {
-            return XenstoreClient.this.read(tx, path).isPresent();
-        }
-
-        @Override
-        public void rm(String path) {
-            XenstoreClient.this.rm(tx, path);
-        }
-
-        @Override
-        public List<Optional<String>> readAll(List<String> paths) {
-            return XenstoreClient.this.readAll(tx, paths);
-        }
-
-        @Override
-        public List<Optional<List<String>>> listAll(List<String> paths) {
-            return XenstoreClient.this.listAll(tx, paths);
         }
     }
 }

@@ -4,33 +4,33 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netbuf.Protocols;
-import io.netbuf.impl.exec.CommandRunner;
-import io.netbuf.impl.tools.ToolsLinks;
-import io.netbuf.impl.tools.ToolsTrafficControl;
+import io.netbuf.impl.host.SystemHost;
+import io.netbuf.spi.Links;
+import io.netbuf.spi.TrafficControl;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * The tools backend's redirect, proven with real traffic: a veth pair stands for a vif (host
+ * Each backend's redirect (native rtnetlink and ip/tc), proven with real traffic: a veth pair stands for a vif (host
  * side) and the guest's interface (in a second namespace); IPv4, IPv6 and ARP sent by the guest
  * must reach the IFB with {@link Protocols#ALL}, and only IPv4 with {@link Protocols#IPV4_ONLY}.
  * The IFB's receive counters show what arrived.
  */
-class ToolsRedirectTrafficIT {
+class RedirectTrafficIT {
     private static final int PINGS = 3;
     private static final int PAYLOAD = 1000;
 
     private Netns host;
     private Netns guest;
-    private ToolsLinks links;
-    private ToolsTrafficControl tc;
+    private SystemHost system;
+    private TrafficControl tc;
 
-    @BeforeEach
-    void setUp() throws InterruptedException {
+    /** Builds the namespaces, the IFB and the vif's ingress qdisc through {@code backend}. */
+    private void setUp(SystemHost.Backend backend) throws InterruptedException {
         Requirements.netns();
         Requirements.require(Files.isExecutable(Path.of("/usr/bin/ping")) || Files.isExecutable(Path.of("/bin/ping")),
                 "ping (Debian package iputils-ping)");
@@ -50,9 +50,9 @@ class ToolsRedirectTrafficIT {
         guest.ip("link", "set", "eth0", "up");
         KernelState.awaitOperUp(host, "vif1");
         KernelState.awaitOperUp(guest, "eth0");
-        CommandRunner runner = new CommandRunner();
-        links = new ToolsLinks(runner, host.name());
-        tc = new ToolsTrafficControl(runner, host.name());
+        system = SystemHost.builder().backend(backend).namespace(host.name()).build();
+        Links links = system.links();
+        tc = system.trafficControl();
         links.createIfb("ifb0");
         links.setUp("ifb0", true);
         tc.addIngress("vif1");
@@ -61,6 +61,9 @@ class ToolsRedirectTrafficIT {
 
     @AfterEach
     void tearDown() {
+        if (system != null) {
+            system.close();
+        }
         if (guest != null) {
             guest.close();
         }
@@ -69,8 +72,10 @@ class ToolsRedirectTrafficIT {
         }
     }
 
-    @Test
-    void withAllProtocolsIpv4Ipv6AndArpReachTheIfbAndStillGetThrough() {
+    @ParameterizedTest
+    @EnumSource(value = SystemHost.Backend.class, names = {"NATIVE", "TOOLS"})
+    void withAllProtocolsIpv4Ipv6AndArpReachTheIfbAndStillGetThrough(SystemHost.Backend backend) throws Exception {
+        setUp(backend);
         tc.addRedirect("vif1", "ifb0", Protocols.ALL);
         assertEquals(List.of("ifb0"), tc.redirectTargets("vif1"));
 
@@ -89,8 +94,10 @@ class ToolsRedirectTrafficIT {
         assertAtLeast(afterV6, afterArp, 2, 2 * 28, "ARP");
     }
 
-    @Test
-    void withIpv4OnlyIpv6AndArpBypassTheIfb() {
+    @ParameterizedTest
+    @EnumSource(value = SystemHost.Backend.class, names = {"NATIVE", "TOOLS"})
+    void withIpv4OnlyIpv6AndArpBypassTheIfb(SystemHost.Backend backend) throws Exception {
+        setUp(backend);
         tc.addRedirect("vif1", "ifb0", Protocols.IPV4_ONLY);
         assertEquals(List.of("ifb0"), tc.redirectTargets("vif1"));
 
