@@ -67,6 +67,28 @@ public abstract class TransactionalXenstore implements Xenstore {
      */
     protected abstract void rm(int tx, String path);
 
+    /**
+     * Reads many nodes; the default reads them one by one. Backends that can pipeline override it.
+     *
+     * @param tx a transaction id, or {@link #NO_TRANSACTION}
+     * @param paths absolute paths
+     * @return each node's value, or empty where it does not exist, in the order of {@code paths}
+     */
+    protected List<Optional<String>> readAll(int tx, List<String> paths) {
+        return XenstoreOps.readEach(in(tx), paths);
+    }
+
+    /**
+     * Lists many nodes; the default lists them one by one. Backends that can pipeline override it.
+     *
+     * @param tx a transaction id, or {@link #NO_TRANSACTION}
+     * @param paths absolute paths
+     * @return each node's children, or empty where it does not exist, in the order of {@code paths}
+     */
+    protected List<Optional<List<String>>> listAll(int tx, List<String> paths) {
+        return XenstoreOps.listEach(in(tx), paths);
+    }
+
     /** @return the id of a new transaction */
     protected abstract int transactionStart();
 
@@ -106,6 +128,16 @@ public abstract class TransactionalXenstore implements Xenstore {
     @Override
     public final void rm(String path) {
         rm(NO_TRANSACTION, path);
+    }
+
+    @Override
+    public final List<Optional<String>> readAll(List<String> paths) {
+        return readAll(NO_TRANSACTION, paths);
+    }
+
+    @Override
+    public final List<Optional<List<String>>> listAll(List<String> paths) {
+        return listAll(NO_TRANSACTION, paths);
     }
 
     @Override
@@ -187,6 +219,16 @@ public abstract class TransactionalXenstore implements Xenstore {
         @Override
         public void rm(String path) {
             TransactionalXenstore.this.rm(tx, path);
+        }
+
+        @Override
+        public List<Optional<String>> readAll(List<String> paths) {
+            return TransactionalXenstore.this.readAll(tx, paths);
+        }
+
+        @Override
+        public List<Optional<List<String>>> listAll(List<String> paths) {
+            return TransactionalXenstore.this.listAll(tx, paths);
         }
     }
 }

@@ -9,9 +9,10 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * The baseline of the netlink benchmark: the least code that can send one prepared rtnetlink
- * message and read its ack, over the same kind of socket the native backend uses (AF_NETLINK,
- * NETLINK_ROUTE, opened inside a network namespace, JNA direct mapping, receive timeout).
+ * The baseline of the netlink benchmarks: the least code that can send a prepared datagram of
+ * rtnetlink messages and read their acks, over the same kind of socket the native backend uses
+ * (AF_NETLINK, NETLINK_ROUTE, opened inside a network namespace, JNA direct mapping, extended and
+ * capped acks, receive timeout).
  */
 final class RawRtnetlink implements AutoCloseable {
     static {
@@ -33,12 +34,8 @@ final class RawRtnetlink implements AutoCloseable {
     private static native int close(int fd);
 
     private final int fd;
-    private final Memory tx = new Memory(4096);
     private final Memory rx = new Memory(8192);
-    private final long txAddress = Pointer.nativeValue(tx);
     private final long rxAddress = Pointer.nativeValue(rx);
-    private final ByteBuffer txBuffer = tx.getByteBuffer(0, 4096).order(ByteOrder.nativeOrder());
-    private int length;
 
     /**
      * @param namespace the network namespace ({@code /var/run/netns/NAME}) to open the socket in
@@ -76,35 +73,104 @@ final class RawRtnetlink implements AutoCloseable {
         }
     }
 
-    /** @return the buffer to write the message into (native byte order) */
-    ByteBuffer message() {
-        return txBuffer;
+    /**
+     * Prepares one datagram holding, for each ifindex, the root qdisc change the library sends for
+     * a plug action: {@code RTM_NEWQDISC}, REQUEST|ACK, parent root, {@code TCA_KIND kind},
+     * {@code TCA_OPTIONS options}.
+     *
+     * @param ifindexes the devices, in order
+     * @param kind the root qdisc's kind ({@code plug}, or {@code pfifo} for the stand-in)
+     * @param options the options struct as 32-bit words ({@code {action, limit}} for a plug)
+     * @return the prepared datagram
+     */
+    static Prepared rootChange(int[] ifindexes, String kind, int[] options) {
+        int kindAttr = (4 + kind.length() + 1 + 3) & ~3;
+        int each = 16 + 20 + kindAttr + 4 + 4 * options.length;
+        Memory m = new Memory((long) each * ifindexes.length);
+        m.clear();
+        ByteBuffer b = m.getByteBuffer(0, m.size()).order(ByteOrder.nativeOrder());
+        for (int i = 0; i < ifindexes.length; i++) {
+            int o = i * each;
+            b.putInt(o, each).putShort(o + 4, (short) 36 /* RTM_NEWQDISC */).putShort(o + 6, (short) 0x5)
+                    .putInt(o + 8, i + 1).putInt(o + 12, 0);
+            b.putInt(o + 16, 0).putInt(o + 20, ifindexes[i]).putInt(o + 24, 0).putInt(o + 28, 0xFFFFFFFF)
+                    .putInt(o + 32, 0);
+            b.putShort(o + 36, (short) (4 + kind.length() + 1)).putShort(o + 38, (short) 1 /* TCA_KIND */);
+            for (int c = 0; c < kind.length(); c++) {
+                b.put(o + 40 + c, (byte) kind.charAt(c));
+            }
+            int opt = o + 36 + kindAttr;
+            b.putShort(opt, (short) (4 + 4 * options.length)).putShort(opt + 2, (short) 2 /* TCA_OPTIONS */);
+            for (int w = 0; w < options.length; w++) {
+                b.putInt(opt + 4 + 4 * w, options[w]);
+            }
+        }
+        return new Prepared(m, ifindexes.length);
     }
 
-    /** @param length the length of the message written */
-    void prepared(int length) {
-        this.length = length;
+    /** A datagram of messages ready to send, with the number of acks it asks for. */
+    static final class Prepared {
+        private final Memory memory;
+        private final long address;
+        private final long length;
+        private final int messages;
+
+        private Prepared(Memory memory, int messages) {
+            this.memory = memory;
+            this.address = Pointer.nativeValue(memory);
+            this.length = memory.size();
+            this.messages = messages;
+        }
     }
 
     /**
-     * Sends the prepared message and reads one reply.
+     * Sends the prepared datagram and reads replies until every message is acked.
      *
-     * @return the error field of the ack (0 for success)
+     * @param p the datagram
+     * @return the first non-zero error field of the acks (0 when all succeeded)
      */
-    int roundTrip() {
-        if (send(fd, txAddress, length, 0) < 0) {
+    int exchange(Prepared p) {
+        if (send(fd, p.address, p.length, 0) < 0) {
             throw new IllegalStateException("send: errno " + Native.getLastError());
         }
-        if (recv(fd, rxAddress, 8192, 0) < 0) {
-            throw new IllegalStateException("recv: errno " + Native.getLastError());
+        int acks = 0;
+        int error = 0;
+        while (acks < p.messages) {
+            long n = recv(fd, rxAddress, 8192, 0);
+            if (n < 0) {
+                throw new IllegalStateException("recv: errno " + Native.getLastError());
+            }
+            int off = 0;
+            while (off + 20 <= n) {
+                int len = rx.getInt(off);
+                if (len < 20) {
+                    break;
+                }
+                if (rx.getShort(off + 4) == 2 /* NLMSG_ERROR */) {
+                    acks++;
+                    int e = rx.getInt(off + 16);
+                    if (error == 0) {
+                        error = e;
+                    }
+                }
+                off += (len + 3) & ~3;
+            }
         }
-        return rx.getInt(16);
+        return error;
+    }
+
+    /**
+     * Releases a prepared datagram.
+     *
+     * @param p the datagram
+     */
+    static void free(Prepared p) {
+        p.memory.close();
     }
 
     @Override
     public void close() {
         close(fd);
-        tx.close();
         rx.close();
     }
 }

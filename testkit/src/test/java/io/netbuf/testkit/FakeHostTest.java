@@ -52,6 +52,19 @@ class FakeHostTest {
     }
 
     @Test
+    void automaticPlugHandlesStayExplicitPastTheirRange() {
+        FakeHost host = FakeHost.create().withIfbs(1);
+        TrafficControl tc = host.trafficControl();
+        for (int i = 0; i < 0x8000 + 2; i++) { // more plugs than there are automatic majors
+            tc.addPlug("ifb0", 1000);
+            Qdisc plug = tc.qdiscs("ifb0").stream().filter(q -> q.kind().equals("plug")).findFirst().orElseThrow();
+            assertTrue(plug.isExplicit() && (plug.handle() >>> 16) >= 0x8000,
+                    "plug " + i + " has handle " + Integer.toHexString(plug.handle()));
+            tc.deleteRoot("ifb0");
+        }
+    }
+
+    @Test
     void errorsCarryTheKernelsErrno() {
         OperationFailedException exists = assertThrows(OperationFailedException.class,
                 () -> host.links().createIfb("ifb0"));

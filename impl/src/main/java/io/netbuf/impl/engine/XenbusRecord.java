@@ -2,9 +2,11 @@ package io.netbuf.impl.engine;
 
 import io.netbuf.XenstoreException;
 import io.netbuf.spi.XenstoreOps;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The XenStore records libxl and the hotplug script share: a buffer's claim
@@ -23,20 +25,37 @@ final class XenbusRecord {
     }
 
     /**
+     * Reads every live domain's claims in three rounds (the domain list, each domain's netbuf
+     * devices, each device's {@code ifb}); backends that pipeline send each round's requests
+     * together, so the scan costs a few round trips rather than two per domain.
+     *
      * @param ops where to look
-     * @return each claimed IFB with the xenbus path that claims it
+     * @return each claimed IFB with the xenbus path that claims it (the first claimant, in
+     *     XenStore's order, when two claim the same IFB)
      */
     static Map<String, String> claims(XenstoreOps ops) {
-        Map<String, String> claims = new LinkedHashMap<>();
+        List<String> bases = new ArrayList<>();
         for (String domid : listOrEmpty(ops, "/local/domain")) {
-            if (domid.equals("0")) {
-                continue;
+            if (!domid.equals("0")) {
+                bases.add("/libxl/" + domid + "/remus/netbuf");
             }
-            String base = "/libxl/" + domid + "/remus/netbuf";
-            for (String devid : listOrEmpty(ops, base)) {
-                String path = base + "/" + devid;
-                ops.read(path + IFB).ifPresent(ifb -> claims.putIfAbsent(ifb, path));
+        }
+        List<Optional<List<String>>> devices = ops.listAll(bases);
+        List<String> paths = new ArrayList<>();
+        for (int i = 0; i < bases.size(); i++) {
+            for (String devid : devices.get(i).orElse(List.of())) {
+                paths.add(bases.get(i) + "/" + devid);
             }
+        }
+        List<String> ifbPaths = new ArrayList<>(paths.size());
+        for (String path : paths) {
+            ifbPaths.add(path + IFB);
+        }
+        List<Optional<String>> ifbs = ops.readAll(ifbPaths);
+        Map<String, String> claims = new LinkedHashMap<>();
+        for (int i = 0; i < paths.size(); i++) {
+            String path = paths.get(i);
+            ifbs.get(i).ifPresent(ifb -> claims.putIfAbsent(ifb, path));
         }
         return claims;
     }

@@ -161,16 +161,40 @@ public final class NetlinkTrafficControl implements TrafficControl {
     public void addPlug(String ifb, long limitBytes) {
         Validate.ifb(ifb);
         Validate.limit(limitBytes);
-        String operation = "add plug qdisc to " + ifb;
         synchronized (rtnl) {
-            int ifindex = resolve(ifb, operation, null, ifb);
-            NlWriter w = rtnl.request(Nl.RTM_NEWQDISC, Nl.NLM_F_ACK | Nl.NLM_F_CREATE | Nl.NLM_F_EXCL);
-            w.tcmsg(ifindex, 0, Nl.TC_H_ROOT, 0);
-            w.string(Nl.TCA_KIND, "plug");
-            w.twoU32(Nl.TCA_OPTIONS, PlugAction.LIMIT_CODE, (int) limitBytes);
-            w.end();
-            rtnl.ack(operation, null, ifb);
+            plugWords[0] = PlugAction.LIMIT_CODE;
+            plugWords[1] = (int) limitBytes;
+            addRoot(ifb, "plug", plugWords, "add plug qdisc to " + ifb);
         }
+    }
+
+    /**
+     * Adds a root qdisc of the given kind with its options struct in the same request
+     * ({@code RTM_NEWQDISC}, CREATE|EXCL, parent root). This is what {@link #addPlug(String, long)}
+     * does with kind {@code plug}; with {@code pfifo} and {@code {limit}} it creates the qdisc that
+     * stands in for the plug on kernels without sch_plug (see {@link #changeRootOptions}).
+     *
+     * @param dev the device
+     * @param kind the qdisc's kind
+     * @param options the qdisc's options struct, as 32-bit words in host order
+     * @throws OperationFailedException if the kernel refuses (e.g. the device has a root qdisc already)
+     */
+    public void addRootQdisc(String dev, String kind, int[] options) {
+        Validate.ifb(dev);
+        checkKind(kind);
+        synchronized (rtnl) {
+            addRoot(dev, kind, options, "add " + kind + " qdisc to " + dev);
+        }
+    }
+
+    private void addRoot(String dev, String kind, int[] options, String operation) {
+        int ifindex = resolve(dev, operation, null, dev);
+        NlWriter w = rtnl.request(Nl.RTM_NEWQDISC, Nl.NLM_F_ACK | Nl.NLM_F_CREATE | Nl.NLM_F_EXCL);
+        w.tcmsg(ifindex, 0, Nl.TC_H_ROOT, 0);
+        w.string(Nl.TCA_KIND, kind);
+        w.words(Nl.TCA_OPTIONS, options);
+        w.end();
+        rtnl.ack(operation, null, dev);
     }
 
     @Override

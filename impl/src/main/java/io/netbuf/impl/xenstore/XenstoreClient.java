@@ -10,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -47,6 +48,11 @@ public final class XenstoreClient extends TransactionalXenstore implements AutoC
     private static final Logger LOG = LoggerFactory.getLogger(XenstoreClient.class);
     private static final int MAX_TRANSACTION_ATTEMPTS = 100;
     private static final int MAX_DIRECTORY_PART_RESTARTS = 100;
+    /**
+     * Most requests of one {@code readAll}/{@code listAll} in flight at once: enough to hide the
+     * round trip, few enough to stay far below any daemon's per-connection queue.
+     */
+    private static final int PIPELINE_WINDOW = 64;
 
     private final List<Path> endpoints;
     private final Duration timeout;
@@ -281,6 +287,72 @@ public final class XenstoreClient extends TransactionalXenstore implements AutoC
         }
     }
 
+    /** {@inheritDoc} Pipelined: up to 64 requests are in flight at once. */
+    @Override
+    protected List<Optional<String>> readAll(int tx, List<String> paths) {
+        List<Optional<String>> values = new ArrayList<>(paths.size());
+        pipeline(XsWire.READ, tx, paths, "read", (path, reply, failure) -> {
+            if (failure == null) {
+                values.add(Optional.of(new String(reply.payload(), StandardCharsets.UTF_8)));
+            } else if (failure.isNotFound()) {
+                values.add(Optional.empty());
+            } else {
+                throw failure;
+            }
+        });
+        return values;
+    }
+
+    /** {@inheritDoc} Pipelined: up to 64 requests are in flight at once. */
+    @Override
+    protected List<Optional<List<String>>> listAll(int tx, List<String> paths) {
+        List<Optional<List<String>>> listings = new ArrayList<>(paths.size());
+        pipeline(XsWire.DIRECTORY, tx, paths, "directory", (path, reply, failure) -> {
+            if (failure == null) {
+                listings.add(Optional.of(List.copyOf(reply.strings())));
+            } else if (failure.isNotFound()) {
+                listings.add(Optional.empty());
+            } else if ("E2BIG".equals(failure.errno())) {
+                listings.add(Optional.of(directoryPart(tx, path)));
+            } else {
+                throw failure;
+            }
+        });
+        return listings;
+    }
+
+    /** What to do with one reply of a pipeline, in request order: the reply, or the daemon's error. */
+    private interface ReplyHandler {
+        void accept(String path, Message reply, XenstoreException failure);
+    }
+
+    /**
+     * Sends one request per path, keeping up to {@link #PIPELINE_WINDOW} in flight, and hands the
+     * replies to {@code handler} in request order. Every path is checked before anything is sent.
+     */
+    private void pipeline(int type, int tx, List<String> paths, String operation, ReplyHandler handler) {
+        for (String path : paths) {
+            XenstorePaths.check(operation, path);
+        }
+        int n = paths.size();
+        Pending[] window = new Pending[Math.min(n, PIPELINE_WINDOW)];
+        int sent = 0;
+        for (int done = 0; done < n; done++) {
+            while (sent < n && sent - done < window.length) {
+                String path = paths.get(sent);
+                window[sent % window.length] = send(type, tx, XsWire.payload(path), operation, path);
+                sent++;
+            }
+            String path = paths.get(done);
+            Message reply = receive(window[done % window.length], type, operation, path);
+            if (reply.type() == XsWire.ERROR) {
+                handler.accept(path, null, new XenstoreException(operation, path, reply.text(), null, null));
+            } else {
+                handler.accept(path, reply, null);
+            }
+        }
+    }
+
     /** Lists a directory too large for one reply, piece by piece, restarting if it changes meanwhile. */
     private List<String> directoryPart(int tx, String path) {
         for (int restart = 0; restart < MAX_DIRECTORY_PART_RESTARTS; restart++) {
@@ -333,6 +405,18 @@ public final class XenstoreClient extends TransactionalXenstore implements AutoC
     // ------------------------------------------------------------------ request / reply
 
     private Message request(int type, int tx, byte[] payload, String operation, String path) {
+        Message answer = receive(send(type, tx, payload, operation, path), type, operation, path);
+        if (answer.type() == XsWire.ERROR) {
+            throw new XenstoreException(operation, path, answer.text(), null, null);
+        }
+        return answer;
+    }
+
+    /** A request sent and not yet answered. */
+    private record Pending(Connection connection, int reqId, CompletableFuture<Message> reply) {
+    }
+
+    private Pending send(int type, int tx, byte[] payload, String operation, String path) {
         if (payload.length > XsWire.MAX_PAYLOAD) {
             throw new XenstoreException(operation, path, "E2BIG",
                     "request of " + payload.length + " bytes exceeds " + XsWire.MAX_PAYLOAD, null);
@@ -354,11 +438,19 @@ public final class XenstoreClient extends TransactionalXenstore implements AutoC
                 throw new XenstoreException(operation, path, "EIO", "cannot send to xenstored: " + e, e);
             }
         }
-        Message answer = await(c, reqId, reply, operation, path);
-        if (answer.type() == XsWire.ERROR) {
-            throw new XenstoreException(operation, path, answer.text(), null, null);
-        }
-        if (answer.type() != type) {
+        return new Pending(c, reqId, reply);
+    }
+
+    /**
+     * Waits for the reply to a sent request.
+     *
+     * @return the reply: of the request's type, or an ERROR carrying the daemon's errno name
+     * @throws XenstoreException EIO/ETIMEDOUT/EPROTO/EINTR when the exchange itself failed
+     */
+    private Message receive(Pending pending, int type, String operation, String path) {
+        Connection c = pending.connection();
+        Message answer = await(c, pending.reqId(), pending.reply(), operation, path);
+        if (answer.type() != type && answer.type() != XsWire.ERROR) {
             XenstoreException e = XsWire.protocolError("reply of type " + XsWire.typeName(answer.type())
                     + " to a " + XsWire.typeName(type) + " request");
             c.fail(e);

@@ -45,7 +45,8 @@ class NetlinkTrafficControlTest {
             } else if (type == Nl.RTM_NEWQDISC) {
                 int ifindex = req.getInt(off + 20);
                 int opt = NlReader.find(req, off + 36, off + m[1], Nl.TCA_OPTIONS);
-                plugMessages.add(new int[] {ifindex, req.getInt(opt + 4), req.getInt(opt + 8),
+                boolean twoWords = req.getShort(opt) >= 12; // tc_plug_qopt; a tc_fifo_qopt has one word
+                plugMessages.add(new int[] {ifindex, req.getInt(opt + 4), twoWords ? req.getInt(opt + 8) : 0,
                         NlReader.flags(req, off)});
                 int errno = goneIndexes.contains(ifindex) ? Errno.ENODEV : refuse.getOrDefault(ifindex, 0);
                 replies.add(FakeChannel.ack(req, off, -errno, errno == 0 ? null : "refused " + ifindex));
@@ -151,5 +152,49 @@ class NetlinkTrafficControlTest {
     void emptyGroupSendsNothing() {
         tc.plug(List.of(), PlugAction.BUFFER);
         assertTrue(channel.sent.isEmpty());
+    }
+
+    @Test
+    void addPlugAndAddRootQdiscCreateTheRootWithItsOptionsInOneRequest() {
+        devices.put("ifb0", 7);
+        devices.put("ifb1", 8);
+
+        tc.addPlug("ifb0", 10_000_000);
+        tc.addRootQdisc("ifb1", "pfifo", new int[] {1000});
+
+        List<ByteBuffer> creates = new ArrayList<>();
+        for (ByteBuffer sent : channel.sent) {
+            if (NlReader.type(sent, 0) == Nl.RTM_NEWQDISC) {
+                creates.add(sent);
+            }
+        }
+        assertEquals(2, creates.size());
+        int create = Nl.NLM_F_REQUEST | Nl.NLM_F_ACK | Nl.NLM_F_CREATE | Nl.NLM_F_EXCL;
+        ByteBuffer plug = creates.get(0);
+        assertEquals(create, NlReader.flags(plug, 0));
+        assertEquals(7, plug.getInt(20));
+        assertEquals(Nl.TC_H_ROOT, plug.getInt(28));
+        assertEquals("plug", NlReader.string(plug, NlReader.find(plug, 36, plug.getInt(0), Nl.TCA_KIND)));
+        int plugOptions = NlReader.find(plug, 36, plug.getInt(0), Nl.TCA_OPTIONS);
+        assertEquals(12, plug.getShort(plugOptions), "tc_plug_qopt: 8 bytes after the attribute header");
+        assertEquals(PlugAction.LIMIT_CODE, plug.getInt(plugOptions + 4));
+        assertEquals(10_000_000, plug.getInt(plugOptions + 8));
+        ByteBuffer fifo = creates.get(1);
+        assertEquals(create, NlReader.flags(fifo, 0));
+        assertEquals(8, fifo.getInt(20));
+        assertEquals("pfifo", NlReader.string(fifo, NlReader.find(fifo, 36, fifo.getInt(0), Nl.TCA_KIND)));
+        int fifoOptions = NlReader.find(fifo, 36, fifo.getInt(0), Nl.TCA_OPTIONS);
+        assertEquals(8, fifo.getShort(fifoOptions), "tc_fifo_qopt: one 32-bit limit");
+        assertEquals(1000, fifo.getInt(fifoOptions + 4));
+    }
+
+    @Test
+    void addRootQdiscRefusesABadKindBeforeSending() {
+        devices.put("ifb0", 7);
+        int sends = channel.sent.size();
+        assertThrows(IllegalArgumentException.class, () -> tc.addRootQdisc("ifb0", "", new int[] {1}));
+        assertThrows(IllegalArgumentException.class,
+                () -> tc.addRootQdisc("ifb0", "a-kind-name-too-long", new int[] {1}));
+        assertEquals(sends, channel.sent.size());
     }
 }

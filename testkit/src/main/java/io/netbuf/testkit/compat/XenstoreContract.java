@@ -77,6 +77,37 @@ public abstract class XenstoreContract {
         assertEquals(List.of(), xs.list("/d/mid"));
     }
 
+    /**
+     * Reading and listing many nodes at once answers like one call per path, in order, with
+     * missing nodes as empty, inside a transaction as well; a bad path is EINVAL.
+     */
+    @Test
+    public void readAllAndListAllAnswerLikeSingleCalls() {
+        Xenstore xs = xenstore();
+        List<String> paths = new java.util.ArrayList<>();
+        for (int d = 1; d <= 150; d++) { // more than a pipelining backend keeps in flight at once
+            xs.write("/libxl/" + d + "/remus/netbuf/0/ifb", "ifb" + d);
+            paths.add("/libxl/" + d + "/remus/netbuf/0/ifb");
+        }
+        paths.add(2, "/libxl/missing/ifb");
+        List<Optional<String>> values = xs.readAll(paths);
+        assertEquals(paths.size(), values.size());
+        for (int i = 0; i < paths.size(); i++) {
+            assertEquals(xs.read(paths.get(i)), values.get(i), paths.get(i));
+        }
+        assertEquals(Optional.empty(), values.get(2));
+        assertEquals(Optional.of("ifb150"), values.get(values.size() - 1));
+
+        List<Optional<List<String>>> listings = xs.transaction(ops -> ops.listAll(
+                List.of("/libxl/1/remus/netbuf", "/libxl/404/remus/netbuf", "/libxl/2/remus")));
+        assertEquals(List.of(Optional.of(List.of("0")), Optional.empty(), Optional.of(List.of("netbuf"))), listings);
+        assertEquals(List.of(Optional.of("ifb7")),
+                xs.transaction(ops -> ops.readAll(List.of("/libxl/7/remus/netbuf/0/ifb"))));
+        assertEquals(List.of(), xs.readAll(List.of()));
+        assertEquals("EINVAL", errno(() -> xs.readAll(List.of("/libxl/1", "relative"))));
+        assertEquals("EINVAL", errno(() -> xs.listAll(List.of("/bad//path"))));
+    }
+
     /** Listing a missing node is ENOENT. */
     @Test
     public void listOfMissingNodeIsEnoent() {

@@ -356,7 +356,10 @@ public final class FakeKernel {
             throw OperationFailedException.ofErrno(op, EEXIST, EXCLUSIVE, null, dev);
         }
         link.plug = new PlugQdisc<>(limit, Packet::length);
-        link.plugHandle = nextHandleMajor++ << 16;
+        link.plugHandle = nextHandleMajor << 16;
+        // Like the kernel's qdisc_alloc_handle: automatic majors cycle through 8000..ffff and are
+        // never 0 (a handle of 0 would make the plug look like a kernel default).
+        nextHandleMajor = nextHandleMajor == 0xFFFF ? 0x8000 : nextHandleMajor + 1;
     }
 
     /** @param dev the device whose explicit root qdisc goes, with its backlog */

@@ -1,0 +1,202 @@
+#!/bin/bash
+# Side by side: Xen's remus-netbuf-setup (the reference script, run unmodified from where it lives)
+# and netbuf's drop-in replacement (cli/bin/netbuf invoked as remus-netbuf-setup), on the same setup:
+# one network namespace with a guest vif (veth vif1.0) and one IFB, a testkit xenstored on a unix
+# socket (XENSTORED_PATH) holding domains 0 and 1, XENBUS_PATH=/libxl/1/remus/netbuf/0.
+# Each round runs setup then teardown with each implementation, alternating which goes first, checks
+# the result of every call (claim, hotplug-status, plug on the IFB; everything gone after teardown),
+# and prints the times of each call, then the medians and the ratio reference / netbuf.
+#
+# Usage: benchmarks/compare-reference.sh [-n ROUNDS] [-d OTHER_DOMAINS]
+#   -n ROUNDS         rounds (default 10)
+#   -d OTHER_DOMAINS  other domains with netbuf claims in XenStore (default 0)
+# Environment:
+#   NETBUF_REFERENCE_SCRIPT  the reference script (default: ../shared/reference/remus-netbuf-setup.sh
+#                            from the repository, or from its parent)
+#   NETBUF_XEN_SCRIPTS       Xen's hotplug helpers the reference sources (default /etc/xen/scripts,
+#                            Debian package xen-utils-common)
+#
+# Needs root, sch_plug, libnl-utils (nl-qdisc-*), net-tools (ifconfig), xenstore-utils, xen-utils-common,
+# and modinfo-able modules (the reference checks them with modinfo). Build first:
+#   mvn -o -q -pl benchmarks,cli -am package -DskipTests
+# On a kernel without sch_plug it stops before doing anything and says so. Run it in the kernel lab:
+#   it/kernel-lab/lab.sh run --timeout 1200 --rw "$PWD/benchmarks/target" -- benchmarks/compare-reference.sh -n 10
+# In the lab (NETBUF_LAB=true) it repairs, in the lab's throwaway overlay only, the two things that stop
+# the reference script there: /lib/modules/$(uname -r) for modinfo (linked from the lab's kernel cache)
+# and the path of Debian's libnl plug module (libnl/cli -> libnl-3/cli; see FACTS.md section 4).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+rounds=10
+others=0
+while getopts "n:d:h" opt; do
+    case $opt in
+        n) rounds=$OPTARG ;;
+        d) others=$OPTARG ;;
+        *) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 2 ;;
+    esac
+done
+[[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "rounds must be a positive number: $rounds" >&2; exit 2; }
+[[ $others =~ ^[0-9]+$ ]] || { echo "other domains must be a number: $others" >&2; exit 2; }
+
+log() { echo "[compare] $*" >&2; }
+die() { echo "[compare] cannot run: $*" >&2; exit 3; }
+
+# ---------------------------------------------------------------- preflight (changes nothing)
+[ "$(id -u)" = 0 ] || die "needs root"
+reference=${NETBUF_REFERENCE_SCRIPT:-}
+if [ -z "$reference" ]; then
+    for candidate in "$root/../shared/reference/remus-netbuf-setup.sh" "$root/../../shared/reference/remus-netbuf-setup.sh"; do
+        if [ -f "$candidate" ]; then reference=$(readlink -f "$candidate"); break; fi
+    done
+fi
+[ -n "$reference" ] && [ -f "$reference" ] || die "reference script not found (set NETBUF_REFERENCE_SCRIPT)"
+xen_scripts=${NETBUF_XEN_SCRIPTS:-/etc/xen/scripts}
+[ -f "$xen_scripts/xen-hotplug-common.sh" ] || die "$xen_scripts/xen-hotplug-common.sh missing (apt-get install xen-utils-common)"
+bench_jar=$root/benchmarks/target/benchmarks.jar
+cli=$root/cli/bin/netbuf
+[ -f "$bench_jar" ] || die "$bench_jar missing (mvn -o -q -pl benchmarks,cli -am package -DskipTests)"
+[ -x "$cli" ] && [ -f "$root/cli/target/netbuf.jar" ] || die "netbuf CLI not built (cli/target/netbuf.jar)"
+for tool in ip tc nl-qdisc-add nl-qdisc-list nl-qdisc-delete ifconfig xenstore-read xenstore-write xenstore-rm \
+        xenstore-list xenstore-exists modinfo flock java; do
+    command -v "$tool" >/dev/null || die "'$tool' not found (packages: iproute2 libnl-utils net-tools xenstore-utils kmod util-linux default-jre-headless)"
+done
+
+probe=nbcmp-probe-$$
+ip netns add "$probe"
+plug_ok=0
+if ip -n "$probe" link add ifb0 type ifb 2>/dev/null && tc -n "$probe" qdisc add dev ifb0 root plug limit 1000 2>/dev/null; then
+    plug_ok=1
+fi
+ip netns del "$probe"
+if [ "$plug_ok" = 0 ]; then
+    die "this kernel ($(uname -r)) has no sch_plug: neither script can create the plug. Run it in the kernel lab:
+  it/kernel-lab/lab.sh run --timeout 1200 --rw \"\$PWD/benchmarks/target\" -- benchmarks/compare-reference.sh -n $rounds"
+fi
+
+if [ "${NETBUF_LAB:-}" = true ]; then
+    modules=/lib/modules/$(uname -r)
+    if ! modinfo sch_plug >/dev/null 2>&1 && [ ! -e "$modules" ]; then
+        cached=$(ls -d /var/cache/netbuf-kernel-lab/kernels/*/lib/modules/"$(uname -r)" 2>/dev/null | head -n 1)
+        [ -n "$cached" ] || die "no modules of $(uname -r) in the lab's kernel cache for modinfo"
+        mkdir -p /lib/modules && ln -s "$cached" "$modules"
+        [ -f "$modules/modules.dep" ] || depmod "$(uname -r)"
+        log "lab: linked $modules -> $cached for modinfo"
+    fi
+    libnl=/usr/lib/x86_64-linux-gnu
+    if [ -d "$libnl/libnl-3/cli" ] && [ ! -e "$libnl/libnl/cli" ]; then
+        mkdir -p "$libnl/libnl" && ln -s "$libnl/libnl-3/cli" "$libnl/libnl/cli"
+        log "lab: linked $libnl/libnl/cli -> libnl-3/cli for nl-qdisc-add's plug module"
+    fi
+fi
+for m in ifb sch_plug sch_ingress act_mirred cls_u32; do
+    modinfo "$m" >/dev/null 2>&1 || die "modinfo $m fails: the reference script would refuse to run (no /lib/modules/$(uname -r)?)"
+done
+
+# ---------------------------------------------------------------- the shared setup
+ns=nbcmp-$$
+work=$(mktemp -d /tmp/netbuf-compare.XXXXXX)
+xs_pid=
+cleanup() {
+    [ -n "$xs_pid" ] && { exec 9>&-; wait "$xs_pid" 2>/dev/null || true; }
+    ip netns del "$ns" 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+ip netns add "$ns"
+ip -n "$ns" link set lo up
+ip -n "$ns" link add vif1.0 type veth peer name guest1
+ip -n "$ns" link set vif1.0 up
+ip -n "$ns" link set guest1 up
+ip -n "$ns" link add ifb0 type ifb
+
+# The reference finds its helpers beside $0: run it with bash reading it from standard input ($0 is
+# then "bash", so "." is searched) in a directory holding Xen's helpers.
+mkdir -p "$work/ref" /var/log/xen
+for f in "$xen_scripts"/*.sh; do ln -s "$f" "$work/ref/"; done
+# netbuf's launcher acts as Xen's script when invoked under that name.
+mkdir -p "$work/bin"
+ln -s "$(readlink -f "$cli")" "$work/bin/remus-netbuf-setup"
+
+mkfifo "$work/xs.in"
+java -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$bench_jar" io.netbuf.benchmarks.TestkitXenstored "$others" \
+    <"$work/xs.in" >"$work/xs.out" &
+xs_pid=$!
+exec 9>"$work/xs.in"
+for _ in $(seq 100); do grep -q '^XENSTORED_PATH=' "$work/xs.out" 2>/dev/null && break; sleep 0.1; done
+export XENSTORED_PATH=$(sed -n 's/^XENSTORED_PATH=//p' "$work/xs.out")
+[ -n "$XENSTORED_PATH" ] || die "the testkit xenstored did not start"
+
+xenbus=/libxl/1/remus/netbuf/0
+times=$work/times
+
+now() { date +%s%N; }
+
+# run_impl NAME ACTION: runs one implementation's setup or teardown inside the namespace, timed.
+run_impl() {
+    local impl=$1 action=$2 start end rc=0
+    local -a env=(vifname=vif1.0 XENBUS_PATH=$xenbus XENSTORED_PATH=$XENSTORED_PATH)
+    [ "$action" = teardown ] && env+=(REMUS_IFB=ifb0)
+    start=$(now)
+    if [ "$impl" = reference ]; then
+        (cd "$work/ref" && ip netns exec "$ns" env "${env[@]}" bash -s "$action" <"$reference") || rc=$?
+    else
+        ip netns exec "$ns" env "${env[@]}" NETBUF_JAR="$root/cli/target/netbuf.jar" \
+            "$work/bin/remus-netbuf-setup" "$action" </dev/null || rc=$?
+    fi
+    end=$(now)
+    if [ "$rc" != 0 ]; then
+        log "$impl $action exited $rc; hotplug-error: $(xenstore-read "$xenbus/hotplug-error" 2>/dev/null || echo none)"
+        return 1
+    fi
+    echo "$impl $action $(( (end - start) / 1000 ))" >>"$times"
+}
+
+check_set_up() {
+    local impl=$1
+    [ "$(xenstore-read "$xenbus/ifb" 2>/dev/null)" = ifb0 ] || { log "$impl: $xenbus/ifb is not ifb0"; return 1; }
+    [ "$(xenstore-read "$xenbus/hotplug-status" 2>/dev/null)" = connected ] || { log "$impl: hotplug-status is not connected"; return 1; }
+    tc -n "$ns" qdisc show dev ifb0 | grep -q '^qdisc plug' || { log "$impl: no plug on ifb0"; return 1; }
+    tc -n "$ns" qdisc show dev vif1.0 | grep -q '^qdisc ingress' || { log "$impl: no ingress qdisc on vif1.0"; return 1; }
+}
+
+check_torn_down() {
+    local impl=$1
+    ! xenstore-exists "$xenbus/ifb" 2>/dev/null || { log "$impl: $xenbus/ifb left behind"; return 1; }
+    ! tc -n "$ns" qdisc show dev ifb0 | grep -q '^qdisc plug' || { log "$impl: plug left on ifb0"; return 1; }
+    ! tc -n "$ns" qdisc show dev vif1.0 | grep -q '^qdisc ingress' || { log "$impl: ingress left on vif1.0"; return 1; }
+}
+
+one_round() {
+    local impl
+    for impl in "$@"; do
+        run_impl "$impl" setup && check_set_up "$impl" && run_impl "$impl" teardown && check_torn_down "$impl" \
+            || die "$impl failed in a round (see above)"
+    done
+}
+
+log "kernel $(uname -r), $(nproc) CPUs, lab=${NETBUF_LAB:-false}, reference $reference, $others other domains"
+log "warm-up round (not counted)"
+one_round reference netbuf
+: >"$times"
+for i in $(seq "$rounds"); do
+    if (( i % 2 )); then one_round reference netbuf; else one_round netbuf reference; fi
+done
+
+# ---------------------------------------------------------------- report
+median() { sort -n | awk '{v[NR]=$1} END {if (NR%2) print v[(NR+1)/2]; else print int((v[NR/2]+v[NR/2+1])/2)}'; }
+report() {
+    local action=$1 ref net
+    ref=$(awk -v a="$action" '$1=="reference" && $2==a {print $3}' "$times" | median)
+    net=$(awk -v a="$action" '$1=="netbuf" && $2==a {print $3}' "$times" | median)
+    printf '%-9s reference %8d us   netbuf %8d us   reference/netbuf %6.2fx\n' "$action" "$ref" "$net" \
+        "$(awk -v r="$ref" -v n="$net" 'BEGIN {print r / n}')"
+}
+echo "where: $(uname -n), kernel $(uname -r), $(nproc) CPUs, lab=${NETBUF_LAB:-false}; rounds=$rounds, other domains=$others"
+echo "medians of $rounds alternating rounds (each call: process start to exit, checked):"
+report setup
+report teardown
+echo "every call (us):"
+sort -k1,2 -s "$times" | awk '{a[$1" "$2]=a[$1" "$2]" "$3} END {for (k in a) print "  " k ":" a[k]}' | sort

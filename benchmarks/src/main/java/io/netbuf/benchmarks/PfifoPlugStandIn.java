@@ -1,0 +1,126 @@
+package io.netbuf.benchmarks;
+
+import io.netbuf.OperationFailedException;
+import io.netbuf.Protocols;
+import io.netbuf.impl.exec.CommandRunner;
+import io.netbuf.impl.netlink.NetlinkTrafficControl;
+import io.netbuf.spi.PlugAction;
+import io.netbuf.spi.Qdisc;
+import io.netbuf.spi.TrafficControl;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Traffic control whose plug is a root {@code pfifo}, for kernels without sch_plug: everything
+ * but the plug goes to the real backend unchanged.
+ *
+ * <p>The stand-in keeps the plug's wire shape: creating the plug is an {@code RTM_NEWQDISC}
+ * (CREATE|EXCL, parent root) of kind {@code pfifo} with a {@code tc_fifo_qopt {limit}}, and every
+ * plug action (BUFFER, RELEASE_ONE, ...) is the same {@code RTM_NEWQDISC} change (REQUEST|ACK, no
+ * CREATE) that {@link NetlinkTrafficControl#plug} sends, with kind {@code pfifo}: same message
+ * type, flags and size class, same kernel path (tc_modify_qdisc, qdisc_change), through
+ * {@link NetlinkTrafficControl#changeRootOptions} (one send, one ack per device). Through the
+ * tools it is {@code tc qdisc change dev IFB root pfifo limit N}, the twin of
+ * {@code tc qdisc change dev IFB root plug block}. The root pfifo is reported as kind
+ * {@code plug}, so the engine finds and removes it like a plug. No packet is held: only the cost
+ * is stood in for, not the buffering.
+ */
+final class PfifoPlugStandIn implements TrafficControl {
+    /** The pfifo limit in packets; every change sets it again (the plug's BUFFER sets nothing either). */
+    static final int LIMIT_PACKETS = 1000;
+    private static final int[] OPTIONS = {LIMIT_PACKETS};
+
+    private final TrafficControl backend;
+    private final NetlinkTrafficControl netlink;
+    private final CommandRunner runner;
+    private final String namespace;
+
+    /**
+     * @param backend the real traffic control (rtnetlink or tc)
+     * @param runner runs {@code tc} when the backend is the tools one
+     * @param namespace the network namespace the backend acts in
+     */
+    PfifoPlugStandIn(TrafficControl backend, CommandRunner runner, String namespace) {
+        this.backend = backend;
+        this.netlink = backend instanceof NetlinkTrafficControl n ? n : null;
+        this.runner = runner;
+        this.namespace = namespace;
+    }
+
+    @Override
+    public List<Qdisc> qdiscs(String dev) {
+        List<Qdisc> out = new ArrayList<>();
+        for (Qdisc q : backend.qdiscs(dev)) {
+            boolean standIn = q.parent() == ROOT && q.isExplicit() && q.kind().equals("pfifo");
+            out.add(standIn ? new Qdisc("plug", q.handle(), q.parent(), q.backlogBytes(), q.backlogPackets(), q.drops(),
+                    q.sentBytes(), q.sentPackets()) : q);
+        }
+        return out;
+    }
+
+    @Override
+    public void addIngress(String dev) {
+        backend.addIngress(dev);
+    }
+
+    @Override
+    public void deleteIngress(String dev) {
+        backend.deleteIngress(dev);
+    }
+
+    @Override
+    public void addRedirect(String vif, String ifb, Protocols protocols) {
+        backend.addRedirect(vif, ifb, protocols);
+    }
+
+    @Override
+    public List<String> redirectTargets(String vif) {
+        return backend.redirectTargets(vif);
+    }
+
+    @Override
+    public void addPlug(String ifb, long limitBytes) {
+        if (netlink != null) {
+            netlink.addRootQdisc(ifb, "pfifo", OPTIONS);
+        } else {
+            tc("add pfifo stand-in plug to " + ifb, "add", ifb);
+        }
+    }
+
+    @Override
+    public void deleteRoot(String ifb) {
+        backend.deleteRoot(ifb);
+    }
+
+    @Override
+    public void plug(List<String> ifbs, PlugAction action) {
+        if (netlink != null) {
+            netlink.changeRootOptions(ifbs, "pfifo", OPTIONS);
+            return;
+        }
+        OperationFailedException first = null;
+        for (String ifb : ifbs) {
+            try {
+                tc("stand-in plug " + action.label() + " on " + ifb, "change", ifb);
+            } catch (OperationFailedException e) {
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    private void tc(String operation, String verb, String ifb) {
+        List<String> argv = List.of("tc", "-n", namespace, "qdisc", verb, "dev", ifb, "root", "pfifo", "limit",
+                Integer.toString(LIMIT_PACKETS));
+        CommandRunner.Result r = runner.run("iproute2", operation, argv);
+        if (!r.ok()) {
+            throw OperationFailedException.ofCommand(operation, argv, r.exitCode(), r.stderr(), null, ifb);
+        }
+    }
+}
