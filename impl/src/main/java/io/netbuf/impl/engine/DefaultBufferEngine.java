@@ -11,11 +11,14 @@ import io.netbuf.spi.BufferEngine;
 import io.netbuf.spi.BufferSpec;
 import io.netbuf.spi.Host;
 import io.netbuf.spi.HostLock;
+import io.netbuf.spi.Ipv6AddrGenMode;
 import io.netbuf.spi.KernelFeature;
 import io.netbuf.spi.Link;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,11 +72,12 @@ public final class DefaultBufferEngine implements BufferEngine {
         }
         IfbPicker.Pick pick;
         String ifb;
+        Ipv6AddrGenMode restoreMode;
         try (HostLock.Held held = host.lock().acquire(HostLock.PICK_IFB, spec.lockTimeout())) {
             pick = new IfbPicker(host, spec).pickAndClaim(undo);
             ifb = pick.ifb();
             MDC.put("ifb", ifb);
-            redirect(spec, host, ifb, undo);
+            restoreMode = redirect(spec, host, ifb, undo);
             plug(spec, host, ifb, undo);
         }
         spec.xenbus().ifPresent(path -> host.xenstore().transaction(ops -> {
@@ -83,12 +87,27 @@ public final class DefaultBufferEngine implements BufferEngine {
             }
             return null;
         }));
-        return new AttachedBuffer(host, spec, ifb, pick.created());
+        return new AttachedBuffer(host, spec, ifb, pick.created(), pick.created() ? null : restoreMode);
     }
 
-    private static void redirect(BufferSpec spec, Host host, String ifb, Undo undo) {
+    /**
+     * Brings the IFB up (without IPv6 autoconfiguration) and redirects the vif's ingress into it.
+     *
+     * @return the IPv6 address generation mode the IFB had, to restore at teardown; null when unchanged
+     */
+    private static Ipv6AddrGenMode redirect(BufferSpec spec, Host host, String ifb, Undo undo) {
         String vif = spec.vif();
         boolean wasUp = host.links().find(ifb).map(Link::up).orElse(false);
+        // Once up, the IFB would send IPv6 packets of its own (router solicitations, MLD reports)
+        // through its plug, mixed with the guest's output: give it no IPv6 address first.
+        List<Optional<Ipv6AddrGenMode>> before = new ArrayList<>(1);
+        step("stop IPv6 autoconfiguration on " + ifb, vif, ifb, false,
+                () -> before.add(host.links().setIpv6AddrGenMode(ifb, Ipv6AddrGenMode.NONE)));
+        Ipv6AddrGenMode restore = before.get(0).filter(mode -> mode != Ipv6AddrGenMode.NONE).orElse(null);
+        if (restore != null) {
+            undo.push("restore IPv6 addrgenmode " + restore.iproute2Name() + " on " + ifb,
+                    () -> host.links().setIpv6AddrGenMode(ifb, restore));
+        }
         step("set " + ifb + " up", vif, ifb, false, () -> host.links().setUp(ifb, true));
         if (!wasUp) {
             undo.push("set " + ifb + " down", () -> host.links().setUp(ifb, false));
@@ -97,6 +116,7 @@ public final class DefaultBufferEngine implements BufferEngine {
         undo.push("delete ingress qdisc of " + vif, () -> host.trafficControl().deleteIngress(vif));
         step("add redirect filter", vif, ifb, false,
                 () -> host.trafficControl().addRedirect(vif, ifb, spec.protocols()));
+        return restore;
     }
 
     private static void plug(BufferSpec spec, Host host, String ifb, Undo undo) {
