@@ -50,7 +50,7 @@ class AttachTest {
     }
 
     @Test
-    void theIfbGetsNoIpv6AddressBeforeItComesUpAndItsModeIsRestoredOnClose() {
+    void theIfbGetsNoIpv6AddressAndItsPlugBeforeItComesUpAndItsModeIsRestoredOnClose() {
         FakeHost host = EngineFixtures.domain5(1);
         host.links().setIpv6AddrGenMode("ifb0", Ipv6AddrGenMode.STABLE_PRIVACY);
         host.markClean();
@@ -60,8 +60,11 @@ class AttachTest {
             assertEquals(Optional.of(Ipv6AddrGenMode.NONE), host.ipv6AddrGenMode("ifb0"));
             List<Call> calls = host.callLog();
             int quiet = calls.indexOf(new Call("links.setIpv6AddrGenMode", List.of("ifb0", "NONE"), null));
+            int plug = calls.indexOf(new Call("trafficControl.addPlug", List.of("ifb0", "10000000"), null));
             int up = calls.indexOf(new Call("links.setUp", List.of("ifb0", "true"), null));
             assertTrue(quiet >= 0 && quiet < up, "IPv6 autoconfiguration is off before the IFB comes up: " + calls);
+            assertTrue(plug >= 0 && plug < up,
+                    "the plug is on before the IFB comes up, so no default qdisc is attached: " + calls);
         }
         assertEquals(Optional.of(Ipv6AddrGenMode.STABLE_PRIVACY), host.ipv6AddrGenMode("ifb0"));
         host.assertClean();
