@@ -88,7 +88,7 @@ class FaultsTest {
         assertThrows(IllegalArgumentException.class, () -> host.faults().failOn("links.create"));
         assertThrows(IllegalArgumentException.class, () -> host.faults().failNth(0));
         assertTrue(FakeHost.operations().contains("trafficControl.addPlug"));
-        assertEquals(23, FakeHost.operations().size());
+        assertEquals(25, FakeHost.operations().size());
     }
 
     @Test
