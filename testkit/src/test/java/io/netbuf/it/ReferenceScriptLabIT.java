@@ -159,9 +159,23 @@ class ReferenceScriptLabIT {
             assertEquals("error", ourRecords.get(XENBUS + "/hotplug-status"));
             assertTrue(ourRecords.get(XENBUS + "/hotplug-error").contains("plug"), ourRecords.toString());
 
-            assertEquals(0, runScript(theirs, "teardown", "ifb0"), "libxl's teardown cleans up after the script");
-            KernelState.assertRestored(theirs.dom0, theirsBefore, "after the script's teardown");
+            assertTrue(nlQdiscList(ours, "ifb0").isBlank(), "Xen's script finds netbuf's IFB free again");
+
+            assertEquals(0, runScript(theirs, "teardown", "ifb0"), "libxl's teardown after the failed setup");
+            assertFalse(theirs.dom0.tc("qdisc", "show", "dev", VIF).contains("ingress"), "the redirect is gone");
+            assertEquals(Map.of(), theirs.xenbusRecords(), "the claim is gone");
+            // Found in the lab: the script brought the IFB up before its plug failed, so the kernel gave
+            // it a default root qdisc, which no teardown removes; the script takes an IFB that lists any
+            // qdisc for busy, so it never picks this one again.
+            String listed = nlQdiscList(theirs, "ifb0");
+            assertFalse(listed.isBlank(), "the script's own rule now finds its IFB busy for good");
+            assertNotEquals(theirsBefore, KernelState.dump(theirs.dom0));
         }
+    }
+
+    /** @return what Xen's script sees on an IFB when it decides whether the IFB is free */
+    private static String nlQdiscList(LabDomain domain, String ifb) {
+        return domain.dom0.exec("nl-qdisc-list", "-d", ifb);
     }
 
     /** ifb0 is claimed by live domain 2, ifb1 has a qdisc, ifb2 is claimed only by dead domain 3. */
