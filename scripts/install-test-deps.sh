@@ -7,6 +7,9 @@ packages=(
   xen-utils-common  # Xen's locking.sh: the host lock must exclude Xen's own claim_lock
   iputils-ping      # real IPv4/IPv6 traffic in the network-namespace tests
   iputils-arping    # real ARP traffic
+  libnl-utils       # nl-qdisc-*: Xen's reference script, compared with netbuf in the kernel lab
+  net-tools         # ifconfig: the reference script lists IFBs with it
+  kmod              # modinfo: the reference script checks its kernel modules with it
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -15,7 +15,8 @@ LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_DIR=$(cd "$LAB_DIR/../.." && pwd)
 CACHE=${NETBUF_LAB_CACHE:-/var/cache/netbuf-kernel-lab}
 # The lab itself, and the tools its tests drive inside it (the guest runs the host's binaries).
-APT_PACKAGES=(qemu-system-x86 busybox-static iproute2 iputils-ping procps)
+# kmod: depmod indexes the lab kernel's modules, so that modinfo/modprobe work in the guest.
+APT_PACKAGES=(qemu-system-x86 busybox-static kmod iproute2 iputils-ping procps)
 # Loaded in this order (each one's dependencies first); modules built into the kernel are skipped.
 # A trailing "?" marks a module that newer kernels no longer have (fscache is part of netfs since 6.8).
 MODULES=(virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci
@@ -229,6 +230,12 @@ prepare() {
     fetch_kernel "$pkg"
     root=$CACHE/kernels/$pkg
     kernel_layout "$root"
+    # The guest gets these modules at /lib/modules/<version>, as an installed kernel has them (Xen's
+    # script checks its modules with modinfo); the package's modules.dep is made by depmod at install.
+    if [[ ! -f $MODDIR/modules.dep ]]; then
+        log "indexing the kernel's modules (depmod)..."
+        depmod -b "$root" "$KVER" || die "depmod -b $root $KVER failed"
+    fi
     # The initramfs depends on the kernel, the guest init and the module list: rebuild when one changes.
     local stamp
     stamp=$( { printf '%s\n' "$pkg" "${MODULES[@]}"; cat "$LAB_DIR/guest-init.sh"; } | sha256sum | cut -c1-16)
@@ -291,6 +298,9 @@ write_run_script() {
             printf 'export %s=%q\n' "$name" "${!name}"
         done
         echo 'export NETBUF_LAB=true TERM=dumb'
+        # The lab kernel's modules where an installed kernel has them (in the guest's overlay only).
+        local root=${LAB_KERNEL%/boot/*} kver=${LAB_KERNEL##*/vmlinuz-}
+        printf 'mkdir -p /lib/modules && ln -sfn %q %q\n' "$root/lib/modules/$kver" "/lib/modules/$kver"
         printf 'cd -- %q 2>/dev/null || cd /\n' "$PWD"
         # The command gets what is left of --timeout (the kernel's uptime ~ the time since boot),
         # so that a hung command still lets the guest report and power off before the host kills it.

@@ -39,4 +39,17 @@ public interface Links {
      * @param up true for up, false for down (down purges a plug's backlog)
      */
     void setUp(String name, boolean up);
+
+    /**
+     * Sets how the kernel forms the interface's IPv6 address when it comes up. The engine sets
+     * {@link Ipv6AddrGenMode#NONE} on an IFB before bringing it up: otherwise the IFB's own IPv6
+     * packets (router solicitations, MLD reports) would be buffered with the guest's.
+     *
+     * @param name the interface
+     * @param mode the mode to set
+     * @return the mode before, or empty when the interface has no IPv6 (kernel without IPv6) and
+     *     nothing was changed
+     * @throws io.netbuf.OperationFailedException if the kernel refuses (e.g. no such interface)
+     */
+    Optional<Ipv6AddrGenMode> setIpv6AddrGenMode(String name, Ipv6AddrGenMode mode);
 }

@@ -2,6 +2,7 @@ package io.netbuf.testkit;
 
 import io.netbuf.spi.Host;
 import io.netbuf.spi.HostLock;
+import io.netbuf.spi.Ipv6AddrGenMode;
 import io.netbuf.spi.KernelFeature;
 import io.netbuf.spi.KernelFeatures;
 import io.netbuf.spi.Links;
@@ -290,6 +291,14 @@ public final class FakeHost implements Host {
      */
     public Optional<PlugState> plugState(String dev) {
         return kernel.plugState(dev);
+    }
+
+    /**
+     * @param dev a device
+     * @return how IPv6 forms its address when it comes up, if the device exists
+     */
+    public Optional<Ipv6AddrGenMode> ipv6AddrGenMode(String dev) {
+        return kernel.ipv6AddrGenMode(dev);
     }
 
     // ------------------------------------------------------------------ faults and calls

@@ -13,7 +13,7 @@ final class Operations {
 
     static {
         Map<String, String> tools = new TreeMap<>();
-        for (String m : new String[] {"find", "all", "ifbs", "createIfb", "deleteIfb", "setUp"}) {
+        for (String m : new String[] {"find", "all", "ifbs", "createIfb", "deleteIfb", "setUp", "setIpv6AddrGenMode"}) {
             tools.put("links." + m, "ip");
         }
         for (String m : new String[] {"qdiscs", "addIngress", "deleteIngress", "addRedirect", "redirectTargets",

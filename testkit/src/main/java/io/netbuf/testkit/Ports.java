@@ -3,6 +3,7 @@ package io.netbuf.testkit;
 import io.netbuf.Protocols;
 import io.netbuf.spi.KernelFeature;
 import io.netbuf.spi.KernelFeatures;
+import io.netbuf.spi.Ipv6AddrGenMode;
 import io.netbuf.spi.Link;
 import io.netbuf.spi.Links;
 import io.netbuf.spi.PlugAction;
@@ -61,6 +62,12 @@ final class Ports {
         @Override
         public void setUp(String name, boolean up) {
             invoker.run("links.setUp", Arrays.asList(name, up), () -> kernel.setUp(name, up));
+        }
+
+        @Override
+        public Optional<Ipv6AddrGenMode> setIpv6AddrGenMode(String name, Ipv6AddrGenMode mode) {
+            return invoker.call("links.setIpv6AddrGenMode", Arrays.asList(name, mode),
+                    () -> kernel.setIpv6AddrGenMode(name, Objects.requireNonNull(mode, "mode")));
         }
     }
 

@@ -16,9 +16,11 @@ import io.netbuf.PlugFailedException;
 import io.netbuf.Protocols;
 import io.netbuf.RedirectFailedException;
 import io.netbuf.spi.HostLock;
+import io.netbuf.spi.Ipv6AddrGenMode;
 import io.netbuf.spi.KernelFeature;
 import io.netbuf.spi.Qdisc;
 import io.netbuf.spi.TrafficControl;
+import io.netbuf.testkit.Call;
 import io.netbuf.testkit.FakeHost;
 import java.time.Duration;
 import java.util.List;
@@ -43,6 +45,37 @@ class AttachTest {
             assertEquals(Optional.of("ifb0"), host.xenstore().read(XENBUS + "/ifb"));
             assertEquals(Optional.of("connected"), host.xenstore().read(XENBUS + "/hotplug-status"));
             assertTrue(host.heldLocks().isEmpty(), "the host lock is released after attach");
+        }
+        host.assertClean();
+    }
+
+    @Test
+    void theIfbGetsNoIpv6AddressAndItsPlugBeforeItComesUpAndItsModeIsRestoredOnClose() {
+        FakeHost host = EngineFixtures.domain5(1);
+        host.links().setIpv6AddrGenMode("ifb0", Ipv6AddrGenMode.STABLE_PRIVACY);
+        host.markClean();
+        host.clearCalls();
+        try (NetworkBuffer buffer = NetworkBuffer.forVif(VIF).xenbusPath(XENBUS).on(host).attach()) {
+            assertEquals("ifb0", buffer.ifb());
+            assertEquals(Optional.of(Ipv6AddrGenMode.NONE), host.ipv6AddrGenMode("ifb0"));
+            List<Call> calls = host.callLog();
+            int quiet = calls.indexOf(new Call("links.setIpv6AddrGenMode", List.of("ifb0", "NONE"), null));
+            int plug = calls.indexOf(new Call("trafficControl.addPlug", List.of("ifb0", "10000000"), null));
+            int up = calls.indexOf(new Call("links.setUp", List.of("ifb0", "true"), null));
+            assertTrue(quiet >= 0 && quiet < up, "IPv6 autoconfiguration is off before the IFB comes up: " + calls);
+            assertTrue(plug >= 0 && plug < up,
+                    "the plug is on before the IFB comes up, so no default qdisc is attached: " + calls);
+        }
+        assertEquals(Optional.of(Ipv6AddrGenMode.STABLE_PRIVACY), host.ipv6AddrGenMode("ifb0"));
+        host.assertClean();
+    }
+
+    @Test
+    void aCreatedIfbComesUpWithoutIpv6Address() {
+        FakeHost host = EngineFixtures.domain5(0);
+        try (NetworkBuffer buffer = NetworkBuffer.forVif(VIF).on(host).attach()) {
+            assertEquals(Optional.of(Ipv6AddrGenMode.NONE), host.ipv6AddrGenMode(buffer.ifb()));
+            assertTrue(host.links().find(buffer.ifb()).orElseThrow().up());
         }
         host.assertClean();
     }

@@ -70,6 +70,7 @@ class RollbackTest {
     private static Class<? extends NetworkBufferException> expectedFor(String operation) {
         switch (operation) {
             case "links.setUp":
+            case "links.setIpv6AddrGenMode":
             case "trafficControl.addIngress":
             case "trafficControl.addRedirect":
                 return RedirectFailedException.class;

@@ -4,15 +4,13 @@ import io.netbuf.testkit.compat.HostFixture;
 import io.netbuf.testkit.compat.HostLockContract;
 import io.netbuf.testkit.compat.KernelFeaturesContract;
 import io.netbuf.testkit.compat.LinksContract;
-import io.netbuf.testkit.compat.PlugContract;
 import io.netbuf.testkit.compat.TrafficControlContract;
 import org.junit.jupiter.api.Nested;
 
 /**
  * The compatibility kit against the real kernel through the tools backend (ip/tc), each test in
  * its own network namespace; the flock host lock and the kernel-feature check run with it. The
- * plug part needs sch_plug: on kernels without it those tests are aborted by the kit (reported
- * as skipped, never as passed); the kernel-lab VM runs them.
+ * plug part needs sch_plug and runs in the kernel lab ({@link PlugKitLabIT}).
  */
 class ToolsKitIT {
     @Nested
@@ -25,14 +23,6 @@ class ToolsKitIT {
 
     @Nested
     class TrafficControl extends TrafficControlContract {
-        @Override
-        protected HostFixture createFixture() {
-            return new ToolsHostFixture();
-        }
-    }
-
-    @Nested
-    class Plug extends PlugContract {
         @Override
         protected HostFixture createFixture() {
             return new ToolsHostFixture();

@@ -8,6 +8,7 @@ import io.netbuf.PlugFailedException;
 import io.netbuf.Validate;
 import io.netbuf.spi.BufferSpec;
 import io.netbuf.spi.Host;
+import io.netbuf.spi.Ipv6AddrGenMode;
 import io.netbuf.spi.PlugAction;
 import io.netbuf.spi.Qdisc;
 import io.netbuf.spi.TrafficControl;
@@ -45,17 +46,23 @@ final class AttachedBuffer implements NetworkBuffer {
     private final BufferSpec spec;
     private final String ifb;
     private final boolean createdIfb;
+    private final Ipv6AddrGenMode restoreMode;
     private final List<String> ifbAsList;
     private final ReentrantLock lock = new ReentrantLock();
     private volatile Epoch epoch = Epoch.BUFFERING;
     private volatile long limit;
     private boolean tornDown;
 
-    AttachedBuffer(Host host, BufferSpec spec, String ifb, boolean createdIfb) {
+    /**
+     * @param restoreMode the IPv6 address generation mode the IFB had before the attach set
+     *     {@code none}, to put back at teardown; null when there is nothing to restore
+     */
+    AttachedBuffer(Host host, BufferSpec spec, String ifb, boolean createdIfb, Ipv6AddrGenMode restoreMode) {
         this.host = host;
         this.spec = spec;
         this.ifb = ifb;
         this.createdIfb = createdIfb;
+        this.restoreMode = restoreMode;
         this.ifbAsList = List.of(ifb);
         this.limit = spec.limitBytes();
     }
@@ -179,7 +186,7 @@ final class AttachedBuffer implements NetworkBuffer {
             }
             epoch = Epoch.DETACHED;
             Teardown teardown = new Teardown(host, spec.vif(), spec.xenbusPath());
-            teardown.owned(ifb, createdIfb);
+            teardown.owned(ifb, createdIfb, restoreMode);
             teardown.throwIfFailed();
             tornDown = true;
         } finally {

@@ -12,11 +12,14 @@ import io.netbuf.spi.BufferEngine;
 import io.netbuf.spi.BufferSpec;
 import io.netbuf.spi.Host;
 import io.netbuf.spi.HostLock;
+import io.netbuf.spi.Ipv6AddrGenMode;
 import io.netbuf.spi.KernelFeature;
 import io.netbuf.spi.Link;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,12 +73,18 @@ public final class DefaultBufferEngine implements BufferEngine {
         }
         IfbPicker.Pick pick;
         String ifb;
+        Ipv6AddrGenMode restoreMode;
         try (HostLock.Held held = host.lock().acquire(HostLock.PICK_IFB, spec.lockTimeout())) {
             pick = new IfbPicker(host, spec).pickAndClaim(undo);
             ifb = pick.ifb();
             MDC.put("ifb", ifb);
-            redirect(spec, host, ifb, undo);
+            restoreMode = stopIpv6Autoconfiguration(spec, host, ifb, undo);
+            // The plug goes on while the IFB is still down: bringing it up then attaches no default
+            // qdisc, so a rollback or teardown leaves the IFB exactly as it was (Xen's script takes
+            // an IFB that lists any qdisc, even a default one, for busy).
+            boolean wasUp = host.links().find(ifb).map(Link::up).orElse(false);
             plug(spec, host, ifb, undo);
+            redirect(spec, host, ifb, wasUp, undo);
         }
         spec.xenbus().ifPresent(path -> host.xenstore().transaction(ops -> {
             ops.write(path + XenbusRecord.HOTPLUG_STATUS, XenbusRecord.CONNECTED);
@@ -84,12 +93,30 @@ public final class DefaultBufferEngine implements BufferEngine {
             }
             return null;
         }));
-        return new AttachedBuffer(host, spec, ifb, pick.created());
+        return new AttachedBuffer(host, spec, ifb, pick.created(), pick.created() ? null : restoreMode);
     }
 
-    private static void redirect(BufferSpec spec, Host host, String ifb, Undo undo) {
+    /**
+     * Gives the IFB no IPv6 address: once up, it would otherwise send IPv6 packets of its own
+     * (router solicitations, MLD reports) through its plug, mixed with the guest's output.
+     *
+     * @return the IPv6 address generation mode the IFB had, to restore at teardown; null when unchanged
+     */
+    private static Ipv6AddrGenMode stopIpv6Autoconfiguration(BufferSpec spec, Host host, String ifb, Undo undo) {
+        List<Optional<Ipv6AddrGenMode>> before = new ArrayList<>(1);
+        step("stop IPv6 autoconfiguration on " + ifb, spec.vif(), ifb, false,
+                () -> before.add(host.links().setIpv6AddrGenMode(ifb, Ipv6AddrGenMode.NONE)));
+        Ipv6AddrGenMode restore = before.get(0).filter(mode -> mode != Ipv6AddrGenMode.NONE).orElse(null);
+        if (restore != null) {
+            undo.push("restore IPv6 addrgenmode " + restore.iproute2Name() + " on " + ifb,
+                    () -> host.links().setIpv6AddrGenMode(ifb, restore));
+        }
+        return restore;
+    }
+
+    /** Brings the IFB up and redirects the vif's ingress into it. */
+    private static void redirect(BufferSpec spec, Host host, String ifb, boolean wasUp, Undo undo) {
         String vif = spec.vif();
-        boolean wasUp = host.links().find(ifb).map(Link::up).orElse(false);
         step("set " + ifb + " up", vif, ifb, false, () -> host.links().setUp(ifb, true));
         if (!wasUp) {
             undo.push("set " + ifb + " down", () -> host.links().setUp(ifb, false));

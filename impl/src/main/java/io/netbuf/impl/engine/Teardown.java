@@ -2,6 +2,7 @@ package io.netbuf.impl.engine;
 
 import io.netbuf.NetworkBufferException;
 import io.netbuf.spi.Host;
+import io.netbuf.spi.Ipv6AddrGenMode;
 import io.netbuf.spi.Qdisc;
 import io.netbuf.spi.TrafficControl;
 import java.util.ArrayList;
@@ -34,6 +35,8 @@ final class Teardown {
     /**
      * Tears down a buffer described from outside (Xen's script rule): the IFB is freed only when
      * the xenbus record names it, or, without a xenbus path, when the vif's redirect points at it.
+     * The IFB keeps IPv6 address generation mode {@code none} (the mode before the attach is not
+     * known here); that is harmless and keeps it quiet for the next attach.
      *
      * @param ifb the IFB believed to be used, or null
      */
@@ -48,7 +51,7 @@ final class Teardown {
                     ? "the record at " + xenbusPath + XenbusRecord.IFB + " does not name it"
                     : "the vif does not redirect to it");
         }
-        run(ours ? ifb : null, false);
+        run(ours ? ifb : null, false, null);
     }
 
     /**
@@ -56,9 +59,10 @@ final class Teardown {
      *
      * @param ifb its IFB
      * @param deleteIfb whether the attach created the IFB (then the device is deleted)
+     * @param restoreMode the IPv6 address generation mode to give the IFB back, or null
      */
-    void owned(String ifb, boolean deleteIfb) {
-        run(ifb, deleteIfb);
+    void owned(String ifb, boolean deleteIfb, Ipv6AddrGenMode restoreMode) {
+        run(ifb, deleteIfb, restoreMode);
     }
 
     /** Throws the first failure seen (the others suppressed in it), if any step failed. */
@@ -71,7 +75,7 @@ final class Teardown {
         throw first;
     }
 
-    private void run(String ifb, boolean deleteIfb) {
+    private void run(String ifb, boolean deleteIfb, Ipv6AddrGenMode restoreMode) {
         if (hasQdisc(vif, "ingress", TrafficControl.INGRESS)) {
             step("delete ingress qdisc of " + vif, () -> {
                 host.trafficControl().deleteIngress(vif);
@@ -84,6 +88,9 @@ final class Teardown {
                     host.links().setUp(ifb, false);
                     return null;
                 });
+                if (restoreMode != null && !deleteIfb) {
+                    step("restore IPv6 addrgenmode of " + ifb, () -> host.links().setIpv6AddrGenMode(ifb, restoreMode));
+                }
             }
             if (xenbusPath != null) {
                 step("remove claim", () -> {

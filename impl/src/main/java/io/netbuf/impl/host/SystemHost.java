@@ -19,6 +19,7 @@ import io.netbuf.spi.TrafficControl;
 import io.netbuf.spi.Xenstore;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -37,6 +38,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class SystemHost implements Host, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SystemHost.class);
+    private static final String XENSTORED_PATH = "XENSTORED_PATH";
 
     /** How links and traffic control are driven. */
     public enum Backend {
@@ -79,6 +81,10 @@ public final class SystemHost implements Host, AutoCloseable {
             this.trafficControl = new ToolsTrafficControl(runner, b.namespace);
         }
         Map<String, String> env = b.environment;
+        if (b.xenstoredPath != null) {
+            env = new HashMap<>(env);
+            env.put(XENSTORED_PATH, b.xenstoredPath.toString());
+        }
         if (b.xenstore == XenstoreBackends.Mode.AUTO && !XenstoreBackends.endpointExists(env)) {
             this.xenstore = new AbsentXenstore();
         } else {
@@ -172,6 +178,7 @@ public final class SystemHost implements Host, AutoCloseable {
         private Path lockDir = FlockHostLock.DEFAULT_DIR;
         private Duration commandTimeout = CommandRunner.DEFAULT_TIMEOUT;
         private Map<String, String> environment = System.getenv();
+        private Path xenstoredPath;
 
         private Builder() {
         }
@@ -235,6 +242,16 @@ public final class SystemHost implements Host, AutoCloseable {
                 throw InvalidConfigurationException.of("command timeout", timeout, "must be positive");
             }
             this.commandTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * @param socket the xenstored socket to use instead of the one {@code XENSTORED_PATH} names
+         *     (for the native client and, through their environment, the {@code xenstore-*} tools)
+         * @return this
+         */
+        public Builder xenstoredPath(Path socket) {
+            this.xenstoredPath = require("xenstored path", socket);
             return this;
         }
 

@@ -2,6 +2,7 @@ package io.netbuf.impl.netlink;
 
 import io.netbuf.OperationFailedException;
 import io.netbuf.Validate;
+import io.netbuf.spi.Ipv6AddrGenMode;
 import io.netbuf.spi.Link;
 import io.netbuf.spi.Links;
 import java.nio.ByteBuffer;
@@ -92,6 +93,86 @@ public final class NetlinkLinks implements Links {
             w.end();
             rtnl.ack((up ? "set up " : "set down ") + name, null, null);
         }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Reads the mode with {@code RTM_GETLINK} ({@code IFLA_AF_SPEC/AF_INET6}) and, only when it
+     * differs, sets it with {@code RTM_NEWLINK}.
+     */
+    @Override
+    public Optional<Ipv6AddrGenMode> setIpv6AddrGenMode(String name, Ipv6AddrGenMode mode) {
+        Validate.vif(name);
+        if (mode == null) {
+            throw new IllegalArgumentException("mode must not be null");
+        }
+        String operation = "set IPv6 addrgenmode " + mode.iproute2Name() + " on " + name;
+        synchronized (rtnl) {
+            NlWriter w = rtnl.request(Nl.RTM_GETLINK, 0);
+            w.ifinfomsg(0, 0, 0);
+            w.string(Nl.IFLA_IFNAME, name);
+            w.u32(Nl.IFLA_EXT_MASK, Nl.RTEXT_FILTER_SKIP_STATS);
+            w.end();
+            Integer code = rtnl.get(operation, NetlinkLinks::addrGenMode, 0, null, name);
+            if (code < 0) {
+                return Optional.empty();
+            }
+            Ipv6AddrGenMode before;
+            try {
+                before = Ipv6AddrGenMode.ofCode(code);
+            } catch (IllegalArgumentException e) {
+                throw OperationFailedException.of(operation, "the kernel reports an unknown mode " + code, null, name,
+                        e);
+            }
+            if (before != mode) {
+                w = rtnl.request(Nl.RTM_NEWLINK, Nl.NLM_F_ACK);
+                w.ifinfomsg(0, 0, 0);
+                w.string(Nl.IFLA_IFNAME, name);
+                int spec = w.nest(Nl.IFLA_AF_SPEC);
+                int inet6 = w.nest(Nl.AF_INET6);
+                w.u8(Nl.IFLA_INET6_ADDR_GEN_MODE, mode.code());
+                w.endNest(inet6);
+                w.endNest(spec);
+                w.end();
+                rtnl.ack(operation, null, name);
+            }
+            return Optional.of(before);
+        }
+    }
+
+    /**
+     * Reads {@code IFLA_AF_SPEC/AF_INET6/IFLA_INET6_ADDR_GEN_MODE} from an {@code RTM_NEWLINK}.
+     *
+     * @param b the buffer
+     * @param off the message
+     * @param len its length
+     * @return the mode's code, -1 when the link has no IPv6, or null for any other message type
+     */
+    static Integer addrGenMode(ByteBuffer b, int off, int len) {
+        if (NlReader.type(b, off) != Nl.RTM_NEWLINK) {
+            return null;
+        }
+        int end = off + len;
+        int attrs = off + Nl.NLMSG_HDRLEN + Nl.IFINFOMSG_LEN;
+        if (attrs > end) {
+            throw new MalformedReplyException("RTM_NEWLINK of " + len + " bytes has no ifinfomsg");
+        }
+        int spec = NlReader.find(b, attrs, end, Nl.IFLA_AF_SPEC);
+        if (spec < 0) {
+            return -1;
+        }
+        int inet6 = NlReader.find(b, NlReader.payload(spec), NlReader.payloadEnd(b, spec), Nl.AF_INET6);
+        if (inet6 < 0) {
+            return -1;
+        }
+        int mode = NlReader.find(b, NlReader.payload(inet6), NlReader.payloadEnd(b, inet6),
+                Nl.IFLA_INET6_ADDR_GEN_MODE);
+        if (mode < 0) {
+            return -1;
+        }
+        NlReader.requirePayload(b, mode, 1, "IFLA_INET6_ADDR_GEN_MODE");
+        return b.get(NlReader.payload(mode)) & 0xFF;
     }
 
     /**

@@ -36,6 +36,9 @@ final class Nl {
     static final int IFLA_IFNAME = 3;
     static final int IFLA_LINKINFO = 18;
     static final int IFLA_EXT_MASK = 29;
+    static final int IFLA_AF_SPEC = 26;
+    static final int AF_INET6 = 10;
+    static final int IFLA_INET6_ADDR_GEN_MODE = 8;
     static final int IFLA_INFO_KIND = 1;
     static final int RTEXT_FILTER_SKIP_STATS = 1 << 3;
     static final int IFF_UP = 0x1;

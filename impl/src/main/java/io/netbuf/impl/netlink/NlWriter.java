@@ -121,6 +121,20 @@ final class NlWriter {
     }
 
     /**
+     * Writes an 8-bit attribute (padded to 4-byte alignment).
+     *
+     * @param type the attribute type
+     * @param value the value (0..255)
+     */
+    void u8(int type, int value) {
+        need(8);
+        header(5, type);
+        buf.put(pos + 4, (byte) value);
+        zero(pos + 5, 3);
+        pos += 8;
+    }
+
+    /**
      * Writes a 32-bit attribute.
      *
      * @param type the attribute type

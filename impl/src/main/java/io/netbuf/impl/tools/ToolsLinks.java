@@ -3,6 +3,7 @@ package io.netbuf.impl.tools;
 import io.netbuf.OperationFailedException;
 import io.netbuf.Validate;
 import io.netbuf.impl.exec.CommandRunner;
+import io.netbuf.spi.Ipv6AddrGenMode;
 import io.netbuf.spi.Link;
 import io.netbuf.spi.Links;
 import java.util.ArrayList;
@@ -105,6 +106,50 @@ public final class ToolsLinks implements Links {
         Validate.ifb(name);
         String state = up ? "up" : "down";
         tools.ip("set link " + name + " " + state + tools.where(), "link", "set", "dev", name, state);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Reads the mode from {@code ip -j -d link show} and runs {@code ip link set dev NAME
+     * addrgenmode MODE} only when it differs.
+     */
+    @Override
+    public Optional<Ipv6AddrGenMode> setIpv6AddrGenMode(String name, Ipv6AddrGenMode mode) {
+        Validate.vif(name);
+        if (mode == null) {
+            throw new IllegalArgumentException("mode must not be null");
+        }
+        String operation = "set IPv6 addrgenmode " + mode.iproute2Name() + " on " + name + tools.where();
+        CommandRunner.Result result = tools.ipResult(operation, "-j", "-d", "link", "show", "dev", name);
+        if (!result.ok()) {
+            throw OperationFailedException.ofCommand(operation, result.argv(), result.exitCode(), result.stderr(),
+                    null, name);
+        }
+        Optional<Ipv6AddrGenMode> before = addrGenMode(operation, name, result.stdout());
+        if (before.isPresent() && before.get() != mode) {
+            tools.ip(operation, "link", "set", "dev", name, "addrgenmode", mode.iproute2Name());
+        }
+        return before;
+    }
+
+    /** @return the {@code inet6_addr_gen_mode} of the named link, empty when it has no IPv6 */
+    private static Optional<Ipv6AddrGenMode> addrGenMode(String operation, String name, String stdout) {
+        for (Map<String, Object> entry : Iproute2.parseArray(operation, "ip", stdout)) {
+            if (name.equals(Json.string(entry, "ifname"))) {
+                String value = Json.string(entry, "inet6_addr_gen_mode");
+                if (value == null) {
+                    return Optional.empty();
+                }
+                try {
+                    return Optional.of(Ipv6AddrGenMode.ofIproute2Name(value));
+                } catch (IllegalArgumentException e) {
+                    throw OperationFailedException.of(operation, "ip printed an unknown addrgenmode: " + value, null,
+                            name, e);
+                }
+            }
+        }
+        throw OperationFailedException.of(operation, "ip -j printed no link named " + name, null, name, null);
     }
 
     /**

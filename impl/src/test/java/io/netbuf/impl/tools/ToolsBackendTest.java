@@ -9,6 +9,7 @@ import static org.mockito.ArgumentMatchers.anyString;
 import static org.mockito.ArgumentMatchers.eq;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.never;
+import static org.mockito.Mockito.times;
 import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.verifyNoInteractions;
 import static org.mockito.Mockito.when;
@@ -17,6 +18,7 @@ import io.netbuf.InvalidConfigurationException;
 import io.netbuf.OperationFailedException;
 import io.netbuf.Protocols;
 import io.netbuf.impl.exec.CommandRunner;
+import io.netbuf.spi.Ipv6AddrGenMode;
 import io.netbuf.spi.Link;
 import io.netbuf.spi.PlugAction;
 import io.netbuf.spi.Qdisc;
@@ -131,6 +133,34 @@ class ToolsBackendTest {
                 "ifb3", "down")));
         verify(runner).check(eq("iproute2"), anyString(), eq(List.of("ip", "-n", "ns1", "link", "del", "dev",
                 "ifb7")));
+    }
+
+    @Test
+    void setsTheIpv6ModeOnlyWhenItDiffersAndReportsThePreviousOne() {
+        List<String> show = List.of("ip", "-n", "ns1", "-j", "-d", "link", "show", "dev", "ifb7");
+        String stable = "[{\"ifindex\":2,\"ifname\":\"ifb7\",\"flags\":[],\"inet6_addr_gen_mode\":\"stable_secret\"}]";
+        when(runner.run(eq("iproute2"), anyString(), eq(show))).thenReturn(result(show, 0, stable, ""));
+        assertEquals(Optional.of(Ipv6AddrGenMode.STABLE_PRIVACY),
+                links.setIpv6AddrGenMode("ifb7", Ipv6AddrGenMode.NONE));
+        assertEquals(Optional.of(Ipv6AddrGenMode.STABLE_PRIVACY),
+                links.setIpv6AddrGenMode("ifb7", Ipv6AddrGenMode.STABLE_PRIVACY));
+        verify(runner).check(eq("iproute2"), anyString(), eq(List.of("ip", "-n", "ns1", "link", "set", "dev",
+                "ifb7", "addrgenmode", "none")));
+        verify(runner, times(1)).check(anyString(), anyString(), anyList());
+    }
+
+    @Test
+    void aLinkWithoutIpv6IsLeftAloneAndAMissingOneIsRefused() {
+        List<String> show = List.of("ip", "-n", "ns1", "-j", "-d", "link", "show", "dev", "ifb7");
+        when(runner.run(eq("iproute2"), anyString(), eq(show))).thenReturn(result(show, 0, LINKS, ""));
+        assertEquals(Optional.empty(), links.setIpv6AddrGenMode("ifb7", Ipv6AddrGenMode.NONE));
+        List<String> gone = List.of("ip", "-n", "ns1", "-j", "-d", "link", "show", "dev", "gone");
+        when(runner.run(eq("iproute2"), anyString(), eq(gone)))
+                .thenReturn(result(gone, 1, "", "Device \"gone\" does not exist.\n"));
+        OperationFailedException e = assertThrows(OperationFailedException.class,
+                () -> links.setIpv6AddrGenMode("gone", Ipv6AddrGenMode.NONE));
+        assertEquals(Optional.of(1), e.exitCode());
+        verify(runner, never()).check(anyString(), anyString(), anyList());
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netbuf.spi.Ipv6AddrGenMode;
 import io.netbuf.spi.Link;
 import io.netbuf.spi.Links;
 import java.util.List;
@@ -113,5 +114,25 @@ public abstract class LinksContract extends PortContract {
     @Test
     void refusesToDeleteAnUnknownIfb() {
         assertRefused(() -> links().deleteIfb(MISSING), ENODEV);
+    }
+
+    @Test
+    void setsTheIpv6AddressGenerationModeAndReportsThePreviousOne() {
+        fixture().addIfb(IFB);
+        assertEquals(Optional.of(Ipv6AddrGenMode.EUI64), links().setIpv6AddrGenMode(IFB, Ipv6AddrGenMode.NONE),
+                "a new device has the kernel's default");
+        assertEquals(Optional.of(Ipv6AddrGenMode.NONE), links().setIpv6AddrGenMode(IFB, Ipv6AddrGenMode.NONE),
+                "setting the mode it has changes nothing");
+        assertEquals(Optional.of(Ipv6AddrGenMode.NONE), links().setIpv6AddrGenMode(IFB, Ipv6AddrGenMode.RANDOM));
+        assertEquals(Optional.of(Ipv6AddrGenMode.RANDOM), links().setIpv6AddrGenMode(IFB, Ipv6AddrGenMode.EUI64));
+        links().setUp(IFB, true);
+        assertEquals(Optional.of(Ipv6AddrGenMode.EUI64), links().setIpv6AddrGenMode(IFB, Ipv6AddrGenMode.NONE),
+                "the mode can change while the device is up");
+        assertTrue(links().find(IFB).orElseThrow().up());
+    }
+
+    @Test
+    void refusesToSetTheIpv6ModeOfAnUnknownLink() {
+        assertRefused(() -> links().setIpv6AddrGenMode(MISSING, Ipv6AddrGenMode.NONE), ENODEV);
     }
 }

@@ -3,6 +3,7 @@ package io.netbuf.testkit.internal;
 import io.netbuf.OperationFailedException;
 import io.netbuf.Protocols;
 import io.netbuf.spi.KernelFeature;
+import io.netbuf.spi.Ipv6AddrGenMode;
 import io.netbuf.spi.Link;
 import io.netbuf.spi.PlugAction;
 import io.netbuf.spi.Qdisc;
@@ -86,6 +87,8 @@ public final class FakeKernel {
         final int index;
         final String kind;
         boolean up;
+        /** How IPv6 forms the link's address when it comes up; the kernel's default is EUI-64. */
+        Ipv6AddrGenMode addrGenMode = Ipv6AddrGenMode.EUI64;
         /** The default root the kernel attached at the last activation; null while only noop is there. */
         DefaultRoot defaultRoot;
         PlugQdisc<Packet> plug;
@@ -239,6 +242,27 @@ public final class FakeKernel {
     public synchronized void setUp(String name, boolean up) {
         LinkState link = require(name, "set " + name + (up ? " up" : " down"));
         setUpInternal(link, up);
+    }
+
+    /**
+     * @param name the link
+     * @param mode how IPv6 should form its address from now on
+     * @return the mode before (the fake kernel always has IPv6)
+     */
+    public synchronized Optional<Ipv6AddrGenMode> setIpv6AddrGenMode(String name, Ipv6AddrGenMode mode) {
+        LinkState link = require(name, "set IPv6 addrgenmode " + mode.iproute2Name() + " on " + name);
+        Ipv6AddrGenMode before = link.addrGenMode;
+        link.addrGenMode = mode;
+        return Optional.of(before);
+    }
+
+    /**
+     * @param name a link
+     * @return how IPv6 forms its address, if the link exists
+     */
+    public synchronized Optional<Ipv6AddrGenMode> ipv6AddrGenMode(String name) {
+        LinkState link = links.get(name);
+        return link == null ? Optional.empty() : Optional.of(link.addrGenMode);
     }
 
     // ---------------------------------------------------------------- TrafficControl
@@ -528,7 +552,8 @@ public final class FakeKernel {
     public synchronized Map<String, String> facts() {
         Map<String, String> out = new TreeMap<>();
         for (LinkState link : links.values()) {
-            out.put("link " + link.name, (link.kind.isEmpty() ? "link" : link.kind) + ", " + (link.up ? "up" : "down"));
+            out.put("link " + link.name, (link.kind.isEmpty() ? "link" : link.kind) + ", " + (link.up ? "up" : "down")
+                    + (link.addrGenMode == Ipv6AddrGenMode.EUI64 ? "" : ", addrgenmode " + link.addrGenMode.iproute2Name()));
             if (link.plug != null) {
                 out.put("qdisc " + link.name + " root", "plug");
             }
