@@ -69,7 +69,8 @@ final class Adoption {
         }
         LOG.info("vif={} ifb={}: adopted on {} (limit set to {} bytes)", vif, ifb, host.description(),
                 spec.limitBytes());
-        return new AttachedBuffer(host, spec, ifb, false);
+        // The IFB's IPv6 mode before the earlier run is unknown: close leaves it as the attach set it.
+        return new AttachedBuffer(host, spec, ifb, false, null);
     }
 
     private String claimedIfb(List<String> differences) {
