@@ -8,6 +8,7 @@ import io.netbuf.PlugFailedException;
 import io.netbuf.Validate;
 import io.netbuf.spi.BufferSpec;
 import io.netbuf.spi.Host;
+import io.netbuf.spi.Ipv6AddrGenMode;
 import io.netbuf.spi.HostLock;
 import io.netbuf.spi.Link;
 import io.netbuf.spi.PlugAction;
@@ -69,8 +70,8 @@ final class Adoption {
         }
         LOG.info("vif={} ifb={}: adopted on {} (limit set to {} bytes)", vif, ifb, host.description(),
                 spec.limitBytes());
-        // The IFB's IPv6 mode before the earlier run is unknown: close leaves it as the attach set it.
-        return new AttachedBuffer(host, spec, ifb, false, null);
+        // The IFB's IPv6 mode before the earlier run is unknown: close gives it the kernel's default back.
+        return new AttachedBuffer(host, spec, ifb, false, Ipv6AddrGenMode.EUI64);
     }
 
     private String claimedIfb(List<String> differences) {

@@ -6,6 +6,7 @@ import io.netbuf.ReapFinding;
 import io.netbuf.ReapFinding.Kind;
 import io.netbuf.ReapReport;
 import io.netbuf.spi.Host;
+import io.netbuf.spi.Ipv6AddrGenMode;
 import io.netbuf.spi.HostLock;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -78,6 +79,7 @@ final class Reaper {
                         ok = step(failures, f, () -> {
                             host.links().setUp(f.ifb(), false);
                             host.trafficControl().deleteRoot(f.ifb());
+                            host.links().setIpv6AddrGenMode(f.ifb(), Ipv6AddrGenMode.EUI64);
                             return null;
                         });
                 }
@@ -120,6 +122,7 @@ final class Reaper {
         for (String ifb : idle) {
             try {
                 host.links().setUp(ifb, false);
+                host.links().setIpv6AddrGenMode(ifb, Ipv6AddrGenMode.EUI64);
             } catch (NetworkBufferException e) {
                 LOG.warn("reap: could not set {} down: {}", ifb, e.getMessage());
                 failures.add(e);

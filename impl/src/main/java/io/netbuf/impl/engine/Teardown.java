@@ -35,8 +35,8 @@ final class Teardown {
     /**
      * Tears down a buffer described from outside (Xen's script rule): the IFB is freed only when
      * the xenbus record names it, or, without a xenbus path, when the vif's redirect points at it.
-     * The IFB keeps IPv6 address generation mode {@code none} (the mode before the attach is not
-     * known here); that is harmless and keeps it quiet for the next attach.
+     * The mode the IFB had before the attach is not known here, so a freed IFB gets the kernel's
+     * default IPv6 address generation mode ({@code eui64}) back.
      *
      * @param ifb the IFB believed to be used, or null
      */
@@ -51,7 +51,7 @@ final class Teardown {
                     ? "the record at " + xenbusPath + XenbusRecord.IFB + " does not name it"
                     : "the vif does not redirect to it");
         }
-        run(ours ? ifb : null, false, null);
+        run(ours ? ifb : null, false, Ipv6AddrGenMode.EUI64);
     }
 
     /**
