@@ -7,7 +7,8 @@ import java.util.Objects;
  * that died without teardown) and that {@link ReapReport#apply()} would remove.
  *
  * @param kind what was left
- * @param xenbusPath the xenbus path of a claim ({@link Kind#STALE_CLAIM}, {@link Kind#UNPLUGGED_CLAIM}), else null
+ * @param xenbusPath the xenbus path of a claim ({@link Kind#STALE_CLAIM}, {@link Kind#UNPLUGGED_CLAIM},
+ *     {@link Kind#UNREDIRECTED_CLAIM}), else null
  * @param vif the vif whose ingress redirects ({@link Kind#DANGLING_REDIRECT}), else null
  * @param ifb the IFB concerned (always set)
  */
@@ -26,6 +27,12 @@ public record ReapFinding(Kind kind, String xenbusPath, String vif, String ifb) 
          */
         UNPLUGGED_CLAIM,
         /**
+         * A live domain's claim of an IFB that has a plug but no vif redirects into it (an attach
+         * that died after its plug and before its redirect, or a buffer whose vif is gone).
+         * Removal: the claim; the plug is then reported as an {@link #ORPHAN_PLUG} too.
+         */
+        UNREDIRECTED_CLAIM,
+        /**
          * A vif's ingress redirects to an IFB that has no root qdisc at all (no plug, nor anyone
          * else's shaping qdisc); or the vif of an {@link #UNPLUGGED_CLAIM} has an ingress qdisc that
          * redirects nowhere (an attach that died between the two). Removal: the vif's ingress qdisc
@@ -43,7 +50,7 @@ public record ReapFinding(Kind kind, String xenbusPath, String vif, String ifb) 
     public ReapFinding {
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(ifb, "ifb");
-        boolean claim = kind == Kind.STALE_CLAIM || kind == Kind.UNPLUGGED_CLAIM;
+        boolean claim = kind == Kind.STALE_CLAIM || kind == Kind.UNPLUGGED_CLAIM || kind == Kind.UNREDIRECTED_CLAIM;
         if (claim != (xenbusPath != null) || (kind == Kind.DANGLING_REDIRECT) != (vif != null)) {
             throw new IllegalArgumentException("fields do not fit a " + kind + " finding");
         }
@@ -56,6 +63,8 @@ public record ReapFinding(Kind kind, String xenbusPath, String vif, String ifb) 
                 return xenbusPath + "/ifb = " + ifb + ": claim of a domain that no longer exists";
             case UNPLUGGED_CLAIM:
                 return xenbusPath + "/ifb = " + ifb + ": claim of an IFB that has no plug";
+            case UNREDIRECTED_CLAIM:
+                return xenbusPath + "/ifb = " + ifb + ": claim of a plugged IFB that no vif redirects into";
             case DANGLING_REDIRECT:
                 return vif + " -> " + ifb + ": redirect into an IFB that has no plug";
             default:

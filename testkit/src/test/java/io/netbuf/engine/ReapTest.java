@@ -155,7 +155,10 @@ class ReapTest {
         host.trafficControl().addPlug("ifb1", 1000);
         ReapReport report = NetworkBuffer.reap(host);
         assertEquals(1, report.findings().size());
-        host.xenstore().write("/libxl/5/remus/netbuf/1/ifb", "ifb1"); // a live domain claims it now
+        // A live domain claims it now and its vif redirects into it: a working buffer.
+        host.xenstore().write("/libxl/5/remus/netbuf/1/ifb", "ifb1");
+        host.trafficControl().addIngress(EngineFixtures.VIF);
+        host.trafficControl().addRedirect(EngineFixtures.VIF, "ifb1", io.netbuf.Protocols.ALL);
         assertEquals(List.of(), report.apply());
         assertTrue(host.plugState("ifb1").isPresent());
         assertTrue(host.links().find("ifb1").orElseThrow().up());

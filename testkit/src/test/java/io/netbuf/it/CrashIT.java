@@ -73,10 +73,10 @@ class CrashIT {
 
     static Stream<Arguments> points() {
         return Stream.of(SystemHost.Backend.NATIVE, SystemHost.Backend.TOOLS).flatMap(b -> Stream.of(
-                Arguments.of(b, "links.setUp"), // claimed in xenstore, IFB still down
-                Arguments.of(b, "trafficControl.addRedirect"), // IFB up, ingress qdisc on the vif
-                Arguments.of(b, "trafficControl.addPlug"), // redirect in place, no plug yet
-                Arguments.of(b, "trafficControl.addPlug:after"))); // complete, lock still held
+                Arguments.of(b, "trafficControl.addPlug"), // claimed in xenstore, no plug yet, IFB down
+                Arguments.of(b, "links.setUp"), // plug on the IFB, still down, no redirect
+                Arguments.of(b, "trafficControl.addRedirect"), // IFB up, ingress qdisc on the vif, no filter
+                Arguments.of(b, "trafficControl.addRedirect:after"))); // complete, lock still held
     }
 
     @ParameterizedTest(name = "{0}: SIGKILL at {1}")

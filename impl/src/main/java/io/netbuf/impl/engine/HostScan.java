@@ -80,11 +80,18 @@ final class HostScan {
     /** @return what is left behind: claims, then redirects, then plugs */
     List<ReapFinding> findings() {
         List<ReapFinding> out = new ArrayList<>();
+        Set<String> redirected = new HashSet<>();
+        redirects.values().forEach(redirected::addAll);
+        Set<String> complete = new HashSet<>();
         for (Claim c : claims) {
             if (!c.live()) {
                 out.add(new ReapFinding(Kind.STALE_CLAIM, c.path(), null, c.ifb()));
             } else if (!hasPlug(c.ifb())) {
                 out.add(new ReapFinding(Kind.UNPLUGGED_CLAIM, c.path(), null, c.ifb()));
+            } else if (!redirected.contains(c.ifb())) {
+                out.add(new ReapFinding(Kind.UNREDIRECTED_CLAIM, c.path(), null, c.ifb()));
+            } else {
+                complete.add(c.ifb());
             }
         }
         redirects.forEach((vif, targets) -> {
@@ -96,15 +103,12 @@ final class HostScan {
         for (Claim c : claims) {
             // An attach that died between its ingress qdisc and its redirect filter: the claim's vif
             // has an ingress qdisc that redirects nowhere. (Any other empty ingress is not ours.)
-            if (c.live() && !hasPlug(c.ifb()) && bareIngress.contains(c.vif())) {
+            if (c.live() && !complete.contains(c.ifb()) && bareIngress.contains(c.vif())) {
                 out.add(new ReapFinding(Kind.DANGLING_REDIRECT, null, c.vif(), c.ifb()));
             }
         }
-        Set<String> named = liveClaimed();
-        Set<String> redirected = new HashSet<>();
-        redirects.values().forEach(redirected::addAll);
         roots.forEach((ifb, kind) -> {
-            if (kind.equals("plug") && !named.contains(ifb) && !redirected.contains(ifb)) {
+            if (kind.equals("plug") && !complete.contains(ifb) && !redirected.contains(ifb)) {
                 out.add(new ReapFinding(Kind.ORPHAN_PLUG, null, null, ifb));
             }
         });
@@ -132,8 +136,16 @@ final class HostScan {
      * @return whether it exists, is an IFB, is up and has no explicit root qdisc
      */
     boolean isBareUpIfb(String ifb) {
+        return isBareIfb(ifb) && links.get(ifb).up();
+    }
+
+    /**
+     * @param ifb a device name
+     * @return whether it exists, is an IFB and has no explicit root qdisc
+     */
+    boolean isBareIfb(String ifb) {
         Link link = links.get(ifb);
-        return link != null && link.isIfb() && link.up() && !roots.containsKey(ifb);
+        return link != null && link.isIfb() && !roots.containsKey(ifb);
     }
 
     private boolean hasPlug(String ifb) {

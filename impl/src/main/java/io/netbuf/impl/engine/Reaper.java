@@ -58,6 +58,7 @@ final class Reaper {
                         ok = step(failures, f, () -> removeStaleClaim(f));
                         break;
                     case UNPLUGGED_CLAIM:
+                    case UNREDIRECTED_CLAIM:
                         ok = step(failures, f, () -> {
                             Teardown.removeClaimIfOurs(host, f.xenbusPath(), f.ifb());
                             return null;
@@ -99,8 +100,9 @@ final class Reaper {
     }
 
     /**
-     * An IFB that a dangling redirect pointed at was set up by an attach that never finished: set it
-     * down again once no other redirect and no remaining live claim uses it.
+     * An IFB that a dangling redirect pointed at, or that an unplugged claim named, was set up by an
+     * attach that never finished: set it down with the kernel's default IPv6 mode again once no other
+     * redirect and no remaining live claim uses it.
      */
     private void setIdleIfbsDown(HostScan scan, List<ReapFinding> done, Set<String> vifsDone, Set<String> unclaimed,
             List<NetworkBufferException> failures) {
@@ -114,8 +116,11 @@ final class Reaper {
         stillClaimed.removeAll(unclaimed);
         Set<String> idle = new LinkedHashSet<>();
         for (ReapFinding f : done) {
-            if (f.kind() == Kind.DANGLING_REDIRECT && vifsDone.contains(f.vif()) && scan.isBareUpIfb(f.ifb())
-                    && !stillRedirected.contains(f.ifb()) && !stillClaimed.contains(f.ifb())) {
+            boolean unfinishedRedirect = f.kind() == Kind.DANGLING_REDIRECT && vifsDone.contains(f.vif())
+                    && scan.isBareUpIfb(f.ifb());
+            boolean unfinishedClaim = f.kind() == Kind.UNPLUGGED_CLAIM && scan.isBareIfb(f.ifb());
+            if ((unfinishedRedirect || unfinishedClaim) && !stillRedirected.contains(f.ifb())
+                    && !stillClaimed.contains(f.ifb())) {
                 idle.add(f.ifb());
             }
         }
