@@ -1,15 +1,19 @@
 package io.netbuf.impl.netlink;
 
+import com.sun.jna.Function;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
 import com.sun.jna.Platform;
 
 /**
- * The few libc calls the netlink socket needs, bound through JNA direct mapping. Every argument
- * is a primitive (pointers and sizes as {@code long}), which keeps JNA on its fast path: a call
- * boxes nothing and allocates nothing. That limits this binding to 64-bit Linux, which
- * {@link #AVAILABLE} checks; errno is read with {@link Native#getLastError()} right after a call
- * that failed.
+ * The few libc calls the netlink socket needs, called through JNA {@link Function} handles. Every
+ * argument is an int or a long (pointers and sizes as {@code long}), which limits this binding to
+ * 64-bit Linux, checked by {@link #AVAILABLE}; errno is read with {@link Native#getLastError()}
+ * right after a call that failed.
+ *
+ * <p>Not JNA direct mapping ({@code Native.register}): registering builds JNA's FFI type
+ * structures, whose annotation reading generates proxy classes at run time, about 15 ms of every
+ * short-lived process (a hotplug call) against a few boxed arguments per call here.
  */
 final class LibC {
     static final int AF_NETLINK = 16;
@@ -33,19 +37,41 @@ final class LibC {
     /** Why it did not load, when it did not. */
     static final String UNAVAILABLE_REASON;
 
+    private static final Function SOCKET;
+    private static final Function BIND;
+    private static final Function SETSOCKOPT;
+    private static final Function SENDTO;
+    private static final Function RECVFROM;
+    private static final Function CLOSE;
+    private static final Function OPEN;
+    private static final Function SETNS;
+
     static {
         String reason = null;
+        Function[] functions = new Function[8];
         if (!Platform.isLinux()) {
             reason = "rtnetlink needs Linux (this is " + System.getProperty("os.name") + ")";
         } else if (Native.POINTER_SIZE != 8 || Native.LONG_SIZE != 8) {
             reason = "the native netlink binding needs a 64-bit JVM";
         } else {
             try {
-                Native.register(LibC.class, NativeLibrary.getInstance(Platform.C_LIBRARY_NAME));
+                NativeLibrary c = NativeLibrary.getInstance(Platform.C_LIBRARY_NAME);
+                String[] names = {"socket", "bind", "setsockopt", "sendto", "recvfrom", "close", "open", "setns"};
+                for (int i = 0; i < names.length; i++) {
+                    functions[i] = c.getFunction(names[i]);
+                }
             } catch (UnsatisfiedLinkError | RuntimeException e) {
                 reason = "libc could not be bound through JNA: " + e.getMessage();
             }
         }
+        SOCKET = functions[0];
+        BIND = functions[1];
+        SETSOCKOPT = functions[2];
+        SENDTO = functions[3];
+        RECVFROM = functions[4];
+        CLOSE = functions[5];
+        OPEN = functions[6];
+        SETNS = functions[7];
         UNAVAILABLE_REASON = reason;
         AVAILABLE = reason == null;
     }
@@ -53,19 +79,35 @@ final class LibC {
     private LibC() {
     }
 
-    static native int socket(int domain, int type, int protocol);
+    static int socket(int domain, int type, int protocol) {
+        return SOCKET.invokeInt(new Object[] {domain, type, protocol});
+    }
 
-    static native int bind(int fd, long addr, int addrlen);
+    static int bind(int fd, long addr, int addrlen) {
+        return BIND.invokeInt(new Object[] {fd, addr, addrlen});
+    }
 
-    static native int setsockopt(int fd, int level, int name, long value, int len);
+    static int setsockopt(int fd, int level, int name, long value, int len) {
+        return SETSOCKOPT.invokeInt(new Object[] {fd, level, name, value, len});
+    }
 
-    static native long sendto(int fd, long buf, long len, int flags, long addr, int addrlen);
+    static long sendto(int fd, long buf, long len, int flags, long addr, int addrlen) {
+        return SENDTO.invokeLong(new Object[] {fd, buf, len, flags, addr, addrlen});
+    }
 
-    static native long recvfrom(int fd, long buf, long len, int flags, long addr, long addrlenPtr);
+    static long recvfrom(int fd, long buf, long len, int flags, long addr, long addrlenPtr) {
+        return RECVFROM.invokeLong(new Object[] {fd, buf, len, flags, addr, addrlenPtr});
+    }
 
-    static native int close(int fd);
+    static int close(int fd) {
+        return CLOSE.invokeInt(new Object[] {fd});
+    }
 
-    static native int open(String path, int flags);
+    static int open(String path, int flags) {
+        return OPEN.invokeInt(new Object[] {path, flags});
+    }
 
-    static native int setns(int fd, int nstype);
+    static int setns(int fd, int nstype) {
+        return SETNS.invokeInt(new Object[] {fd, nstype});
+    }
 }
