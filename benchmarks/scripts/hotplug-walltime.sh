@@ -7,8 +7,9 @@
 #   benchmarks/scripts/hotplug-walltime.sh [N...]        (default: 1 10 100; needs root, hyperfine)
 #
 # Build first: mvn -DskipTests package (cli/target/netbuf.jar and its class archive,
-# benchmarks/target/benchmarks.jar). RUNS: runs per command (default 20). NETBUF_JAVA17: the JDK 17
-# java (default: the first /usr/lib/jvm/*17*/bin/java; none: that row is left out).
+# benchmarks/target/benchmarks.jar). RUNS: runs per command (default 20); WARMUP: runs before them
+# (default 3). NETBUF_JAVA17: the JDK 17 java (default: the first /usr/lib/jvm/*17*/bin/java; none:
+# those rows are left out).
 # The "host" is a throwaway network namespace with a veth named vif1.0. The reference script runs from
 # ../shared/reference (NETBUF_REFERENCE_SCRIPT overrides) with Debian's hotplug helpers
 # (xen-utils-common), xenstore-utils and libnl-utils; it is linked, never copied. On a kernel without
@@ -29,6 +30,7 @@ java=${JAVA_HOME:+$JAVA_HOME/bin/}java
 java17=${NETBUF_JAVA17:-$(ls -d /usr/lib/jvm/*17*/bin/java 2>/dev/null | head -1 || true)}
 out_dir=$root/benchmarks/target
 runs=${RUNS:-20}
+warmup=${WARMUP:-3}
 
 die() { echo "hotplug-walltime: $*" >&2; exit 2; }
 [ "$(id -u)" = 0 ] || die "needs root (network namespaces)"
@@ -92,7 +94,7 @@ for n in "${@:-1 10 100}"; do
                -n "reference script: teardown" "$(teardown "bash $scripts/remus-netbuf-setup")")
     fi
     echo "== $domains other domain(s) in xenstore; kernel: $(uname -r)" >&2
-    hyperfine -N --style basic --warmup 3 --runs "$runs" --ignore-failure \
+    hyperfine -N --style basic --warmup "$warmup" --runs "$runs" --ignore-failure \
         --export-markdown "$out_dir/hotplug-walltime-$domains.md" \
         --export-json "$out_dir/hotplug-walltime-$domains.json" "${cmds[@]}"
     python3 - "$out_dir/hotplug-walltime-$domains.json" <<'PY' | tee -a "$out_dir/hotplug-walltime-$domains.md"

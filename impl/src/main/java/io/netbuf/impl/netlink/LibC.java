@@ -11,9 +11,12 @@ import com.sun.jna.Platform;
  * 64-bit Linux, checked by {@link #AVAILABLE}; errno is read with {@link Native#getLastError()}
  * right after a call that failed.
  *
- * <p>Not JNA direct mapping ({@code Native.register}): registering builds JNA's FFI type
- * structures, whose annotation reading generates proxy classes at run time, about 15 ms of every
- * short-lived process (a hotplug call) against a few boxed arguments per call here.
+ * <p>Calls start on {@link Function} handles, not on JNA direct mapping ({@code Native.register}):
+ * registering builds JNA's FFI type structures, whose annotation reading generates proxy classes
+ * at run time, about 15 ms of every short-lived process (a hotplug call). A handle call boxes its
+ * arguments, though, so after {@value #DIRECT_AFTER_CALLS} sends and receives the two calls of
+ * every request switch to direct mapping, which allocates nothing per call: a long-lived user
+ * (checkpoints many times a second) pays the registration once and then runs allocation-free.
  */
 final class LibC {
     static final int AF_NETLINK = 16;
@@ -36,6 +39,9 @@ final class LibC {
     static final boolean AVAILABLE;
     /** Why it did not load, when it did not. */
     static final String UNAVAILABLE_REASON;
+
+    /** Sends and receives made through handles before switching to direct mapping. */
+    static final int DIRECT_AFTER_CALLS = 256;
 
     private static final Function SOCKET;
     private static final Function BIND;
@@ -76,6 +82,9 @@ final class LibC {
         AVAILABLE = reason == null;
     }
 
+    private static int handleCalls;
+    private static volatile boolean direct;
+
     private LibC() {
     }
 
@@ -92,11 +101,56 @@ final class LibC {
     }
 
     static long sendto(int fd, long buf, long len, int flags, long addr, int addrlen) {
+        if (direct || switchedToDirect()) {
+            return Direct.sendto(fd, buf, len, flags, addr, addrlen);
+        }
         return SENDTO.invokeLong(new Object[] {fd, buf, len, flags, addr, addrlen});
     }
 
     static long recvfrom(int fd, long buf, long len, int flags, long addr, long addrlenPtr) {
+        if (direct || switchedToDirect()) {
+            return Direct.recvfrom(fd, buf, len, flags, addr, addrlenPtr);
+        }
         return RECVFROM.invokeLong(new Object[] {fd, buf, len, flags, addr, addrlenPtr});
+    }
+
+    /** Counts a handle call; past the threshold, binds the direct mapping (once) and says so. */
+    private static boolean switchedToDirect() {
+        synchronized (LibC.class) {
+            if (direct) {
+                return true;
+            }
+            if (++handleCalls <= DIRECT_AFTER_CALLS) {
+                return false;
+            }
+            try {
+                Direct.bind();
+                direct = true;
+            } catch (LinkageError | RuntimeException e) {
+                // stay on the handles, which work; retry no more
+                handleCalls = Integer.MIN_VALUE;
+            }
+            return direct;
+        }
+    }
+
+    /** sendto and recvfrom through JNA direct mapping: primitives only, nothing allocated per call. */
+    private static final class Direct {
+        static {
+            Native.register(Direct.class, NativeLibrary.getInstance(Platform.C_LIBRARY_NAME));
+        }
+
+        private Direct() {
+        }
+
+        /** Runs the static initialiser, which registers the methods. */
+        static void bind() {
+            // nothing else to do
+        }
+
+        static native long sendto(int fd, long buf, long len, int flags, long addr, int addrlen);
+
+        static native long recvfrom(int fd, long buf, long len, int flags, long addr, long addrlenPtr);
     }
 
     static int close(int fd) {
