@@ -1,18 +1,23 @@
 #!/bin/bash
 # Wall time of one vif's hotplug cycle (setup, then teardown) as libxl runs it, side by side:
-# netbuf's remus-netbuf-setup launcher (with and without its class-data archive, and plain java -jar)
-# and Xen's reference script, against the testkit xenstored holding N other Remus domains.
+# netbuf's remus-netbuf-setup launcher on the JVM it picks (JDK 25+ with its AOT cache when one is
+# installed) and forced onto JDK 17 (AppCDS archive), plain java -jar, and Xen's reference script,
+# against the testkit xenstored holding N other Remus domains.
 #
 #   benchmarks/scripts/hotplug-walltime.sh [N...]        (default: 1 10 100; needs root, hyperfine)
 #
-# Build first: mvn -DskipTests package (cli/target/netbuf.jar + netbuf.jsa, benchmarks/target/benchmarks.jar).
+# Build first: mvn -DskipTests package (cli/target/netbuf.jar and its class archive,
+# benchmarks/target/benchmarks.jar). RUNS: runs per command (default 20); WARMUP: runs before them
+# (default 3). NETBUF_JAVA17: the JDK 17 java (default: the first /usr/lib/jvm/*17*/bin/java; none:
+# those rows are left out).
 # The "host" is a throwaway network namespace with a veth named vif1.0. The reference script runs from
 # ../shared/reference (NETBUF_REFERENCE_SCRIPT overrides) with Debian's hotplug helpers
 # (xen-utils-common), xenstore-utils and libnl-utils; it is linked, never copied. On a kernel without
 # sch_plug both setups fail at the kernel check (the reference script earlier: modinfo), so there
 # the setup+teardown figures compare failure paths and only the teardown figures compare like with
-# like; in the kernel lab (it/kernel-lab/lab.sh run -- benchmarks/scripts/hotplug-walltime.sh)
-# both complete. Results: markdown tables in benchmarks/target/hotplug-walltime-N.md.
+# like; in the kernel lab (it/kernel-lab/lab.sh run --rw "$PWD/benchmarks/target" --
+# benchmarks/scripts/hotplug-walltime.sh) both complete. Results: markdown tables (wall time, then
+# user+system CPU time, steadier on a busy machine) in benchmarks/target/hotplug-walltime-N.md.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -22,8 +27,10 @@ bench_jar=$root/benchmarks/target/benchmarks.jar
 reference=${NETBUF_REFERENCE_SCRIPT:-$root/../shared/reference/remus-netbuf-setup.sh}
 [ -f "$reference" ] || reference=/work/shared/reference/remus-netbuf-setup.sh
 java=${JAVA_HOME:+$JAVA_HOME/bin/}java
+java17=${NETBUF_JAVA17:-$(ls -d /usr/lib/jvm/*17*/bin/java 2>/dev/null | head -1 || true)}
 out_dir=$root/benchmarks/target
 runs=${RUNS:-20}
+warmup=${WARMUP:-3}
 
 die() { echo "hotplug-walltime: $*" >&2; exit 2; }
 [ "$(id -u)" = 0 ] || die "needs root (network namespaces)"
@@ -56,8 +63,14 @@ else
     echo "hotplug-walltime: reference script or Xen's hotplug helpers missing: netbuf only" >&2
 fi
 
+# The class archives, made now rather than in a measured run; and the JVM the launcher picks.
+NETBUF_PREPARE=1 "$launcher" || die "cannot prepare the launcher's class archive"
+[ -z "$java17" ] || NETBUF_PREPARE=1 NETBUF_JAVA=$java17 "$launcher" || die "cannot prepare the JDK 17 archive"
+picked=$(sh -x "$launcher" --help 2>&1 >/dev/null | sed -n 's/^+ exec \([^ ]*\) .*/\1/p')
+picked=${picked%/bin/java}
+picked=${picked##*/}
+
 env_common="vifname=vif1.0 XENBUS_PATH=/libxl/1/remus/netbuf/0"
-opts="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData -Xss512k -Xms16m -Xmx256m"
 in_ns="ip netns exec $ns"
 for n in "${@:-1 10 100}"; do
   for domains in $n; do
@@ -69,17 +82,27 @@ for n in "${@:-1 10 100}"; do
     export XENSTORED_PATH=$(cat "$scripts/socket")
     cycle() { echo "$in_ns sh -c 'env $env_common $1 setup >/dev/null 2>&1; env $env_common REMUS_IFB=\$(xenstore-read /libxl/1/remus/netbuf/0/ifb 2>/dev/null || true) $1 teardown >/dev/null 2>&1; true'"; }
     teardown() { echo "$in_ns env $env_common REMUS_IFB=ifb0 $1 teardown"; }
-    cmds=(-n "netbuf launcher (AppCDS): setup+teardown" "$(cycle "$launcher")"
-          -n "netbuf, JDK CDS only: setup+teardown" "$(cycle "$java $opts -Dnetbuf.invokedAs=remus-netbuf-setup -cp $jar io.netbuf.cli.Main")"
-          -n "netbuf, java -jar defaults: setup+teardown" "$(cycle "$java -Dnetbuf.invokedAs=remus-netbuf-setup -jar $jar")"
-          -n "netbuf launcher (AppCDS): teardown" "$(teardown "$launcher")")
+    cmds=(-n "netbuf launcher ($picked): setup+teardown" "$(cycle "$launcher")"
+          -n "netbuf launcher ($picked): teardown" "$(teardown "$launcher")")
+    if [ -n "$java17" ]; then
+        cmds+=(-n "netbuf launcher on JDK 17 (AppCDS): setup+teardown" "$(cycle "env NETBUF_JAVA=$java17 $launcher")"
+               -n "netbuf launcher on JDK 17 (AppCDS): teardown" "$(teardown "env NETBUF_JAVA=$java17 $launcher")")
+    fi
+    cmds+=(-n "netbuf, java -jar with JDK defaults: setup+teardown" "$(cycle "$java -Dnetbuf.invokedAs=remus-netbuf-setup -jar $jar")")
     if $have_reference; then
         cmds+=(-n "reference script: setup+teardown" "$(cycle "bash $scripts/remus-netbuf-setup")"
                -n "reference script: teardown" "$(teardown "bash $scripts/remus-netbuf-setup")")
     fi
     echo "== $domains other domain(s) in xenstore; kernel: $(uname -r)" >&2
-    hyperfine -N --style basic --warmup 3 --runs "$runs" --ignore-failure \
-        --export-markdown "$out_dir/hotplug-walltime-$domains.md" "${cmds[@]}"
+    hyperfine -N --style basic --warmup "$warmup" --runs "$runs" --ignore-failure \
+        --export-markdown "$out_dir/hotplug-walltime-$domains.md" \
+        --export-json "$out_dir/hotplug-walltime-$domains.json" "${cmds[@]}"
+    python3 - "$out_dir/hotplug-walltime-$domains.json" <<'PY' | tee -a "$out_dir/hotplug-walltime-$domains.md"
+import json, sys
+print("\n| Command | min [ms] | mean [ms] | user+sys CPU [ms] |\n|:---|---:|---:|---:|")
+for r in json.load(open(sys.argv[1]))["results"]:
+    print(f"| {r['command']} | {min(r['times']) * 1e3:.1f} | {r['mean'] * 1e3:.1f} | {(r['user'] + r['system']) * 1e3:.1f} |")
+PY
     exec 9>&-
     wait "$xs_pid" 2>/dev/null || true
     xs_pid=

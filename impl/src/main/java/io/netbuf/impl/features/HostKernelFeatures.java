@@ -98,15 +98,13 @@ public final class HostKernelFeatures implements KernelFeatures {
         if (unresolved.isEmpty()) {
             return EnumSet.noneOf(KernelFeature.class);
         }
-        Set<String> loaded = loadedModules();
-        Set<String> builtin = moduleNames(sources.modulesDir().resolve("modules.builtin"));
-        Set<String> loadable = loadableModules();
+        ModuleLists lists = new ModuleLists();
         for (KernelFeature feature : List.copyOf(unresolved)) {
             String module = normalise(feature.module());
-            String how = loaded.contains(module) ? "loaded"
+            String how = lists.loaded().contains(module) ? "loaded"
                     : Files.isDirectory(sources.sysModule().resolve(module)) ? "in " + sources.sysModule()
-                    : builtin.contains(module) ? "built in"
-                    : loadable.contains(module) ? "loadable" : null;
+                    : lists.builtin().contains(module) ? "built in"
+                    : lists.loadable().contains(module) ? "loadable" : null;
             if (how != null) {
                 LOG.debug("kernel feature {} ({}) is present: {}", feature, module, how);
                 known.add(feature);
@@ -128,6 +126,37 @@ public final class HostKernelFeatures implements KernelFeatures {
             }
         }
         return unresolved;
+    }
+
+    /**
+     * The module lists of one check, each read on first use only: the cheapest source is asked
+     * first, so on a host where the modules are loaded the module tree is never read.
+     */
+    private final class ModuleLists {
+        private Set<String> loaded;
+        private Set<String> builtin;
+        private Set<String> loadable;
+
+        Set<String> loaded() {
+            if (loaded == null) {
+                loaded = loadedModules();
+            }
+            return loaded;
+        }
+
+        Set<String> builtin() {
+            if (builtin == null) {
+                builtin = moduleNames(sources.modulesDir().resolve("modules.builtin"));
+            }
+            return builtin;
+        }
+
+        Set<String> loadable() {
+            if (loadable == null) {
+                loadable = loadableModules();
+            }
+            return loadable;
+        }
     }
 
     private Set<String> loadedModules() {

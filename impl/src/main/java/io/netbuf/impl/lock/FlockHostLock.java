@@ -1,6 +1,5 @@
 package io.netbuf.impl.lock;
 
-import com.sun.jna.LastErrorException;
 import io.netbuf.InvalidConfigurationException;
 import io.netbuf.LockTimeoutException;
 import io.netbuf.OperationFailedException;
@@ -126,10 +125,13 @@ public final class FlockHostLock implements HostLock {
 
     private static int open(Path file) {
         try {
-            return LibC.INSTANCE.open(file.toString(), LibC.O_RDWR | LibC.O_CREAT | LibC.O_CLOEXEC, FILE_MODE);
-        } catch (LastErrorException e) {
-            throw OperationFailedException.ofErrno("open host lock file " + file, e.getErrorCode(), e.getMessage(),
-                    null, null);
+            int fd = LibC.open(file.toString(), LibC.O_RDWR | LibC.O_CREAT | LibC.O_CLOEXEC, FILE_MODE);
+            if (fd < 0) {
+                int errno = LibC.errno();
+                throw OperationFailedException.ofErrno("open host lock file " + file, errno, LibC.describe(errno),
+                        null, null);
+            }
+            return fd;
         } catch (LinkageError e) {
             throw OperationFailedException.of("open host lock file " + file,
                     "flock(2) through JNA is unavailable: " + e, null, null, e);
@@ -139,17 +141,16 @@ public final class FlockHostLock implements HostLock {
     /** @return true when the exclusive lock was taken, false when someone else holds it */
     private static boolean tryFlock(int fd, Path file) {
         while (true) {
-            try {
-                LibC.INSTANCE.flock(fd, LibC.LOCK_EX | LibC.LOCK_NB);
+            if (LibC.flock(fd, LibC.LOCK_EX | LibC.LOCK_NB) == 0) {
                 return true;
-            } catch (LastErrorException e) {
-                if (e.getErrorCode() == LibC.EWOULDBLOCK) {
-                    return false;
-                }
-                if (e.getErrorCode() != LibC.EINTR) {
-                    throw OperationFailedException.ofErrno("flock host lock file " + file, e.getErrorCode(),
-                            e.getMessage(), null, null);
-                }
+            }
+            int errno = LibC.errno();
+            if (errno == LibC.EWOULDBLOCK) {
+                return false;
+            }
+            if (errno != LibC.EINTR) {
+                throw OperationFailedException.ofErrno("flock host lock file " + file, errno, LibC.describe(errno),
+                        null, null);
             }
         }
     }
@@ -169,10 +170,8 @@ public final class FlockHostLock implements HostLock {
     }
 
     private static void close(int fd, Path file) {
-        try {
-            LibC.INSTANCE.close(fd);
-        } catch (LastErrorException e) {
-            LOG.warn("could not close host lock file {} (fd {}): {}", file, fd, e.getMessage());
+        if (LibC.close(fd) != 0) {
+            LOG.warn("could not close host lock file {} (fd {}): {}", file, fd, LibC.describe(LibC.errno()));
         }
     }
 

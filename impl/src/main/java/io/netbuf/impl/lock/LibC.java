@@ -1,28 +1,40 @@
 package io.netbuf.impl.lock;
 
-import com.sun.jna.LastErrorException;
-import com.sun.jna.Library;
+import com.sun.jna.Function;
 import com.sun.jna.Native;
+import com.sun.jna.NativeLibrary;
+import com.sun.jna.Platform;
 
-/** The few libc calls the host lock needs, bound through JNA on first use. */
-interface LibC extends Library {
+/**
+ * The few libc calls the host lock needs, called through JNA {@link Function} handles bound on
+ * first use. A call returns what libc returns ({@code -1} on failure); {@link #errno()} tells why.
+ *
+ * <p>Not a JNA interface proxy ({@code Native.load}): generating the proxy class costs a
+ * short-lived process (a hotplug call) several milliseconds.
+ */
+final class LibC {
     /** {@code O_RDWR}. */
-    int O_RDWR = 0x2;
+    static final int O_RDWR = 0x2;
     /** {@code O_CREAT} (Linux generic: x86, arm, arm64, riscv, ...). */
-    int O_CREAT = 0x40;
+    static final int O_CREAT = 0x40;
     /** {@code O_CLOEXEC} (Linux generic), so no child process inherits the lock. */
-    int O_CLOEXEC = 0x80000;
+    static final int O_CLOEXEC = 0x80000;
     /** {@code LOCK_EX}. */
-    int LOCK_EX = 2;
+    static final int LOCK_EX = 2;
     /** {@code LOCK_NB}. */
-    int LOCK_NB = 4;
+    static final int LOCK_NB = 4;
     /** {@code EINTR}. */
-    int EINTR = 4;
+    static final int EINTR = 4;
     /** {@code EWOULDBLOCK} / {@code EAGAIN}. */
-    int EWOULDBLOCK = 11;
+    static final int EWOULDBLOCK = 11;
 
-    /** The bound library. */
-    LibC INSTANCE = Native.load("c", LibC.class);
+    private static final NativeLibrary C = NativeLibrary.getInstance(Platform.C_LIBRARY_NAME);
+    private static final Function OPEN = C.getFunction("open");
+    private static final Function FLOCK = C.getFunction("flock");
+    private static final Function CLOSE = C.getFunction("close");
+
+    private LibC() {
+    }
 
     /**
      * open(2).
@@ -30,27 +42,43 @@ interface LibC extends Library {
      * @param path the file
      * @param flags open flags
      * @param mode permissions for a created file
-     * @return the file descriptor
-     * @throws LastErrorException with errno on failure
+     * @return the file descriptor, or -1
      */
-    int open(String path, int flags, int mode) throws LastErrorException;
+    static int open(String path, int flags, int mode) {
+        return OPEN.invokeInt(new Object[] {path, flags, mode});
+    }
 
     /**
      * flock(2).
      *
      * @param fd an open file descriptor
      * @param operation {@code LOCK_EX}, {@code LOCK_NB}, ...
-     * @return 0
-     * @throws LastErrorException with errno on failure
+     * @return 0, or -1
      */
-    int flock(int fd, int operation) throws LastErrorException;
+    static int flock(int fd, int operation) {
+        return FLOCK.invokeInt(new Object[] {fd, operation});
+    }
 
     /**
      * close(2).
      *
      * @param fd the descriptor
-     * @return 0
-     * @throws LastErrorException with errno on failure
+     * @return 0, or -1
      */
-    int close(int fd) throws LastErrorException;
+    static int close(int fd) {
+        return CLOSE.invokeInt(new Object[] {fd});
+    }
+
+    /** @return errno of this thread's last call that failed */
+    static int errno() {
+        return Native.getLastError();
+    }
+
+    /**
+     * @param errno an error number
+     * @return {@code [errno] description}, the description from strerror(3)
+     */
+    static String describe(int errno) {
+        return "[" + errno + "] " + C.getFunction("strerror").invokeString(new Object[] {errno}, false);
+    }
 }

@@ -1,15 +1,22 @@
 package io.netbuf.impl.netlink;
 
+import com.sun.jna.Function;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
 import com.sun.jna.Platform;
 
 /**
- * The few libc calls the netlink socket needs, bound through JNA direct mapping. Every argument
- * is a primitive (pointers and sizes as {@code long}), which keeps JNA on its fast path: a call
- * boxes nothing and allocates nothing. That limits this binding to 64-bit Linux, which
- * {@link #AVAILABLE} checks; errno is read with {@link Native#getLastError()} right after a call
- * that failed.
+ * The few libc calls the netlink socket needs, called through JNA {@link Function} handles. Every
+ * argument is an int or a long (pointers and sizes as {@code long}), which limits this binding to
+ * 64-bit Linux, checked by {@link #AVAILABLE}; errno is read with {@link Native#getLastError()}
+ * right after a call that failed.
+ *
+ * <p>Calls start on {@link Function} handles, not on JNA direct mapping ({@code Native.register}):
+ * registering builds JNA's FFI type structures, whose annotation reading generates proxy classes
+ * at run time, about 15 ms of every short-lived process (a hotplug call). A handle call boxes its
+ * arguments, though, so after {@value #DIRECT_AFTER_CALLS} sends and receives the two calls of
+ * every request switch to direct mapping, which allocates nothing per call: a long-lived user
+ * (checkpoints many times a second) pays the registration once and then runs allocation-free.
  */
 final class LibC {
     static final int AF_NETLINK = 16;
@@ -33,39 +40,128 @@ final class LibC {
     /** Why it did not load, when it did not. */
     static final String UNAVAILABLE_REASON;
 
+    /** Sends and receives made through handles before switching to direct mapping. */
+    static final int DIRECT_AFTER_CALLS = 256;
+
+    private static final Function SOCKET;
+    private static final Function BIND;
+    private static final Function SETSOCKOPT;
+    private static final Function SENDTO;
+    private static final Function RECVFROM;
+    private static final Function CLOSE;
+    private static final Function OPEN;
+    private static final Function SETNS;
+
     static {
         String reason = null;
+        Function[] functions = new Function[8];
         if (!Platform.isLinux()) {
             reason = "rtnetlink needs Linux (this is " + System.getProperty("os.name") + ")";
         } else if (Native.POINTER_SIZE != 8 || Native.LONG_SIZE != 8) {
             reason = "the native netlink binding needs a 64-bit JVM";
         } else {
             try {
-                Native.register(LibC.class, NativeLibrary.getInstance(Platform.C_LIBRARY_NAME));
+                NativeLibrary c = NativeLibrary.getInstance(Platform.C_LIBRARY_NAME);
+                String[] names = {"socket", "bind", "setsockopt", "sendto", "recvfrom", "close", "open", "setns"};
+                for (int i = 0; i < names.length; i++) {
+                    functions[i] = c.getFunction(names[i]);
+                }
             } catch (UnsatisfiedLinkError | RuntimeException e) {
                 reason = "libc could not be bound through JNA: " + e.getMessage();
             }
         }
+        SOCKET = functions[0];
+        BIND = functions[1];
+        SETSOCKOPT = functions[2];
+        SENDTO = functions[3];
+        RECVFROM = functions[4];
+        CLOSE = functions[5];
+        OPEN = functions[6];
+        SETNS = functions[7];
         UNAVAILABLE_REASON = reason;
         AVAILABLE = reason == null;
     }
 
+    private static int handleCalls;
+    private static volatile boolean direct;
+
     private LibC() {
     }
 
-    static native int socket(int domain, int type, int protocol);
+    static int socket(int domain, int type, int protocol) {
+        return SOCKET.invokeInt(new Object[] {domain, type, protocol});
+    }
 
-    static native int bind(int fd, long addr, int addrlen);
+    static int bind(int fd, long addr, int addrlen) {
+        return BIND.invokeInt(new Object[] {fd, addr, addrlen});
+    }
 
-    static native int setsockopt(int fd, int level, int name, long value, int len);
+    static int setsockopt(int fd, int level, int name, long value, int len) {
+        return SETSOCKOPT.invokeInt(new Object[] {fd, level, name, value, len});
+    }
 
-    static native long sendto(int fd, long buf, long len, int flags, long addr, int addrlen);
+    static long sendto(int fd, long buf, long len, int flags, long addr, int addrlen) {
+        if (direct || switchedToDirect()) {
+            return Direct.sendto(fd, buf, len, flags, addr, addrlen);
+        }
+        return SENDTO.invokeLong(new Object[] {fd, buf, len, flags, addr, addrlen});
+    }
 
-    static native long recvfrom(int fd, long buf, long len, int flags, long addr, long addrlenPtr);
+    static long recvfrom(int fd, long buf, long len, int flags, long addr, long addrlenPtr) {
+        if (direct || switchedToDirect()) {
+            return Direct.recvfrom(fd, buf, len, flags, addr, addrlenPtr);
+        }
+        return RECVFROM.invokeLong(new Object[] {fd, buf, len, flags, addr, addrlenPtr});
+    }
 
-    static native int close(int fd);
+    /** Counts a handle call; past the threshold, binds the direct mapping (once) and says so. */
+    private static boolean switchedToDirect() {
+        synchronized (LibC.class) {
+            if (direct) {
+                return true;
+            }
+            if (++handleCalls <= DIRECT_AFTER_CALLS) {
+                return false;
+            }
+            try {
+                Direct.bind();
+                direct = true;
+            } catch (LinkageError | RuntimeException e) {
+                // stay on the handles, which work; retry no more
+                handleCalls = Integer.MIN_VALUE;
+            }
+            return direct;
+        }
+    }
 
-    static native int open(String path, int flags);
+    /** sendto and recvfrom through JNA direct mapping: primitives only, nothing allocated per call. */
+    private static final class Direct {
+        static {
+            Native.register(Direct.class, NativeLibrary.getInstance(Platform.C_LIBRARY_NAME));
+        }
 
-    static native int setns(int fd, int nstype);
+        private Direct() {
+        }
+
+        /** Runs the static initialiser, which registers the methods. */
+        static void bind() {
+            // nothing else to do
+        }
+
+        static native long sendto(int fd, long buf, long len, int flags, long addr, int addrlen);
+
+        static native long recvfrom(int fd, long buf, long len, int flags, long addr, long addrlenPtr);
+    }
+
+    static int close(int fd) {
+        return CLOSE.invokeInt(new Object[] {fd});
+    }
+
+    static int open(String path, int flags) {
+        return OPEN.invokeInt(new Object[] {path, flags});
+    }
+
+    static int setns(int fd, int nstype) {
+        return SETNS.invokeInt(new Object[] {fd, nstype});
+    }
 }
