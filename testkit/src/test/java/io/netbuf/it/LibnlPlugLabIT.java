@@ -91,6 +91,8 @@ class LibnlPlugLabIT {
                 domain.send(5, true, SMALL);
                 assertEquals(1, buffer.stats().drops(), "over the new limit: dropped");
                 assertEquals(1, buffer.stats().backlogPackets());
+                buffer.commit();
+                assertEquals(List.of(), domain.arrivedWhileHeld(), "the epoch closed while released was empty");
                 buffer.checkpoint();
                 buffer.commit();
                 assertEquals(List.of(5), domain.arrived(1));
