@@ -26,6 +26,9 @@ public final class PlugFailedException extends NetworkBufferException {
         if (cause instanceof OperationFailedException) {
             OperationFailedException op = (OperationFailedException) cause;
             String detail = op.detail().toLowerCase(java.util.Locale.ROOT);
+            if (detail.contains("unable to load module")) {
+                return ""; // a tool's own plug module, not the kernel's: the detail already says what to do
+            }
             if (detail.contains("unknown") || detail.contains("plug") && detail.contains("not")
                     || op.errno().filter(e -> e == 2 || e == 95).isPresent()) {
                 return "; does the kernel have sch_plug (modprobe sch_plug)?";

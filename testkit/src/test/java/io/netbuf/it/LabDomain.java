@@ -1,6 +1,7 @@
 package io.netbuf.it;
 
 import io.netbuf.impl.host.SystemHost;
+import io.netbuf.impl.tools.PlugTool;
 import io.netbuf.testkit.FakeXenstore;
 import io.netbuf.testkit.xenstored.XenstoredServer;
 import java.io.IOException;
@@ -115,7 +116,16 @@ final class LabDomain implements AutoCloseable {
      * @return the real host acting in dom0, with this domain's xenstored and lock directory
      */
     SystemHost host(SystemHost.Backend backend) {
-        return SystemHost.builder().backend(backend).namespace(dom0.name()).lockDir(lockDir)
+        return host(backend, PlugTool.TC);
+    }
+
+    /**
+     * @param backend how the host drives links and qdiscs
+     * @param plugTool what drives the plug (with the tools backend)
+     * @return the real host acting in dom0, with this domain's xenstored and lock directory
+     */
+    SystemHost host(SystemHost.Backend backend, PlugTool plugTool) {
+        return SystemHost.builder().backend(backend).plugTool(plugTool).namespace(dom0.name()).lockDir(lockDir)
                 .xenstoredPath(xenstored.socketPath()).build();
     }
 

@@ -44,10 +44,9 @@ import org.junit.jupiter.api.Test;
  * are the script's defects that netbuf fixes (FACTS §4: only IPv4 is buffered; a failed plug leaves
  * the redirect and the claim behind) and netbuf's IFB having no IPv6 address.
  *
- * <p>Test environment only: Debian's {@code nl-qdisc-add} looks for its plug module under
- * {@code <libdir>/libnl/cli/qdisc/} while {@code libnl-utils} installs it under
- * {@code <libdir>/libnl-3/cli/qdisc/}; inside the lab (an overlay that vanishes at poweroff) this
- * test links the first to the second, and removes the link to make the plug step fail on purpose.
+ * <p>Test environment only: Debian's {@code nl-qdisc-add} cannot find its plug module; inside the
+ * lab this test links it into place ({@link LibnlPlugModule}), and removes the link to make the plug
+ * step fail on purpose.
  */
 class ReferenceScriptLabIT {
     private static final String SCRIPT = "remus-netbuf-setup.sh";
@@ -86,7 +85,7 @@ class ReferenceScriptLabIT {
 
     @Test
     void choosesRecordsAndBuildsTheSameButHoldsEveryProtocol() throws InterruptedException {
-        libnlPlugModule(true);
+        LibnlPlugModule.link(true);
         try (LabDomain theirs = LabDomain.create(3); LabDomain ours = LabDomain.create(3);
                 SystemHost host = ours.host(SystemHost.Backend.NATIVE)) {
             occupyIfbs(theirs);
@@ -136,12 +135,12 @@ class ReferenceScriptLabIT {
             String theirsBefore = KernelState.dump(theirs.dom0);
             String oursBefore = KernelState.dump(ours.dom0);
 
-            libnlPlugModule(false);
+            LibnlPlugModule.link(false);
             int rc;
             try {
                 rc = runScript(theirs, "setup", null);
             } finally {
-                libnlPlugModule(true);
+                LibnlPlugModule.link(true);
             }
             assertNotEquals(0, rc, "nl-qdisc-add cannot load its plug module: the script fails");
             Map<String, String> records = theirs.xenbusRecords();
@@ -245,38 +244,6 @@ class ReferenceScriptLabIT {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
-        }
-    }
-
-    /**
-     * Test environment only (the lab's throwaway overlay): makes Debian's {@code nl-qdisc-add}
-     * find its plug module, or not.
-     */
-    private static void libnlPlugModule(boolean present) {
-        Path installed = null;
-        try (DirectoryStream<Path> libdirs = Files.newDirectoryStream(Path.of("/usr/lib"))) {
-            for (Path libdir : libdirs) {
-                if (Files.isRegularFile(libdir.resolve("libnl-3/cli/qdisc/plug.so"))) {
-                    installed = libdir.resolve("libnl-3");
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        Requirements.require(installed != null, "libnl's plug module (package libnl-utils)");
-        Path expected = installed.resolveSibling("libnl");
-        try {
-            if (present && !Files.exists(expected)) {
-                Files.createSymbolicLink(expected, installed.getFileName());
-            } else if (!present && Files.isSymbolicLink(expected)) {
-                Files.delete(expected);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not " + (present ? "create" : "remove") + " " + expected, e);
-        }
-        if (Files.exists(expected) != present) {
-            throw new IllegalStateException(expected + " is a real directory: this libnl-utils finds its plug "
-                    + "module, so the script's plug step cannot be made to fail by hiding it");
         }
     }
 

@@ -3,6 +3,7 @@ package io.netbuf.it;
 import io.netbuf.impl.exec.CommandRunner;
 import io.netbuf.impl.features.HostKernelFeatures;
 import io.netbuf.impl.lock.FlockHostLock;
+import io.netbuf.impl.tools.PlugTool;
 import io.netbuf.impl.tools.ToolsLinks;
 import io.netbuf.impl.tools.ToolsTrafficControl;
 import io.netbuf.spi.BasicHost;
@@ -20,7 +21,8 @@ import java.util.stream.Stream;
 /**
  * The compatibility kit's fixture for the real kernel driven through the tools backend: a fresh
  * network namespace per test (vifs are veth pairs there), the flock host lock in a temporary
- * directory, the real kernel-feature check, and an in-memory xenstore.
+ * directory, the real kernel-feature check, and an in-memory xenstore. The plug is driven by
+ * {@code tc} or, when asked, by libnl's {@code nl-qdisc-add}.
  */
 final class ToolsHostFixture implements HostFixture {
     private static final AtomicInteger PEERS = new AtomicInteger();
@@ -30,6 +32,11 @@ final class ToolsHostFixture implements HostFixture {
     private final Host host;
 
     ToolsHostFixture() {
+        this(PlugTool.TC);
+    }
+
+    /** @param plugTool what drives the plug qdisc */
+    ToolsHostFixture(PlugTool plugTool) {
         Requirements.netns();
         ns = Netns.create("nbkit");
         try {
@@ -39,8 +46,9 @@ final class ToolsHostFixture implements HostFixture {
             throw new UncheckedIOException(e);
         }
         CommandRunner runner = new CommandRunner();
-        host = new BasicHost("tools (ip/tc) in netns " + ns.name(), new ToolsLinks(runner, ns.name()),
-                new ToolsTrafficControl(runner, ns.name()), new FakeXenstore(), new FlockHostLock(lockDir),
+        host = new BasicHost("tools (ip/tc, plug through " + plugTool + ") in netns " + ns.name(),
+                new ToolsLinks(runner, ns.name()), new ToolsTrafficControl(runner, ns.name(), plugTool),
+                new FakeXenstore(), new FlockHostLock(lockDir),
                 new HostKernelFeatures());
     }
 

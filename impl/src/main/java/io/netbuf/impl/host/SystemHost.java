@@ -8,6 +8,7 @@ import io.netbuf.impl.lock.FlockHostLock;
 import io.netbuf.impl.netlink.NetlinkLinks;
 import io.netbuf.impl.netlink.NetlinkTrafficControl;
 import io.netbuf.impl.netlink.Rtnetlink;
+import io.netbuf.impl.tools.PlugTool;
 import io.netbuf.impl.tools.ToolsLinks;
 import io.netbuf.impl.tools.ToolsTrafficControl;
 import io.netbuf.impl.xenstore.XenstoreBackends;
@@ -19,6 +20,7 @@ import io.netbuf.spi.TrafficControl;
 import io.netbuf.spi.Xenstore;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -29,6 +31,8 @@ import org.slf4j.LoggerFactory;
  * The machine netbuf runs on: links and traffic control through rtnetlink (or {@code ip}/{@code tc}),
  * XenStore through its socket (or the {@code xenstore-*} tools), Xen's flock host lock, and the
  * kernel feature check. Closeable: closing releases the netlink socket and the XenStore connection.
+ * With {@link Builder#plugTool(PlugTool) plugTool(PlugTool.LIBNL)} the plug qdisc is driven by libnl's
+ * {@code nl-qdisc-add} (package {@code libnl-utils}) and everything else by {@code ip}/{@code tc}.
  *
  * <pre>{@code
  * try (SystemHost host = SystemHost.builder().backend(SystemHost.Backend.TOOLS).build()) {
@@ -60,8 +64,12 @@ public final class SystemHost implements Host, AutoCloseable {
 
     private SystemHost(Builder b) {
         CommandRunner runner = new CommandRunner(b.commandTimeout, null);
+        if (b.plugTool == PlugTool.LIBNL && b.backend == Backend.NATIVE) {
+            throw InvalidConfigurationException.of("plug tool", b.plugTool,
+                    "libnl's nl-qdisc-add is a tool: use the TOOLS or AUTO backend, not NATIVE");
+        }
         Rtnetlink rtnl = null;
-        if (b.backend != Backend.TOOLS) {
+        if (b.backend != Backend.TOOLS && b.plugTool == PlugTool.TC) {
             try {
                 rtnl = Rtnetlink.open(b.namespace, b.commandTimeout);
             } catch (NetworkBufferException | IllegalStateException | UnsatisfiedLinkError e) {
@@ -78,7 +86,7 @@ public final class SystemHost implements Host, AutoCloseable {
             this.trafficControl = new NetlinkTrafficControl(rtnl, netlinkLinks);
         } else {
             this.links = new ToolsLinks(runner, b.namespace);
-            this.trafficControl = new ToolsTrafficControl(runner, b.namespace);
+            this.trafficControl = new ToolsTrafficControl(runner, b.namespace, b.plugTool);
         }
         Map<String, String> env = b.environment;
         if (b.xenstoredPath != null) {
@@ -93,6 +101,7 @@ public final class SystemHost implements Host, AutoCloseable {
         this.lock = new FlockHostLock(b.lockDir);
         this.features = new HostKernelFeatures();
         this.description = (rtnl != null ? "native rtnetlink" : "ip/tc tools")
+                + (b.plugTool == PlugTool.LIBNL ? " (plug through nl-qdisc-add)" : "")
                 + (b.namespace == null ? "" : " in netns " + b.namespace)
                 + ", xenstore " + (xenstore instanceof AbsentXenstore ? "absent" : xenstore.getClass().getSimpleName());
     }
@@ -104,12 +113,15 @@ public final class SystemHost implements Host, AutoCloseable {
 
     /**
      * @return a builder configured from system properties {@code netbuf.backend} and
-     *     {@code netbuf.xenstore} ({@code auto}, {@code native} or {@code tools})
+     *     {@code netbuf.xenstore} ({@code auto}, {@code native} or {@code tools}) and
+     *     {@code netbuf.plugTool} ({@code tc} or {@code libnl})
+     * @throws InvalidConfigurationException if a property has another value
      */
     public static Builder fromSystemProperties() {
         return builder()
-                .backend(parse(Backend.class, "netbuf.backend"))
-                .xenstore(parse(XenstoreBackends.Mode.class, "netbuf.xenstore"));
+                .backend(parse(Backend.class, "netbuf.backend", Backend.AUTO))
+                .xenstore(parse(XenstoreBackends.Mode.class, "netbuf.xenstore", XenstoreBackends.Mode.AUTO))
+                .plugTool(parse(PlugTool.class, "netbuf.plugTool", PlugTool.TC));
     }
 
     @Override
@@ -161,12 +173,16 @@ public final class SystemHost implements Host, AutoCloseable {
         return "SystemHost[" + description + "]";
     }
 
-    private static <E extends Enum<E>> E parse(Class<E> type, String property) {
-        String value = System.getProperty(property, "auto");
+    private static <E extends Enum<E>> E parse(Class<E> type, String property, E fallback) {
+        String value = System.getProperty(property);
+        if (value == null) {
+            return fallback;
+        }
         try {
             return Enum.valueOf(type, value.trim().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw InvalidConfigurationException.of(property, value, "must be auto, native or tools");
+            throw InvalidConfigurationException.of(property, value, "must be one of " + Arrays.stream(
+                    type.getEnumConstants()).map(c -> c.name().toLowerCase(Locale.ROOT)).toList());
         }
     }
 
@@ -179,8 +195,22 @@ public final class SystemHost implements Host, AutoCloseable {
         private Duration commandTimeout = CommandRunner.DEFAULT_TIMEOUT;
         private Map<String, String> environment = System.getenv();
         private Path xenstoredPath;
+        private PlugTool plugTool = PlugTool.TC;
 
         private Builder() {
+        }
+
+        /**
+         * @param tool what drives the plug qdisc (default {@link PlugTool#TC}). {@link PlugTool#LIBNL}
+         *     ({@code nl-qdisc-add}, package {@code libnl-utils}) makes an AUTO backend use the tools and
+         *     is refused with NATIVE at {@link #build()}; Debian's {@code nl-qdisc-add} only finds its
+         *     plug module when {@code <libdir>/libnl} leads to {@code <libdir>/libnl-3}, which netbuf
+         *     reports but never changes
+         * @return this
+         */
+        public Builder plugTool(PlugTool tool) {
+            this.plugTool = require("plug tool", tool);
+            return this;
         }
 
         /**

@@ -18,27 +18,51 @@ import java.util.Set;
 /**
  * {@link TrafficControl} through iproute2's {@code tc} (JSON output), optionally inside a named
  * network namespace. The plug is driven by {@code tc}'s own plug support ({@code tc qdisc add
- * ... plug limit N}, {@code tc qdisc change ... plug block|release|release_indefinite|limit N}).
- * Thread-safe.
+ * ... plug limit N}, {@code tc qdisc change ... plug block|release|release_indefinite|limit N}), or,
+ * with {@link PlugTool#LIBNL}, by libnl's {@code nl-qdisc-add ... plug --limit=N} and
+ * {@code nl-qdisc-add --update-only ... plug --buffer|--release-one|--release-indefinite|--limit=N}
+ * (through {@code ip netns exec} in a namespace). Thread-safe.
  */
 public final class ToolsTrafficControl implements TrafficControl {
     /** The priority of the redirect filter, as Xen's script uses. */
     static final String FILTER_PRIO = "10";
 
     private final Iproute2 tools;
+    private final PlugTool plugTool;
+    /** The libnl plug driver, or null with {@link PlugTool#TC}. */
+    private final LibnlPlug libnl;
 
     /**
+     * @param runner runs the commands
+     * @param namespace the network namespace to act in ({@code tc -n NS}), or null for this process's own
+     * @param plugTool the command that drives the plug qdisc
+     * @throws io.netbuf.InvalidConfigurationException if the namespace name is invalid
+     */
+    public ToolsTrafficControl(CommandRunner runner, String namespace, PlugTool plugTool) {
+        this.tools = new Iproute2(runner, namespace);
+        this.plugTool = Objects.requireNonNull(plugTool, "plugTool");
+        this.libnl = plugTool == PlugTool.LIBNL ? new LibnlPlug(runner, tools) : null;
+    }
+
+    /**
+     * Traffic control with the plug driven by {@code tc}.
+     *
      * @param runner runs the commands
      * @param namespace the network namespace to act in ({@code tc -n NS}), or null for this process's own
      * @throws io.netbuf.InvalidConfigurationException if the namespace name is invalid
      */
     public ToolsTrafficControl(CommandRunner runner, String namespace) {
-        this.tools = new Iproute2(runner, namespace);
+        this(runner, namespace, PlugTool.TC);
     }
 
     /** Traffic control of this process's own namespace, with the default command runner. */
     public ToolsTrafficControl() {
         this(new CommandRunner(), null);
+    }
+
+    /** @return the command that drives the plug qdisc */
+    public PlugTool plugTool() {
+        return plugTool;
     }
 
     @Override
@@ -82,6 +106,10 @@ public final class ToolsTrafficControl implements TrafficControl {
     public void addPlug(String ifb, long limitBytes) {
         Validate.ifb(ifb);
         Validate.limit(limitBytes);
+        if (libnl != null) {
+            libnl.add(ifb, limitBytes);
+            return;
+        }
         tools.tc("add plug qdisc to " + ifb + tools.where(), "qdisc", "add", "dev", ifb, "root", "plug", "limit",
                 Long.toString(limitBytes));
     }
@@ -99,10 +127,14 @@ public final class ToolsTrafficControl implements TrafficControl {
         List<String> words = plugWords(action);
         NetworkBufferException first = null;
         for (String ifb : ifbs) {
-            List<String> args = new ArrayList<>(List.of("qdisc", "change", "dev", ifb, "root", "plug"));
-            args.addAll(words);
             try {
-                tools.tc("plug " + action.label() + " on " + ifb + tools.where(), args.toArray(String[]::new));
+                if (libnl != null) {
+                    libnl.apply(ifb, action);
+                } else {
+                    List<String> args = new ArrayList<>(List.of("qdisc", "change", "dev", ifb, "root", "plug"));
+                    args.addAll(words);
+                    tools.tc("plug " + action.label() + " on " + ifb + tools.where(), args.toArray(String[]::new));
+                }
             } catch (NetworkBufferException e) {
                 if (first == null) {
                     first = e;
