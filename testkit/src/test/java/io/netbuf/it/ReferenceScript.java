@@ -117,11 +117,20 @@ final class ReferenceScript {
             if (remusIfb != null) {
                 pb.environment().put("REMUS_IFB", remusIfb);
             }
+            long logged = hotplugLogSize();
             Process p = pb.start();
             if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                StringBuilder tree = new StringBuilder();
+                p.descendants().forEach(d -> {
+                    tree.append("\n  ").append(d.pid()).append(' ')
+                            .append(d.info().commandLine().orElse("?"));
+                    d.destroyForcibly();
+                });
                 p.destroyForcibly();
-                throw new IllegalStateException("the reference script's " + command + " for " + vif + " hung: "
-                        + Files.readString(out, StandardCharsets.UTF_8));
+                throw new IllegalStateException("the reference script's " + command + " for " + vif + " did not end in "
+                        + TIMEOUT_SECONDS + " s; its processes:" + tree + "\noutput: "
+                        + Files.readString(out, StandardCharsets.UTF_8) + "\nhotplug log since it started:\n"
+                        + hotplugLogSince(logged));
             }
             return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8));
         } catch (IOException e) {
