@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
  * shared by all. The plug is the {@link PlugStandIn} (a real bfifo; this kernel has no sch_plug).
  * No IFB may ever serve two vifs at once ({@link IfbOwnership}: marker files, the claims, a shared
  * log). Every round must end with the vif's redirect and xenbus records gone; at the end the
- * namespace and XenStore are as before and reap finds nothing. Rounds per thread: {@code -Dnetbuf.it.churnRounds} (default 32: 1,024 in all).
+ * namespace and XenStore are as before and reap finds nothing. Rounds per thread:
+ * {@code -Dnetbuf.it.churnRounds} (default 32: 1,024 in all).
  */
 class ConcurrencyIT {
     private static final int JVMS = 4;

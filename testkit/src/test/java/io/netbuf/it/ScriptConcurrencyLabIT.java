@@ -149,9 +149,9 @@ class ScriptConcurrencyLabIT {
                     + "errors %d; script %d "
                     + "loops: %d rounds in %.1f s (%.2f rounds/s), conflicts %d, no-free-IFB retries %d, unclean %d, "
                     + "failed %d; all: %d rounds in %.1f s (%.2f rounds/s), log conflicts %d%n", IFBS, JVMS, THREADS,
-                    totals.rounds(), netbufSeconds, totals.rounds() / netbufSeconds, totals.conflicts(), totals.noFree(), totals.unclean(), totals.errors(), scripts,
-                    scriptTotals.rounds(), scriptTotals.seconds(), scriptTotals.rounds() / Math.max(scriptTotals.seconds(),
-                            1e-9), scriptTotals.conflicts(), scriptTotals.noFree(), scriptTotals.unclean(),
+                    totals.rounds(), netbufSeconds, totals.rounds() / netbufSeconds, totals.conflicts(), totals.noFree(),
+                    totals.unclean(), totals.errors(), scripts, scriptTotals.rounds(), scriptTotals.seconds(),
+                    scriptTotals.rounds() / Math.max(scriptTotals.seconds(), 1e-9), scriptTotals.conflicts(), scriptTotals.noFree(), scriptTotals.unclean(),
                     scriptTotals.failed(), totals.rounds() + scriptTotals.rounds(), seconds,
                     (totals.rounds() + scriptTotals.rounds()) / seconds, logConflicts);
 
