@@ -19,11 +19,11 @@ import org.junit.jupiter.params.provider.EnumSource;
  * A buffer checkpointed and committed many times on the kernel lab's real plug, with real traffic
  * from the guest: {@code -Dnetbuf.lab.longRounds} rounds through the native backend (default
  * 10,000) and {@code -Dnetbuf.lab.longToolsRounds} through {@code tc} (default 50: each action is a
- * process, about 0.5 s under software emulation). The process's open file descriptors and heap
- * after GC must stay where they were once
- * warm (a tenth of the way); every {@value #PROBE_EVERY} rounds a datagram sent before a checkpoint
- * must arrive after its commit and nothing may stay held or be dropped; at the end the buffer must
- * still hold every packet until its epoch is committed, and teardown must leave nothing behind.
+ * process, 0.1-1 s under software emulation). The process's open file descriptors and heap after
+ * GC must stay where they were once warm (a tenth of the way); every {@value #PROBE_EVERY} rounds a
+ * datagram sent before a checkpoint must arrive after its commit and nothing may stay held or be
+ * dropped; at the end the buffer must still hold every packet until its epoch is committed, and
+ * teardown must leave nothing behind.
  */
 class LongRunLabIT {
     private static final int PROBE_EVERY = 1000;

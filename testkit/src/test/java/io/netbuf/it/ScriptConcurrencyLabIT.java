@@ -46,11 +46,12 @@ import org.junit.jupiter.api.io.TempDir;
  * the lock are as before and reap finds nothing. A script setup that finds no free IFB fails as Xen
  * designed it ({@code hotplug-error}); libxl's teardown follows and the round is retried.
  *
- * <p>Rounds: {@code -Dnetbuf.lab.churnRounds} per netbuf thread (default 15: 120 in all) and
+ * <p>Rounds: {@code -Dnetbuf.lab.churnRounds} per netbuf thread (default 45: 360 in all) and
  * {@code -Dnetbuf.lab.scriptRounds} per script loop (default 12: 24 in all). Under software
- * emulation on a loaded 2-core machine a script round (about 40 forks of {@code xenstore-*},
- * {@code nl-qdisc-*} and {@code modinfo} while it holds the lock) takes 7-15 s, so the defaults keep
- * this test to a few minutes; raise them on a faster lab. Without the reference script only the
+ * emulation on a shared 2-core machine a script round (dozens of forks of {@code xenstore-*},
+ * {@code nl-qdisc-*} and {@code modinfo}, most of them under the lock) takes 6-15 s and a netbuf
+ * round about 0.2 s per worker, so the defaults keep both sides running for about the same
+ * time (1-3 minutes); raise them on a faster lab. Without the reference script only the
  * netbuf part runs, and says so.
  */
 class ScriptConcurrencyLabIT {
@@ -112,7 +113,7 @@ class ScriptConcurrencyLabIT {
 
     @Test
     void netbufAndXensScriptNeverShareAnIfbAndEveryRoundEndsClean() throws Exception {
-        int churnRounds = Integer.getInteger("netbuf.lab.churnRounds", 15);
+        int churnRounds = Integer.getInteger("netbuf.lab.churnRounds", 45);
         int scriptRounds = Integer.getInteger("netbuf.lab.scriptRounds", 12);
         Optional<Path> reference = ReferenceScript.locate();
         int scripts = reference.isPresent() ? SCRIPTS : 0;
