@@ -3,12 +3,16 @@ package io.netbuf.it;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Starts {@link ChildMain} in a new JVM with this JVM's class path. */
+/**
+ * Starts {@link ChildMain} in a new JVM with this JVM's class path and its {@code -XX:} options (in
+ * the kernel lab: C1 only and the serial GC, which software emulation needs).
+ */
 final class ChildJvm {
     private ChildJvm() {
     }
@@ -24,6 +28,11 @@ final class ChildJvm {
         argv.add("-cp");
         argv.add(System.getProperty("java.class.path"));
         argv.add("-Xmx256m");
+        for (String option : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (option.startsWith("-XX:")) {
+                argv.add(option);
+            }
+        }
         argv.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
         argv.add(ChildMain.class.getName());
         argv.addAll(args);

@@ -5,12 +5,7 @@ import io.netbuf.NoFreeIfbException;
 import io.netbuf.impl.host.SystemHost;
 import io.netbuf.impl.xenstore.XenstoreClient;
 import io.netbuf.spi.BasicHost;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,16 +13,17 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The child JVMs of {@link CrashIT} and {@link ConcurrencyIT}: a separate process acting on the
- * shared namespace, lock directory and testkit xenstored.
+ * The child JVMs of {@link CrashIT}, {@link ConcurrencyIT} and {@link ScriptConcurrencyLabIT}: a
+ * separate process acting on the shared namespace, lock directory and testkit xenstored.
  *
  * <ul>
  *   <li>{@code crash BACKEND NS LOCKDIR SOCKET POINT VIF XENBUS}: attaches, and at {@code POINT}
  *       (a port operation, e.g. {@code trafficControl.addPlug}, or {@code OP:after}) prints
  *       {@code BLOCKED POINT} and waits to be killed.</li>
- *   <li>{@code churn BACKEND NS LOCKDIR SOCKET SHARED JVM THREADS ROUNDS}: THREADS threads, each
- *       attaching and closing its own vif ROUNDS times over the shared IFB pool, checking exclusive
- *       use of each IFB with marker files and the claims; prints
+ *   <li>{@code churn BACKEND NS LOCKDIR SOCKET SHARED JVM THREADS ROUNDS PLUG}: THREADS threads,
+ *       each attaching and closing its own vif ROUNDS times over the shared IFB pool with the real
+ *       plug ({@code PLUG} = {@code real}, a kernel with sch_plug) or the {@link PlugStandIn}
+ *       ({@code stand-in}), checking exclusive use of each IFB with {@link IfbOwnership}; prints
  *       {@code RESULT rounds=R conflicts=C nofree=N unclean=U errors=E}.</li>
  * </ul>
  */
@@ -43,12 +39,16 @@ public final class ChildMain {
         SystemHost.Backend backend = SystemHost.Backend.valueOf(args[1]);
         try (SystemHost system = ComposedHost.system(backend, args[2], Path.of(args[3]));
                 XenstoreClient client = XenstoreClient.connect(Path.of(args[4]), Duration.ofSeconds(10))) {
-            BasicHost host = ComposedHost.of(system, client, true, args[2]);
             if (args[0].equals("crash")) {
-                crash(host, args[5], args[6], args[7]);
+                crash(ComposedHost.of(system, client, true, args[2]), args[5], args[6], args[7]);
             } else {
-                churn(host, client, Path.of(args[5]), Integer.parseInt(args[6]), Integer.parseInt(args[7]),
-                        Integer.parseInt(args[8]));
+                boolean standIn = switch (args[9]) {
+                    case "stand-in" -> true;
+                    case "real" -> false;
+                    default -> throw new IllegalArgumentException("PLUG must be real or stand-in: " + args[9]);
+                };
+                churn(ComposedHost.of(system, client, standIn, args[2]), new IfbOwnership(Path.of(args[5]), client),
+                        Integer.parseInt(args[6]), Integer.parseInt(args[7]), Integer.parseInt(args[8]));
             }
         }
         System.exit(0);
@@ -99,15 +99,18 @@ public final class ChildMain {
         return "/libxl/" + domid + "/remus/netbuf/0";
     }
 
-    private static void churn(BasicHost host, XenstoreClient client, Path shared, int jvm, int threads,
-            int rounds) throws InterruptedException {
+    /**
+     * Each round: attach (retrying while no IFB is free), report the IFB to {@code ownership},
+     * checkpoint, commit, report the release, close, then check that the vif has no redirect left
+     * and its xenbus directory no claim or hotplug status.
+     */
+    private static void churn(BasicHost host, IfbOwnership ownership, int jvm, int threads, int rounds)
+            throws InterruptedException {
         AtomicInteger done = new AtomicInteger();
         AtomicInteger conflicts = new AtomicInteger();
         AtomicInteger noFree = new AtomicInteger();
         AtomicInteger unclean = new AtomicInteger();
         AtomicInteger errors = new AtomicInteger();
-        Path owners = shared.resolve("owners");
-        Path log = shared.resolve("log");
         List<Thread> workers = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
             int domid = domid(jvm, t);
@@ -126,34 +129,18 @@ public final class ChildMain {
                             continue;
                         }
                         String ifb = buffer.ifb();
-                        Path marker = owners.resolve(ifb);
-                        try {
-                            Files.createFile(marker);
-                        } catch (FileAlreadyExistsException e) {
-                            conflicts.incrementAndGet();
-                            System.err.println("CONFLICT " + ifb + " taken by " + vif + " while marked by "
-                                    + Files.readString(marker));
-                        }
-                        Files.writeString(marker, vif);
-                        append(log, "A " + ifb + " " + vif);
-                        long claimants = client.list("/libxl").stream()
-                                .filter(d -> client.read("/libxl/" + d + "/remus/netbuf/0/ifb").filter(ifb::equals)
-                                        .isPresent())
-                                .count();
-                        if (claimants != 1) {
-                            conflicts.incrementAndGet();
-                            System.err.println("CONFLICT " + ifb + " claimed " + claimants + " times");
-                        }
+                        conflicts.addAndGet(ownership.acquired(ifb, vif));
                         buffer.checkpoint();
                         buffer.commit();
-                        append(log, "C " + ifb + " " + vif);
-                        Files.delete(marker);
+                        ownership.releasing(ifb, vif);
                         buffer.close();
-                        if (!host.trafficControl().redirectTargets(vif).isEmpty()) {
+                        if (!host.trafficControl().redirectTargets(vif).isEmpty()
+                                || host.xenstore().exists(xenbus(domid) + "/ifb")
+                                || host.xenstore().exists(xenbus(domid) + "/hotplug-status")) {
                             unclean.incrementAndGet();
                         }
                         done.incrementAndGet();
-                    } catch (RuntimeException | IOException e) {
+                    } catch (RuntimeException e) {
                         errors.incrementAndGet();
                         System.err.println("ERROR " + vif + " round " + r + ": " + e);
                     } catch (InterruptedException e) {
@@ -170,11 +157,5 @@ public final class ChildMain {
         }
         System.out.printf("RESULT rounds=%d conflicts=%d nofree=%d unclean=%d errors=%d%n", done.get(),
                 conflicts.get(), noFree.get(), unclean.get(), errors.get());
-    }
-
-    /** Appends one line; O_APPEND writes this small are atomic among the processes sharing the file. */
-    private static void append(Path log, String line) throws IOException {
-        Files.write(log, (line + "\n").getBytes(StandardCharsets.US_ASCII), StandardOpenOption.CREATE,
-                StandardOpenOption.APPEND, StandardOpenOption.WRITE);
     }
 }

@@ -21,16 +21,10 @@ import io.netbuf.spi.PlugAction;
 import io.netbuf.spi.Qdisc;
 import io.netbuf.spi.TrafficControl;
 import io.netbuf.spi.Xenstore;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
+import java.util.Optional;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -49,38 +43,14 @@ import org.junit.jupiter.api.Test;
  * step fail on purpose.
  */
 class ReferenceScriptLabIT {
-    private static final String SCRIPT = "remus-netbuf-setup.sh";
-    private static final Path XEN_SCRIPTS = Path.of("/etc/xen/scripts");
-    /** Where Xen's hotplug helpers send the scripts' stderr. */
-    private static final Path HOTPLUG_LOG = Path.of("/var/log/xen/xen-hotplug.log");
-    private static final long SCRIPT_TIMEOUT_SECONDS = 60;
-
-    private static Path script;
+    private static ReferenceScript script;
 
     @BeforeAll
     static void requireLabAndReference() {
         Lab.require();
-        Path dir = referenceDir();
-        script = dir.resolve(SCRIPT);
-        if (!Files.isReadable(script)) {
-            System.err.println("SKIPPED (loudly): the reference script is not at " + script
-                    + " (../shared beside the repository, or NETBUF_REFERENCE_DIR): no comparison with it");
-            Assumptions.abort("the reference script " + script + " is absent");
-        }
-        for (String tool : List.of("nl-qdisc-add", "nl-qdisc-list", "nl-qdisc-delete", "ifconfig", "modinfo",
-                "xenstore-write", "arping")) {
-            Requirements.require(onPath(tool), "the tool " + tool + " (scripts/install-test-deps.sh installs it)");
-        }
-        Requirements.require(Files.isReadable(XEN_SCRIPTS.resolve("xen-hotplug-common.sh")),
-                "Xen's hotplug helpers in " + XEN_SCRIPTS + " (package xen-utils-common)");
-        try {
-            // A Xen host has it (package xen-utils-common); the lab's /var/log is a fresh tmpfs.
-            Files.createDirectories(HOTPLUG_LOG.getParent());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        Requirements.require(Files.isDirectory(Path.of("/lib/modules", uname())),
-                "/lib/modules/" + uname() + " (lab.sh links the lab kernel's modules there; the script runs modinfo)");
+        Optional<Path> reference = ReferenceScript.locate();
+        Assumptions.assumeTrue(reference.isPresent(), "the reference script is absent: no comparison with it");
+        script = ReferenceScript.install(reference.get());
     }
 
     @Test
@@ -201,76 +171,17 @@ class ReferenceScriptLabIT {
     }
 
     /**
-     * Runs the reference script in the domain's dom0 the way libxl does (environment only, stdin
-     * closed), from a directory that also holds Xen's hotplug helpers it sources.
+     * Runs the reference script in the domain's dom0 and prints its output and what it logged.
      *
      * @return its exit status
      */
     private static int runScript(LabDomain domain, String command, String remusIfb) {
-        try {
-            Path dir = Files.createTempDirectory("xen-scripts");
-            try (DirectoryStream<Path> helpers = Files.newDirectoryStream(XEN_SCRIPTS)) {
-                for (Path helper : helpers) {
-                    Files.createSymbolicLink(dir.resolve(helper.getFileName()), helper);
-                }
-            }
-            Path link = dir.resolve("remus-netbuf-setup");
-            Files.createSymbolicLink(link, script);
-            List<String> argv = new ArrayList<>(List.of("ip", "netns", "exec", domain.dom0.name(), "bash",
-                    link.toString(), command));
-            ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true)
-                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
-            pb.environment().put("vifname", VIF);
-            pb.environment().put("XENBUS_PATH", XENBUS);
-            pb.environment().put("XENSTORED_PATH", domain.xenstored.socketPath().toString());
-            if (remusIfb != null) {
-                pb.environment().put("REMUS_IFB", remusIfb);
-            }
-            long logged = Files.exists(HOTPLUG_LOG) ? Files.size(HOTPLUG_LOG) : 0;
-            Process p = pb.start();
-            byte[] out = p.getInputStream().readAllBytes();
-            if (!p.waitFor(SCRIPT_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new IllegalStateException("the reference script " + command + " hung");
-            }
-            byte[] log = Files.exists(HOTPLUG_LOG) ? Files.readAllBytes(HOTPLUG_LOG) : new byte[0];
-            System.err.println("reference script " + command + " exited " + p.exitValue() + "; output:\n"
-                    + new String(out, StandardCharsets.UTF_8) + "hotplug log:\n"
-                    + new String(log, (int) Math.min(logged, log.length), (int) Math.max(0, log.length - logged),
-                            StandardCharsets.UTF_8));
-            return p.exitValue();
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not run the reference script", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        }
-    }
-
-    private static Path referenceDir() {
-        String env = System.getenv("NETBUF_REFERENCE_DIR");
-        if (env != null && !env.isBlank()) {
-            return Path.of(env);
-        }
-        Path dir = Path.of("").toAbsolutePath();
-        while (dir != null && !Files.isRegularFile(dir.resolve("it/kernel-lab/lab.sh"))) {
-            dir = dir.getParent();
-        }
-        Path repo = dir != null ? dir : Path.of("").toAbsolutePath();
-        return repo.resolveSibling("shared").resolve("reference");
-    }
-
-    private static boolean onPath(String tool) {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
-            if (Files.isExecutable(Path.of(dir, tool))) {
-                return true;
-            }
-        }
-        return Files.isExecutable(Path.of("/usr/sbin", tool)) || Files.isExecutable(Path.of("/sbin", tool));
-    }
-
-    private static String uname() {
-        return Netns.sh("uname", "-r").strip();
+        long logged = ReferenceScript.hotplugLogSize();
+        ReferenceScript.Run run = script.run(domain.dom0.name(), domain.xenstored.socketPath(), VIF, XENBUS, command,
+                remusIfb);
+        System.err.println("reference script " + command + " exited " + run.exitCode() + "; output:\n"
+                + run.output() + "hotplug log:\n" + ReferenceScript.hotplugLogSince(logged));
+        return run.exitCode();
     }
 
     /** A real host whose plug cannot be created: every other operation is the real one. */
