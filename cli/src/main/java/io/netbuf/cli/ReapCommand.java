@@ -35,6 +35,7 @@ final class ReapCommand implements Command {
                 + "Finds what buffers left behind on this host and shows it; changes nothing without --apply:\n"
                 + "  stale claim       /libxl/<domid>/remus/netbuf/<devid>/ifb of a domain that no longer exists\n"
                 + "  unplugged claim   a live domain's claim on an IFB that is missing or has no plug\n"
+                + "  unredirected claim a live domain's claim on a plugged IFB that no vif redirects into\n"
                 + "  dangling redirect a vif's ingress redirects into an IFB without a plug\n"
                 + "  orphan plug       a plug no claim names and no vif redirects to\n"
                 + "With --apply the host is scanned again under the host lock and only what both scans found\n"

@@ -68,21 +68,15 @@ final class DefaultBufferGroup implements BufferGroup {
 
     @Override
     public void close() {
-        NetworkBufferException first = null;
+        Failures failures = new Failures();
         for (AttachedBuffer buffer : buffers) {
             try {
                 buffer.close();
             } catch (NetworkBufferException e) {
-                if (first == null) {
-                    first = e;
-                } else {
-                    first.addSuppressed(e);
-                }
+                failures.add(e);
             }
         }
-        if (first != null) {
-            throw first;
-        }
+        failures.throwIfAny();
     }
 
     private void act(PlugAction action) {

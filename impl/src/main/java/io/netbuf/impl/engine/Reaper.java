@@ -43,7 +43,7 @@ final class Reaper {
     }
 
     private List<ReapFinding> apply(List<ReapFinding> found) {
-        List<NetworkBufferException> failures = new ArrayList<>();
+        Failures failures = new Failures();
         List<ReapFinding> removed = new ArrayList<>();
         try (HostLock.Held held = host.lock().acquire(HostLock.PICK_IFB, NetworkBuffer.DEFAULT_LOCK_TIMEOUT)) {
             HostScan now = HostScan.of(host);
@@ -91,11 +91,7 @@ final class Reaper {
             }
             setIdleIfbsDown(now, todo, vifsDone, unclaimed, failures);
         }
-        if (!failures.isEmpty()) {
-            NetworkBufferException first = failures.get(0);
-            failures.subList(1, failures.size()).forEach(first::addSuppressed);
-            throw first;
-        }
+        failures.throwIfAny();
         return List.copyOf(removed);
     }
 
@@ -105,7 +101,7 @@ final class Reaper {
      * redirect and no remaining live claim uses it.
      */
     private void setIdleIfbsDown(HostScan scan, List<ReapFinding> done, Set<String> vifsDone, Set<String> unclaimed,
-            List<NetworkBufferException> failures) {
+            Failures failures) {
         Set<String> stillRedirected = new HashSet<>();
         for (Map.Entry<String, List<String>> e : scan.redirects().entrySet()) {
             if (!vifsDone.contains(e.getKey())) {
@@ -148,7 +144,7 @@ final class Reaper {
         return null;
     }
 
-    private static boolean step(List<NetworkBufferException> failures, ReapFinding f, Supplier<Void> action) {
+    private static boolean step(Failures failures, ReapFinding f, Supplier<Void> action) {
         try {
             action.get();
             return true;

@@ -5,8 +5,6 @@ import io.netbuf.spi.Host;
 import io.netbuf.spi.Ipv6AddrGenMode;
 import io.netbuf.spi.Qdisc;
 import io.netbuf.spi.TrafficControl;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,7 +22,7 @@ final class Teardown {
     private final Host host;
     private final String vif;
     private final String xenbusPath;
-    private final List<NetworkBufferException> failures = new ArrayList<>();
+    private final Failures failures = new Failures();
 
     Teardown(Host host, String vif, String xenbusPath) {
         this.host = host;
@@ -67,12 +65,7 @@ final class Teardown {
 
     /** Throws the first failure seen (the others suppressed in it), if any step failed. */
     void throwIfFailed() {
-        if (failures.isEmpty()) {
-            return;
-        }
-        NetworkBufferException first = failures.get(0);
-        failures.subList(1, failures.size()).forEach(first::addSuppressed);
-        throw first;
+        failures.throwIfAny();
     }
 
     private void run(String ifb, boolean deleteIfb, Ipv6AddrGenMode restoreMode) {
@@ -122,7 +115,7 @@ final class Teardown {
                 return null;
             });
         }
-        LOG.info("vif={} ifb={}: torn down{}", vif, ifb, failures.isEmpty() ? "" : " with " + failures.size()
+        LOG.info("vif={} ifb={}: torn down{}", vif, ifb, failures.count() == 0 ? "" : " with " + failures.count()
                 + " failure(s)");
     }
 

@@ -1,0 +1,33 @@
+package io.netbuf.impl.engine;
+
+import io.netbuf.NetworkBufferException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The failures of a run of steps that must all be tried (teardown, reap, closing a group): the
+ * first is thrown at the end, the others attached to it as suppressed.
+ */
+final class Failures {
+    private final List<NetworkBufferException> seen = new ArrayList<>();
+
+    /** @param failure a step's failure */
+    void add(NetworkBufferException failure) {
+        seen.add(failure);
+    }
+
+    /** @return how many steps failed */
+    int count() {
+        return seen.size();
+    }
+
+    /** Throws the first failure, with the others suppressed in it, if any step failed. */
+    void throwIfAny() {
+        if (seen.isEmpty()) {
+            return;
+        }
+        NetworkBufferException first = seen.get(0);
+        seen.subList(1, seen.size()).forEach(first::addSuppressed);
+        throw first;
+    }
+}
