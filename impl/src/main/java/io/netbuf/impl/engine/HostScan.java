@@ -160,18 +160,18 @@ final class HostScan {
 
     private static List<Claim> readClaims(XenstoreOps ops) {
         Set<String> live = new HashSet<>(XenbusRecord.listOrEmpty(ops, "/local/domain"));
-        List<Claim> out = new ArrayList<>();
-        for (String domid : XenbusRecord.listOrEmpty(ops, "/libxl")) {
-            String base = "/libxl/" + domid + "/remus/netbuf";
-            for (String devid : XenbusRecord.listOrEmpty(ops, base)) {
-                String path = base + "/" + devid;
-                Optional<String> ifb = ops.read(path + XenbusRecord.IFB);
-                if (ifb.isPresent()) {
-                    String vif = ops.read("/local/domain/0/backend/vif/" + domid + "/" + devid + "/vifname")
-                            .orElse("vif" + domid + "." + devid);
-                    out.add(new Claim(path, ifb.get(), live.contains(domid), vif));
-                }
-            }
+        List<XenbusRecord.Claim> found = XenbusRecord.claimsOf(ops, XenbusRecord.listOrEmpty(ops, "/libxl"));
+        List<String> vifnamePaths = new ArrayList<>(found.size());
+        for (XenbusRecord.Claim c : found) {
+            vifnamePaths.add("/local/domain/0/backend/vif/" + c.domid() + "/" + c.devid() + "/vifname");
+        }
+        List<Optional<String>> vifnames = ops.readAll(vifnamePaths);
+        List<Claim> out = new ArrayList<>(found.size());
+        for (int i = 0; i < found.size(); i++) {
+            XenbusRecord.Claim c = found.get(i);
+            // libxl's rule: the backend's vifname, else vif<domid>.<devid>.
+            String vif = vifnames.get(i).orElse("vif" + c.domid() + "." + c.devid());
+            out.add(new Claim(c.path(), c.ifb(), live.contains(c.domid()), vif));
         }
         return out;
     }
