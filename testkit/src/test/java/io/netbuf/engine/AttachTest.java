@@ -105,6 +105,22 @@ class AttachTest {
     }
 
     @Test
+    void anIfbDeletedBetweenTheListingAndItsQdiscQueryIsSkipped() {
+        FakeHost host = EngineFixtures.domain5(2);
+        // Another buffer that created ifb0 closes (deleting it, without the lock) while we pick.
+        host.faults().failNth("trafficControl.qdiscs", 1, () -> {
+            host.removeLink("ifb0");
+            return io.netbuf.OperationFailedException.ofErrno("list qdiscs of ifb0", 19, "No such device", null,
+                    "ifb0");
+        });
+        host.markClean();
+        try (NetworkBuffer buffer = NetworkBuffer.forVif(VIF).on(host).attach()) {
+            assertEquals("ifb1", buffer.ifb());
+        }
+        host.assertClean();
+    }
+
+    @Test
     void createsAnIfbWhenNoneIsFreeAndDeletesItOnClose() {
         FakeHost host = EngineFixtures.domain5(0).withLink("ifb0", "veth", false);
         try (NetworkBuffer buffer = NetworkBuffer.forVif(VIF).xenbusPath(XENBUS).on(host).attach()) {

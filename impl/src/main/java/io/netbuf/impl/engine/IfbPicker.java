@@ -49,7 +49,16 @@ final class IfbPicker {
         Map<String, String> busy = new LinkedHashMap<>();
         List<String> unqueued = new ArrayList<>();
         for (Link ifb : host.links().ifbs()) {
-            String qdisc = explicitQdisc(ifb.name());
+            String qdisc;
+            try {
+                qdisc = explicitQdisc(ifb.name());
+            } catch (OperationFailedException e) {
+                // Deleted since the listing (a buffer that created its IFB closes without the lock).
+                if (host.links().find(ifb.name()).isEmpty()) {
+                    continue;
+                }
+                throw e;
+            }
             if (qdisc == null) {
                 unqueued.add(ifb.name());
             } else {
