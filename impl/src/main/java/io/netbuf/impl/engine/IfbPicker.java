@@ -7,19 +7,22 @@ import io.netbuf.spi.BufferSpec;
 import io.netbuf.spi.Host;
 import io.netbuf.spi.Link;
 import io.netbuf.spi.Qdisc;
+import io.netbuf.spi.Xenstore;
+import io.netbuf.spi.XenstoreOps;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Picks a free IFB and claims it, under the host lock. An IFB is free when it carries no qdisc that
- * someone added and no live domain's xenbus record claims it. The claim scan and the claim write
- * run in one XenStore transaction (where the backend has them), so two claimers cannot both win
- * even without the lock.
+ * someone added and no live domain's xenbus record claims it. With the native XenStore client the
+ * claims come from a {@link ClaimIndex} (a pick costs the same whatever the number of domains);
+ * elsewhere the claim scan and the claim write run in one transaction (where the backend has them).
  */
 final class IfbPicker {
     private static final Logger LOG = LoggerFactory.getLogger(IfbPicker.class);
@@ -65,18 +68,7 @@ final class IfbPicker {
                 busy.put(ifb.name(), "has a " + qdisc + " qdisc");
             }
         }
-        String chosen = host.xenstore().transaction(ops -> {
-            Map<String, String> claims = XenbusRecord.claims(ops);
-            for (String name : unqueued) {
-                String claimant = claims.get(name);
-                if (claimant == null) {
-                    spec.xenbus().ifPresent(path -> ops.write(path + XenbusRecord.IFB, name));
-                    return name;
-                }
-                busy.put(name, "claimed by " + claimant);
-            }
-            return null;
-        });
+        String chosen = claimFirstUnclaimed(unqueued, busy);
         if (chosen != null) {
             undoClaim(undo, chosen);
             return new Pick(chosen, false);
@@ -90,7 +82,7 @@ final class IfbPicker {
     private Pick create(Map<String, String> busy, Undo undo) {
         String name;
         try {
-            Set<String> claimed = Set.copyOf(host.xenstore().transaction(XenbusRecord::claims).keySet());
+            Set<String> claimed = Set.copyOf(claims(host.xenstore()).keySet());
             name = freeName(claimed);
             host.links().createIfb(name);
         } catch (NetworkBufferException e) {
@@ -98,19 +90,49 @@ final class IfbPicker {
         }
         undo.push("delete created IFB " + name, () -> host.links().deleteIfb(name));
         LOG.info("vif={} ifb={}: created IFB (no free one: {})", spec.vif(), name, busy);
-        boolean claimed = host.xenstore().transaction(ops -> {
-            if (XenbusRecord.claims(ops).containsKey(name)) {
-                return false;
-            }
-            spec.xenbus().ifPresent(path -> ops.write(path + XenbusRecord.IFB, name));
-            return true;
-        });
-        if (!claimed) {
-            busy.put(name, "claimed by another process while being created");
+        if (claimFirstUnclaimed(List.of(name), busy) == null) {
+            busy.computeIfPresent(name, (ifb, why) -> why + " while being created");
             throw new NoFreeIfbException(spec.vif(), busy, null);
         }
         undoClaim(undo, name);
         return new Pick(name, true);
+    }
+
+    /**
+     * Claims the first of {@code candidates} no live domain claims: in one transaction with the
+     * claim scan, or, where the backend keeps a {@link ClaimIndex}, after refreshing the index (the
+     * host lock then makes the read and the write one step).
+     *
+     * @param candidates IFBs without a qdisc, in order of preference
+     * @param busy receives each claimed candidate with its claimant
+     * @return the claimed IFB, or null when every candidate is claimed
+     */
+    private String claimFirstUnclaimed(List<String> candidates, Map<String, String> busy) {
+        Xenstore xenstore = host.xenstore();
+        Optional<ClaimIndex> index = ClaimIndex.of(xenstore);
+        if (index.isPresent()) {
+            return claimFirst(index.get().claims(xenstore), candidates, busy, xenstore);
+        }
+        return xenstore.transaction(ops -> claimFirst(XenbusRecord.claims(ops), candidates, busy, ops));
+    }
+
+    private String claimFirst(Map<String, String> claims, List<String> candidates, Map<String, String> busy,
+            XenstoreOps ops) {
+        for (String name : candidates) {
+            String claimant = claims.get(name);
+            if (claimant == null) {
+                spec.xenbus().ifPresent(path -> ops.write(path + XenbusRecord.IFB, name));
+                return name;
+            }
+            busy.put(name, "claimed by " + claimant);
+        }
+        return null;
+    }
+
+    /** @return every live domain's claims, from the index where the backend keeps one */
+    private static Map<String, String> claims(Xenstore xenstore) {
+        Optional<ClaimIndex> index = ClaimIndex.of(xenstore);
+        return index.isPresent() ? index.get().claims(xenstore) : xenstore.transaction(XenbusRecord::claims);
     }
 
     private void undoClaim(Undo undo, String ifb) {

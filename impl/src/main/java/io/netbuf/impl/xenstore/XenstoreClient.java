@@ -37,12 +37,13 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe. Requests from many threads are pipelined on one connection and matched to their
  * replies by request id by a reader thread; every call waits at most the configured timeout.
  * Watch callbacks run on a separate single thread, in the order the events arrived, so a slow
- * callback never delays a reply. A broken connection fails the calls in flight with {@code EIO};
+ * callback never delays a reply; {@link #track} listeners run on the reader thread, so that a
+ * change is seen before any reply that follows it. A broken connection fails the calls in flight with {@code EIO};
  * the next call reconnects and re-registers the watches. Malformed frames (unknown type, length
  * over 4096, a frame cut short, a reply of the wrong type) fail with {@code EPROTO} and drop the
  * connection. Paths are checked like xenstored checks them before anything is sent.
  */
-public final class XenstoreClient extends TransactionalXenstore implements AutoCloseable {
+public final class XenstoreClient extends TransactionalXenstore implements ChangeFeed, AutoCloseable {
     /** Default longest wait for one reply. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(10);
     private static final Logger LOG = LoggerFactory.getLogger(XenstoreClient.class);
@@ -190,11 +191,25 @@ public final class XenstoreClient extends TransactionalXenstore implements AutoC
      * @return the watch; closing it removes the watch
      */
     public Watch watch(String path, Consumer<String> callback) {
+        return register(path, new Registration(path, "netbuf-" + nextToken.incrementAndGet(), callback, null));
+    }
+
+    /**
+     * {@inheritDoc} The listener runs on the reader thread, before the reply that follows the event
+     * on the connection is handed to its caller; {@link ChangeListener#missed()} runs when the
+     * connection drops (the next call reconnects and re-registers the watch).
+     */
+    @Override
+    public Watch track(String path, ChangeListener listener) {
+        Objects.requireNonNull(listener, "listener");
+        return register(path, new Registration(path, "netbuf-" + nextToken.incrementAndGet(), null, listener));
+    }
+
+    private Watch register(String path, Registration reg) {
         if (!path.startsWith("@")) {
             XenstorePaths.check("watch", path);
         }
-        String token = "netbuf-" + nextToken.incrementAndGet();
-        Registration reg = new Registration(path, token, callback);
+        String token = reg.token;
         watches.put(token, reg);
         try {
             request(XsWire.WATCH, 0, XsWire.payload(path, token), "watch", path);
@@ -531,6 +546,14 @@ public final class XenstoreClient extends TransactionalXenstore implements AutoC
             return;
         }
         String eventPath = parts.get(0);
+        if (reg.listener != null) {
+            try {
+                reg.listener.changed(eventPath);
+            } catch (RuntimeException e) {
+                LOG.warn("change listener for {} failed", reg.path, e);
+            }
+            return;
+        }
         try {
             callbacks.execute(() -> {
                 try {
@@ -590,6 +613,11 @@ public final class XenstoreClient extends TransactionalXenstore implements AutoC
                 failure = e;
             }
             transport.close();
+            for (Registration reg : watches.values()) {
+                if (reg.listener != null) {
+                    reg.listener.missed();
+                }
+            }
             for (Integer id : pending.keySet()) {
                 CompletableFuture<Message> f = pending.remove(id);
                 if (f != null) {
@@ -641,12 +669,16 @@ public final class XenstoreClient extends TransactionalXenstore implements AutoC
     private final class Registration implements Watch {
         final String path;
         final String token;
+        /** Run on the callback thread; null for a {@link #track} registration. */
         final Consumer<String> callback;
+        /** Run on the reader thread; null for a {@link #watch} registration. */
+        final ChangeListener listener;
 
-        Registration(String path, String token, Consumer<String> callback) {
+        Registration(String path, String token, Consumer<String> callback, ChangeListener listener) {
             this.path = path;
             this.token = token;
             this.callback = callback;
+            this.listener = listener;
         }
 
         @Override
