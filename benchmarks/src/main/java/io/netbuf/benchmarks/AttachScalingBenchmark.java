@@ -19,9 +19,10 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * How attach scales with the number of other domains holding netbuf claims in XenStore: attach
- * scans every live domain's claims ({@code /local/domain}, then {@code /libxl/<domid>/remus/netbuf}
- * and each claim's {@code ifb}) before it claims an IFB. Attach time (the close after each attach
+ * How attach scales with the number of other domains holding netbuf claims in XenStore: a pick
+ * needs every live domain's claims ({@code /local/domain}, then {@code /libxl/<domid>/remus/netbuf}
+ * and each claim's {@code ifb}); the native client keeps them in a watch-fed index, the tools read
+ * them all at each pick. Attach time (the close after each attach
  * is not timed) with 1, 100 and 1,000 other domains, XenStore through the native client or the
  * {@code xenstore-*} tools, against a testkit xenstored over its socket; links and traffic
  * control through rtnetlink in a throwaway namespace (plug stand-in where sch_plug is missing).
