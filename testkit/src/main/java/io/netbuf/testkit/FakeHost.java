@@ -308,6 +308,27 @@ public final class FakeHost implements Host {
         return invoker.faults();
     }
 
+    /**
+     * Bounds the call log: it keeps the most recent {@code limit} calls (100,000 unless set), so a
+     * long run stays in bounded memory without {@link #clearCalls()}.
+     *
+     * @param limit how many calls to keep, at least 1
+     * @return this host
+     * @throws IllegalArgumentException when {@code limit} is below 1
+     */
+    public FakeHost withCallLogLimit(int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("call log limit must be at least 1: " + limit);
+        }
+        invoker.callLogLimit(limit);
+        return this;
+    }
+
+    /** @return how many of the oldest calls the log has forgotten to stay within its limit */
+    public long droppedCalls() {
+        return invoker.droppedCalls();
+    }
+
     /** @return the names of the port operations called so far, in order (failed ones included) */
     public List<String> calls() {
         List<String> out = new ArrayList<>();
@@ -317,12 +338,15 @@ public final class FakeHost implements Host {
         return out;
     }
 
-    /** @return the port operations called so far with their arguments and outcome, in order */
+    /**
+     * @return the port operations called so far (the most recent ones, see
+     *     {@link #withCallLogLimit}) with their arguments and outcome, in order
+     */
     public List<Call> callLog() {
         return invoker.calls();
     }
 
-    /** Forgets the call log. */
+    /** Forgets the call log (and the count of dropped calls). */
     public void clearCalls() {
         invoker.clearCalls();
     }

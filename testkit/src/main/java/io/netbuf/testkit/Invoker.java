@@ -3,7 +3,9 @@ package io.netbuf.testkit;
 import io.netbuf.MissingToolException;
 import io.netbuf.OperationFailedException;
 import io.netbuf.XenstoreException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -11,8 +13,14 @@ import java.util.function.Supplier;
 
 /** Runs every port operation of a {@link FakeHost}: logs it, injects faults, simulates missing tools. */
 final class Invoker {
+    /** How many calls the log keeps by default: enough for any test, bounded for long runs. */
+    static final int DEFAULT_CALL_LOG_LIMIT = 100_000;
+
     private final Faults faults = new Faults();
-    private final List<Entry> calls = new ArrayList<>();
+    /** The most recent calls, oldest first; guarded by itself. */
+    private final Deque<Entry> calls = new ArrayDeque<>();
+    private int callLogLimit = DEFAULT_CALL_LOG_LIMIT;
+    private long dropped;
 
     /** A logged call; its failure is filled in when it throws. */
     private static final class Entry {
@@ -48,6 +56,27 @@ final class Invoker {
     void clearCalls() {
         synchronized (calls) {
             calls.clear();
+            dropped = 0;
+        }
+    }
+
+    void callLogLimit(int limit) {
+        synchronized (calls) {
+            callLogLimit = limit;
+            trim();
+        }
+    }
+
+    long droppedCalls() {
+        synchronized (calls) {
+            return dropped;
+        }
+    }
+
+    private void trim() {
+        while (calls.size() > callLogLimit) {
+            calls.removeFirst();
+            dropped++;
         }
     }
 
@@ -90,7 +119,8 @@ final class Invoker {
     private Entry log(String operation, List<String> args) {
         Entry entry = new Entry(operation, List.copyOf(args));
         synchronized (calls) {
-            calls.add(entry);
+            calls.addLast(entry);
+            trim();
         }
         return entry;
     }

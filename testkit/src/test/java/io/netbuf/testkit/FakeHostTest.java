@@ -176,4 +176,19 @@ class FakeHostTest {
         host.xenstore().rm("/libxl");
         host.assertClean();
     }
+
+    @Test
+    void theCallLogKeepsTheMostRecentCallsWithinItsLimit() {
+        FakeHost host = FakeHost.create().withVif("vif1.0").withCallLogLimit(3);
+        for (int i = 0; i < 10; i++) {
+            host.links().find("vif1." + i);
+        }
+        assertEquals(3, host.callLog().size());
+        assertEquals(List.of("vif1.7", "vif1.8", "vif1.9"),
+                host.callLog().stream().map(call -> call.arguments().get(0)).toList());
+        assertEquals(7, host.droppedCalls());
+        host.clearCalls();
+        assertEquals(0, host.droppedCalls());
+        assertThrows(IllegalArgumentException.class, () -> host.withCallLogLimit(0));
+    }
 }
