@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * at each pick: an attach then costs the same with 1,000 domains as with one. Only for backends
  * that report changes in order with their replies ({@link ChangeFeed}): listing the live domains
  * is a round trip, after which every change committed before it has marked its domain stale, and
- * only the stale domains are read again. Exact under the host lock, which every claimer holds.
+ * only the stale domains (and those newly listed) are read again. Exact under the host lock, which
+ * every claimer holds.
  */
 final class ClaimIndex implements ChangeFeed.ChangeListener {
     private static final Logger LOG = LoggerFactory.getLogger(ClaimIndex.class);
@@ -32,8 +33,11 @@ final class ClaimIndex implements ChangeFeed.ChangeListener {
     /** Changed by the reader thread, emptied by {@link #claims}. */
     private final Set<String> staleDomains = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean allStale = new AtomicBoolean(true);
-    /** Each domain with claims, and its claims in XenStore's order; guarded by {@code this}. */
-    private final Map<String, List<XenbusRecord.Claim>> byDomain = new HashMap<>();
+    /**
+     * The claims of each domain read since its last change, in XenStore's order (an empty list for
+     * a domain without claims); guarded by {@code this}.
+     */
+    private final Map<String, List<XenbusRecord.Claim>> fresh = new HashMap<>();
 
     private ClaimIndex() {
     }
@@ -70,36 +74,39 @@ final class ClaimIndex implements ChangeFeed.ChangeListener {
         // A round trip: from here on every earlier change has marked its domain stale.
         List<String> live = new ArrayList<>(XenbusRecord.listOrEmpty(ops, "/local/domain"));
         live.remove("0");
-        boolean all = allStale.getAndSet(false);
-        List<String> reread = new ArrayList<>();
-        if (all) {
-            byDomain.clear();
+        if (allStale.getAndSet(false)) {
+            fresh.clear();
             staleDomains.clear();
-            reread.addAll(live);
-        } else if (!staleDomains.isEmpty()) {
-            Set<String> liveSet = Set.copyOf(live);
-            for (String domid : List.copyOf(staleDomains)) {
-                staleDomains.remove(domid);
-                byDomain.remove(domid);
-                if (liveSet.contains(domid)) {
-                    reread.add(domid);
-                }
+        }
+        for (String domid : List.copyOf(staleDomains)) {
+            staleDomains.remove(domid);
+            fresh.remove(domid);
+        }
+        // Unlisted domains are forgotten: one listed again is read as new.
+        fresh.keySet().retainAll(Set.copyOf(live));
+        List<String> reread = new ArrayList<>();
+        for (String domid : live) {
+            if (!fresh.containsKey(domid)) {
+                reread.add(domid);
             }
         }
         if (!reread.isEmpty()) {
+            Map<String, List<XenbusRecord.Claim>> read = new HashMap<>();
+            reread.forEach(domid -> read.put(domid, new ArrayList<>()));
             try {
                 for (XenbusRecord.Claim claim : XenbusRecord.claimsOf(ops, reread)) {
-                    byDomain.computeIfAbsent(claim.domid(), d -> new ArrayList<>()).add(claim);
+                    read.get(claim.domid()).add(claim);
                 }
             } catch (RuntimeException e) {
                 allStale.set(true);
                 throw e;
             }
-            LOG.debug("claim index: read {} domain(s){}", reread.size(), all ? " (all)" : "");
+            fresh.putAll(read);
+            LOG.debug("claim index: read {} of {} domain(s)", reread.size(), live.size());
         }
         Map<String, String> claims = new LinkedHashMap<>();
         for (String domid : live) {
-            for (XenbusRecord.Claim claim : byDomain.getOrDefault(domid, List.of())) {
+            for (XenbusRecord.Claim claim : fresh.get(domid)) {
                 claims.putIfAbsent(claim.ifb(), claim.path());
             }
         }

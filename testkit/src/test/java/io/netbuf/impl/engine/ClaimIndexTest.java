@@ -94,6 +94,16 @@ class ClaimIndexTest {
     }
 
     @Test
+    void aClaimWrittenWhileItsDomainIsNotListedCountsOnceTheDomainIs() {
+        ClaimIndex index = ClaimIndex.of(client).orElseThrow();
+        assertEquals(Map.of(), index.claims(client));
+        claim(other, 6, 0, "ifb2"); // libxl writes under /libxl before the domain is listed
+        assertEquals(Map.of(), index.claims(client));
+        addDomain(other, 6);
+        assertEquals(Map.of("ifb2", "/libxl/6/remus/netbuf/0"), index.claims(client));
+    }
+
+    @Test
     void startsOverAfterXenstoredRestartsWithChangesItsWatchNeverSaw() {
         addDomain(other, 3);
         claim(other, 3, 0, "ifb1");
@@ -134,11 +144,14 @@ class ClaimIndexTest {
         int domid = 1 + random.nextInt(12);
         int devid = random.nextInt(3);
         String base = "/libxl/" + domid + "/remus/netbuf/" + devid;
-        switch (random.nextInt(9)) {
+        switch (random.nextInt(10)) {
             case 0, 1, 2 -> {
-                addDomain(other, domid);
+                if (random.nextBoolean()) {
+                    addDomain(other, domid);
+                }
                 claim(other, domid, devid, "ifb" + random.nextInt(6));
             }
+            case 8 -> addDomain(other, domid);
             case 3 -> remove(base + "/ifb");
             case 4 -> remove(base);
             case 5 -> remove("/local/domain/" + domid);
