@@ -33,7 +33,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *       each attaching and closing its own vif ROUNDS times over the shared IFB pool with the real
  *       plug ({@code PLUG} = {@code real}, a kernel with sch_plug) or the {@link PlugStandIn}
  *       ({@code stand-in}), checking exclusive use of each IFB with {@link IfbOwnership}; prints
- *       {@code RESULT rounds=R conflicts=C nofree=N unclean=U errors=E}.</li>
+ *       {@code RESULT rounds=R conflicts=C nofree=N unclean=U errors=E longestlockwaitmicros=W} (the
+ *       longest wait for the host lock, in microseconds).</li>
  *   <li>{@code lock LOCKDIR THREADS HOLDMICROS INSIDE STOP}: THREADS threads take and release the
  *       {@link HostLock#PICK_IFB} lock back to back, each holding it HOLDMICROS, until the file
  *       STOP exists; a holder creates the marker file INSIDE exclusively on entry and deletes it on
@@ -173,10 +174,20 @@ public final class ChildMain {
     /**
      * Each round: attach (retrying while no IFB is free), report the IFB to {@code ownership},
      * checkpoint, commit, report the release, close, then check that the vif has no redirect left
-     * and its xenbus directory no claim or hotplug status.
+     * and its xenbus directory no claim or hotplug status. The host lock's waits are timed.
      */
-    private static void churn(BasicHost host, IfbOwnership ownership, int jvm, int threads, int rounds)
+    private static void churn(BasicHost system, IfbOwnership ownership, int jvm, int threads, int rounds)
             throws InterruptedException {
+        AtomicLong longestLockWait = new AtomicLong();
+        HostLock lock = system.lock();
+        HostLock timed = (name, timeout) -> {
+            long start = System.nanoTime();
+            HostLock.Held held = lock.acquire(name, timeout);
+            longestLockWait.accumulateAndGet((System.nanoTime() - start) / 1000, Math::max);
+            return held;
+        };
+        BasicHost host = new BasicHost(system.description(), system.links(), system.trafficControl(),
+                system.xenstore(), timed, system.features());
         AtomicInteger done = new AtomicInteger();
         AtomicInteger conflicts = new AtomicInteger();
         AtomicInteger noFree = new AtomicInteger();
@@ -226,7 +237,7 @@ public final class ChildMain {
         for (Thread w : workers) {
             w.join();
         }
-        System.out.printf("RESULT rounds=%d conflicts=%d nofree=%d unclean=%d errors=%d%n", done.get(),
-                conflicts.get(), noFree.get(), unclean.get(), errors.get());
+        System.out.printf("RESULT rounds=%d conflicts=%d nofree=%d unclean=%d errors=%d longestlockwaitmicros=%d%n",
+                done.get(), conflicts.get(), noFree.get(), unclean.get(), errors.get(), longestLockWait.get());
     }
 }
