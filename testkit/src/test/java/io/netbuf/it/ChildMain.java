@@ -3,18 +3,27 @@ package io.netbuf.it;
 import io.netbuf.NetworkBuffer;
 import io.netbuf.NoFreeIfbException;
 import io.netbuf.impl.host.SystemHost;
+import io.netbuf.impl.lock.FlockHostLock;
 import io.netbuf.impl.xenstore.XenstoreClient;
 import io.netbuf.spi.BasicHost;
+import io.netbuf.spi.HostLock;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The child JVMs of {@link CrashIT}, {@link ConcurrencyIT} and {@link ScriptConcurrencyLabIT}: a
- * separate process acting on the shared namespace, lock directory and testkit xenstored.
+ * The child JVMs of {@link CrashIT}, {@link ConcurrencyIT}, {@link ScriptConcurrencyLabIT} and
+ * {@link LockFairnessIT}: a separate process acting on the shared namespace, lock directory and
+ * testkit xenstored.
  *
  * <ul>
  *   <li>{@code crash BACKEND NS LOCKDIR SOCKET POINT VIF XENBUS}: attaches, and at {@code POINT}
@@ -24,7 +33,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       each attaching and closing its own vif ROUNDS times over the shared IFB pool with the real
  *       plug ({@code PLUG} = {@code real}, a kernel with sch_plug) or the {@link PlugStandIn}
  *       ({@code stand-in}), checking exclusive use of each IFB with {@link IfbOwnership}; prints
- *       {@code RESULT rounds=R conflicts=C nofree=N unclean=U errors=E}.</li>
+ *       {@code RESULT rounds=R conflicts=C nofree=N unclean=U errors=E longestlockwaitmicros=W} (the
+ *       longest wait for the host lock, in microseconds).</li>
+ *   <li>{@code lock LOCKDIR THREADS HOLDMICROS INSIDE STOP}: THREADS threads take and release the
+ *       {@link HostLock#PICK_IFB} lock back to back, each holding it HOLDMICROS, until the file
+ *       STOP exists; a holder creates the marker file INSIDE exclusively on entry and deletes it on
+ *       exit (finding it there = an overlap); prints {@code STARTED} once the threads run, then
+ *       {@code RESULT acquisitions=A overlaps=O longestwaitmicros=W totalwaitmicros=T}.</li>
  * </ul>
  */
 public final class ChildMain {
@@ -36,6 +51,11 @@ public final class ChildMain {
      * @throws Exception on a failure, which the parent sees as a non-zero exit
      */
     public static void main(String[] args) throws Exception {
+        if (args[0].equals("lock")) {
+            lockLoad(Path.of(args[1]), Integer.parseInt(args[2]), Long.parseLong(args[3]), Path.of(args[4]),
+                    Path.of(args[5]));
+            System.exit(0);
+        }
         SystemHost.Backend backend = SystemHost.Backend.valueOf(args[1]);
         try (SystemHost system = ComposedHost.system(backend, args[2], Path.of(args[3]));
                 XenstoreClient client = XenstoreClient.connect(Path.of(args[4]), Duration.ofSeconds(10))) {
@@ -86,6 +106,58 @@ public final class ChildMain {
         }
     }
 
+    /** {@code lock}: see the class description. */
+    private static void lockLoad(Path dir, int threads, long holdMicros, Path inside, Path stop)
+            throws InterruptedException {
+        FlockHostLock lock = new FlockHostLock(dir);
+        AtomicLong acquisitions = new AtomicLong();
+        AtomicLong overlaps = new AtomicLong();
+        AtomicLong longestWait = new AtomicLong();
+        AtomicLong totalWait = new AtomicLong();
+        List<Thread> workers = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            Thread worker = new Thread(() -> {
+                while (!Files.exists(stop)) {
+                    long start = System.nanoTime();
+                    try (HostLock.Held held = lock.acquire(HostLock.PICK_IFB, Duration.ofMinutes(2))) {
+                        long waited = (System.nanoTime() - start) / 1000;
+                        longestWait.accumulateAndGet(waited, Math::max);
+                        totalWait.addAndGet(waited);
+                        acquisitions.incrementAndGet();
+                        overlaps.addAndGet(enter(inside));
+                        TimeUnit.MICROSECONDS.sleep(holdMicros);
+                        Files.deleteIfExists(inside);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
+            }, "lock-" + t);
+            workers.add(worker);
+            worker.start();
+        }
+        System.out.println("STARTED");
+        System.out.flush();
+        for (Thread w : workers) {
+            w.join();
+        }
+        System.out.printf("RESULT acquisitions=%d overlaps=%d longestwaitmicros=%d totalwaitmicros=%d%n",
+                acquisitions.get(), overlaps.get(), longestWait.get(), totalWait.get());
+    }
+
+    /** @return 1 if {@code marker} was already there (someone else is inside), else 0; creates it */
+    private static int enter(Path marker) throws IOException {
+        try {
+            Files.createFile(marker);
+            return 0;
+        } catch (FileAlreadyExistsException e) {
+            System.err.println("OVERLAP: " + marker + " was there when the lock was taken");
+            return 1;
+        }
+    }
+
     /** The vif and domid of thread {@code t} of JVM {@code jvm}. */
     static int domid(int jvm, int thread) {
         return 10 + jvm * 8 + thread;
@@ -102,10 +174,20 @@ public final class ChildMain {
     /**
      * Each round: attach (retrying while no IFB is free), report the IFB to {@code ownership},
      * checkpoint, commit, report the release, close, then check that the vif has no redirect left
-     * and its xenbus directory no claim or hotplug status.
+     * and its xenbus directory no claim or hotplug status. The host lock's waits are timed.
      */
-    private static void churn(BasicHost host, IfbOwnership ownership, int jvm, int threads, int rounds)
+    private static void churn(BasicHost system, IfbOwnership ownership, int jvm, int threads, int rounds)
             throws InterruptedException {
+        AtomicLong longestLockWait = new AtomicLong();
+        HostLock lock = system.lock();
+        HostLock timed = (name, timeout) -> {
+            long start = System.nanoTime();
+            HostLock.Held held = lock.acquire(name, timeout);
+            longestLockWait.accumulateAndGet((System.nanoTime() - start) / 1000, Math::max);
+            return held;
+        };
+        BasicHost host = new BasicHost(system.description(), system.links(), system.trafficControl(),
+                system.xenstore(), timed, system.features());
         AtomicInteger done = new AtomicInteger();
         AtomicInteger conflicts = new AtomicInteger();
         AtomicInteger noFree = new AtomicInteger();
@@ -155,7 +237,7 @@ public final class ChildMain {
         for (Thread w : workers) {
             w.join();
         }
-        System.out.printf("RESULT rounds=%d conflicts=%d nofree=%d unclean=%d errors=%d%n", done.get(),
-                conflicts.get(), noFree.get(), unclean.get(), errors.get());
+        System.out.printf("RESULT rounds=%d conflicts=%d nofree=%d unclean=%d errors=%d longestlockwaitmicros=%d%n",
+                done.get(), conflicts.get(), noFree.get(), unclean.get(), errors.get(), longestLockWait.get());
     }
 }

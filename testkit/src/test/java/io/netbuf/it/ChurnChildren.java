@@ -20,7 +20,8 @@ import java.util.regex.Pattern;
  */
 final class ChurnChildren implements AutoCloseable {
     private static final Pattern RESULT = Pattern.compile(
-            "RESULT rounds=(\\d+) conflicts=(\\d+) nofree=(\\d+) unclean=(\\d+) errors=(\\d+)");
+            "RESULT rounds=(\\d+) conflicts=(\\d+) nofree=(\\d+) unclean=(\\d+) errors=(\\d+) "
+                    + "longestlockwaitmicros=(\\d+)");
 
     private final List<Process> children;
 
@@ -28,8 +29,8 @@ final class ChurnChildren implements AutoCloseable {
         this.children = children;
     }
 
-    /** What the children reported, added up. */
-    record Totals(long rounds, long conflicts, long noFree, long unclean, long errors) {
+    /** What the children reported, added up; {@code longestLockWaitMicros} is the longest of any child. */
+    record Totals(long rounds, long conflicts, long noFree, long unclean, long errors, long longestLockWaitMicros) {
     }
 
     /**
@@ -73,7 +74,7 @@ final class ChurnChildren implements AutoCloseable {
      */
     Totals await(Duration timeout) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        long[] totals = new long[5];
+        long[] totals = new long[6];
         try {
             for (Process child : children) {
                 // A child prints one line on stdout (logs go to stderr): the pipe cannot fill up first.
@@ -93,11 +94,12 @@ final class ChurnChildren implements AutoCloseable {
                 for (int i = 0; i < 5; i++) {
                     totals[i] += Long.parseLong(m.group(i + 1));
                 }
+                totals[5] = Math.max(totals[5], Long.parseLong(m.group(6)));
             }
         } finally {
             close();
         }
-        return new Totals(totals[0], totals[1], totals[2], totals[3], totals[4]);
+        return new Totals(totals[0], totals[1], totals[2], totals[3], totals[4], totals[5]);
     }
 
     /** Kills the children still running. */

@@ -63,6 +63,19 @@ final class ReferenceScript {
      * @return the script, ready to run
      */
     static ReferenceScript install(Path script) {
+        return install(script, null);
+    }
+
+    /**
+     * As {@link #install(Path)}, and with {@code claim_lock} timed: Xen's own {@code locking.sh} is
+     * sourced unchanged and its {@code claim_lock} wrapped, so that each call appends
+     * {@code START END} (epoch microseconds, before and after the wait) to {@code lockWaits}.
+     *
+     * @param script the script found by {@link #locate}
+     * @param lockWaits where the waits are appended, or null not to time them
+     * @return the script, ready to run
+     */
+    static ReferenceScript install(Path script, Path lockWaits) {
         for (String tool : List.of("nl-qdisc-add", "nl-qdisc-list", "nl-qdisc-delete", "ifconfig", "modinfo",
                 "xenstore-write", "arping")) {
             Requirements.require(onPath(tool), "the tool " + tool + " (scripts/install-test-deps.sh installs it)");
@@ -81,6 +94,21 @@ final class ReferenceScript {
                 for (Path helper : helpers) {
                     Files.createSymbolicLink(dir.resolve(helper.getFileName()), helper);
                 }
+            }
+            if (lockWaits != null) {
+                Path locking = dir.resolve("locking.sh");
+                Files.delete(locking);
+                Files.writeString(locking, String.join("\n",
+                        "# Xen's locking.sh, unchanged, with claim_lock timed for the test",
+                        ". '" + XEN_SCRIPTS.resolve("locking.sh") + "'",
+                        "eval \"xen_$(declare -f claim_lock)\"",
+                        "claim_lock()",
+                        "{",
+                        "    local start=$EPOCHREALTIME",
+                        "    xen_claim_lock \"$@\" || return",
+                        "    echo \"${start/[.,]/} ${EPOCHREALTIME/[.,]/}\" >> '" + lockWaits + "'",
+                        "}",
+                        ""), StandardCharsets.UTF_8);
             }
             Path link = dir.resolve("remus-netbuf-setup");
             Files.createSymbolicLink(link, script);
@@ -130,7 +158,7 @@ final class ReferenceScript {
                 throw new IllegalStateException("the reference script's " + command + " for " + vif + " did not end in "
                         + TIMEOUT_SECONDS + " s; its processes:" + tree + "\noutput: "
                         + Files.readString(out, StandardCharsets.UTF_8) + "\nhotplug log since it started:\n"
-                        + hotplugLogSince(logged));
+                        + hotplugLogSince(logged) + "\nfile locks now:\n" + lockTable());
             }
             return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8));
         } catch (IOException e) {
@@ -143,6 +171,42 @@ final class ReferenceScript {
                 out.toFile().delete();
             }
         }
+    }
+
+    /**
+     * @return {@code /proc/locks}, each line followed by its process's command line and where its
+     *     lock file is (what a hung {@code claim_lock} waits for)
+     */
+    static String lockTable() {
+        StringBuilder table = new StringBuilder();
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/locks"))) {
+                table.append("  ").append(line);
+                String[] f = line.trim().split("\\s+");
+                for (int i = 1; i < f.length; i++) {
+                    if (f[i].matches("\\d+") && i + 1 < f.length && f[i + 1].contains(":")) {
+                        long pid = Long.parseLong(f[i]);
+                        table.append("  <- ").append(ProcessHandle.of(pid).flatMap(h -> h.info().commandLine())
+                                .orElse("(gone)"));
+                        break;
+                    }
+                }
+                table.append('\n');
+            }
+            table.append("  lock files: ");
+            Path dir = Path.of("/var/run/xen-hotplug");
+            if (Files.isDirectory(dir)) {
+                try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+                    for (Path file : files) {
+                        table.append(file.getFileName()).append(" inode ").append(Files.getAttribute(file, "unix:ino"))
+                                .append("; ");
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            table.append("(could not read: ").append(e).append(')');
+        }
+        return table.toString();
     }
 
     /** @return the size of the hotplug log now, to print what a run adds with {@link #hotplugLogSince} */

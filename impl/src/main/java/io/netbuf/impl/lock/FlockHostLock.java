@@ -33,18 +33,34 @@ import org.slf4j.LoggerFactory;
  * (1 to 20 ms) rather than blocking in flock(2): a blocked native call cannot be cancelled, so a
  * timed-out or interrupted waiter would otherwise leave a thread that may still acquire the
  * lock later and hold it with no owner. Polling costs at most 20 ms of extra latency when the
- * lock is contended. Thread-safe.
+ * lock is contended.
+ *
+ * <p>Fairness to Xen's scripts: {@code claim_lock} blocks in flock(1), and when the holder's
+ * release removes the file it wakes up on a stale file and needs two more processes before it can
+ * try again, while a netbuf waiter retries within milliseconds; under steady netbuf load a script
+ * could wait indefinitely. So netbuf does not overtake a process queued on the lock, as the kernel
+ * shows it in {@code /proc/locks} (a request blocked on the lock file): a netbuf holder that finds
+ * one queued at release leaves the file in place (the protocol allows that; only removing it is
+ * reserved to the holder), so the woken process holds a valid lock at once; a netbuf waiter that
+ * saw one queued (or follows such a release in this JVM) stands back while that file is still at
+ * the path and unheld, at most {@value #HANDOFF_MILLIS} ms (a queued process may die). Mutual
+ * exclusion is the protocol's alone: standing back only delays an acquisition. Where
+ * {@code /proc/locks} cannot be read or does not show the other process (another PID namespace),
+ * the lock works without this fairness. Thread-safe.
  */
 public final class FlockHostLock implements HostLock {
     /** Where Xen's scripts keep their lock files. */
     public static final Path DEFAULT_DIR = Path.of("/var/run/xen-hotplug");
 
     private static final Logger LOG = LoggerFactory.getLogger(FlockHostLock.class);
-    private static final ConcurrentMap<Path, Semaphore> IN_JVM = new ConcurrentHashMap<>();
+    private static final ConcurrentMap<Path, Gate> IN_JVM = new ConcurrentHashMap<>();
     private static final long MIN_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     private static final long MAX_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
     private static final long LONGEST_WAIT_NANOS = Long.MAX_VALUE / 4;
     private static final int FILE_MODE = 0644;
+    /** How long a waiter stands back for a queued process that was woken but does not hold the lock yet. */
+    static final long HANDOFF_MILLIS = 500;
+    private static final long HANDOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(HANDOFF_MILLIS);
 
     private final Path dir;
 
@@ -70,41 +86,57 @@ public final class FlockHostLock implements HostLock {
         long waitNanos = timeout.compareTo(Duration.ofNanos(LONGEST_WAIT_NANOS)) > 0 ? LONGEST_WAIT_NANOS
                 : timeout.toNanos();
         long deadline = System.nanoTime() + waitNanos;
-        Semaphore gate = IN_JVM.computeIfAbsent(file, f -> new Semaphore(1, true));
+        Gate gate = IN_JVM.computeIfAbsent(file, f -> new Gate());
         try {
-            if (!gate.tryAcquire(waitNanos, TimeUnit.NANOSECONDS)) {
+            if (!gate.permit.tryAcquire(waitNanos, TimeUnit.NANOSECONDS)) {
                 throw new LockTimeoutException(file.toString(), timeout, null);
             }
         } catch (InterruptedException e) {
             throw interrupted(file, e);
         }
         try {
-            int fd = lockFile(file, deadline, timeout);
+            int fd = lockFile(file, gate, deadline, timeout);
             LOG.debug("took host lock {}", file);
             return new FileLock(file, fd, gate);
         } catch (RuntimeException | Error e) {
-            gate.release();
+            gate.permit.release();
             throw e;
         }
     }
 
-    private int lockFile(Path file, long deadline, Duration timeout) {
+    private int lockFile(Path file, Gate gate, long deadline, Duration timeout) {
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
             throw OperationFailedException.of("create lock directory " + dir, e.toString(), null, null, e);
         }
         long pause = MIN_POLL_NANOS;
+        // Starts with the hand-off of this JVM's previous holder, if it saw a process queued.
+        StandBack back = gate.handoff;
         while (true) {
             int fd = open(file);
             boolean keep = false;
             try {
-                while (!tryFlock(fd, file)) {
+                ProcLocks.Incarnation opened = null;
+                while (true) {
+                    if (back != null && !back.stillDue(file)) {
+                        back = null;
+                    }
+                    if (back == null && tryFlock(fd, file)) {
+                        break;
+                    }
+                    if (opened == null) {
+                        opened = idOf(fd, file);
+                    }
+                    ProcLocks.State queue = opened == null ? null : stateOf(opened.id(), file);
+                    if (queue != null && queue.blocked() > 0) {
+                        back = new StandBack(opened, System.nanoTime() + HANDOFF_NANOS);
+                    }
                     long left = deadline - System.nanoTime();
                     if (left <= 0) {
                         throw new LockTimeoutException(file.toString(), timeout, null);
                     }
-                    sleep(Math.min(pause, left), file);
+                    sleep(Math.min(back != null ? MIN_POLL_NANOS : pause, left), file);
                     pause = Math.min(pause * 2, MAX_POLL_NANOS);
                 }
                 if (isAt(fd, file)) {
@@ -152,6 +184,29 @@ public final class FlockHostLock implements HostLock {
                 throw OperationFailedException.ofErrno("flock host lock file " + file, errno, LibC.describe(errno),
                         null, null);
             }
+        }
+    }
+
+    /** @return what the open file {@code fd} is, or null when it cannot be stat'ed (no procfs) */
+    private static ProcLocks.Incarnation idOf(int fd, Path file) {
+        try {
+            return ProcLocks.Incarnation.of(Path.of("/proc/self/fd/" + fd));
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("cannot identify the open host lock file {}: {}", file, e.toString());
+            return null;
+        }
+    }
+
+    /**
+     * @return the flock state of {@code id} in {@code /proc/locks}, or null when it cannot be read
+     *     (the lock then works without fairness to queued processes)
+     */
+    private static ProcLocks.State stateOf(ProcLocks.FileId id, Path file) {
+        try {
+            return ProcLocks.of(id);
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("cannot see who waits for host lock {} in {}: {}", file, ProcLocks.TABLE, e.toString());
+            return null;
         }
     }
 
@@ -204,14 +259,45 @@ public final class FlockHostLock implements HostLock {
         return name;
     }
 
+    /**
+     * A waiter's deference to processes it saw queued (blocked in flock(2)) on the lock file
+     * {@code file}: they were woken by a release and go first. It ends once one of them holds the
+     * file, once the file is no longer the one at the path (its holder released it: they had their
+     * turn, or were woken on a stale file and compete like anyone), or at {@code until}
+     * ({@link System#nanoTime}; a queued process may die).
+     */
+    private record StandBack(ProcLocks.Incarnation file, long until) {
+        boolean stillDue(Path path) {
+            if (until - System.nanoTime() <= 0) {
+                return false;
+            }
+            try {
+                if (!file.equals(ProcLocks.Incarnation.of(path))) {
+                    return false;
+                }
+            } catch (IOException | RuntimeException e) {
+                return false;
+            }
+            ProcLocks.State state = stateOf(file.id(), path);
+            return state != null && !state.held();
+        }
+    }
+
+    /** What the JVM's users of one lock file share: one permit, and the last holder's hand-off. */
+    private static final class Gate {
+        final Semaphore permit = new Semaphore(1, true);
+        /** Set by a releaser that handed the lock to queued processes: the next holder stands back. */
+        volatile StandBack handoff;
+    }
+
     /** A held lock: the open, flocked file and the in-JVM permit. */
     private static final class FileLock implements Held {
         private final Path file;
         private final int fd;
-        private final Semaphore gate;
+        private final Gate gate;
         private final AtomicBoolean released = new AtomicBoolean();
 
-        FileLock(Path file, int fd, Semaphore gate) {
+        FileLock(Path file, int fd, Gate gate) {
             this.file = file;
             this.fd = fd;
             this.gate = gate;
@@ -223,14 +309,23 @@ public final class FlockHostLock implements HostLock {
                 return;
             }
             try {
-                // As release_lock does: remove the file while still holding it, so waiters on
-                // the old inode notice and start over on a fresh file.
-                Files.deleteIfExists(file);
+                ProcLocks.Incarnation id = idOf(fd, file);
+                ProcLocks.State queue = id == null ? null : stateOf(id.id(), file);
+                if (queue != null && queue.blocked() > 0) {
+                    // Hand over: the file stays, so a queued process wakes up holding a valid lock,
+                    // and this JVM's next waiter stands back until it has it.
+                    gate.handoff = new StandBack(id, System.nanoTime() + HANDOFF_NANOS);
+                    LOG.debug("handing host lock {} to {} queued process(es)", file, queue.blocked());
+                } else {
+                    // As release_lock does: remove the file while still holding it, so waiters on
+                    // the old inode notice and start over on a fresh file.
+                    Files.deleteIfExists(file);
+                }
             } catch (IOException | RuntimeException e) {
                 LOG.warn("could not remove host lock file {}: {}", file, e.toString());
             } finally {
                 FlockHostLock.close(fd, file);
-                gate.release();
+                gate.permit.release();
                 LOG.debug("released host lock {}", file);
             }
         }

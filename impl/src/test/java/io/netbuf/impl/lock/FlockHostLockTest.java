@@ -111,6 +111,43 @@ class FlockHostLockTest {
         }
     }
 
+    @Test
+    void aProcessQueuedOnTheLockIsHandedItAndTheNextWaiterHereDoesNotOvertakeIt() throws Exception {
+        FlockHostLock lock = new FlockHostLock(tmp);
+        Path file = tmp.resolve("pickifb");
+        HostLock.Held held = lock.acquire("pickifb", LONG);
+        // another open file of the lock, blocked in flock(2) as claim_lock's flock(1) is
+        int queued = LibC.open(file.toString(), LibC.O_RDWR | LibC.O_CLOEXEC, 0);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            Future<Integer> foreign = pool.submit(() -> LibC.flock(queued, LibC.LOCK_EX));
+            ProcLocks.FileId id = ProcLocks.Incarnation.of(file).id();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (ProcLocks.of(id).blocked() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertEquals(1, ProcLocks.of(id).blocked(), "the foreign request is queued");
+            Future<HostLock.Held> next = pool.submit(() -> lock.acquire("pickifb", LONG));
+            Thread.sleep(50);
+            held.close();
+
+            assertEquals(0, foreign.get(5, TimeUnit.SECONDS), "the queued request got the lock");
+            assertEquals(ProcLocks.Incarnation.of(file), ProcLocks.Incarnation.of(Path.of("/proc/self/fd/" + queued)),
+                    "it was handed the file at the path, so it holds the lock by the protocol");
+            Thread.sleep(200);
+            assertFalse(next.isDone(), "this JVM's next waiter must wait for the queued process");
+            // release_lock
+            Files.delete(file);
+            LibC.close(queued);
+            try (HostLock.Held again = next.get(5, TimeUnit.SECONDS)) {
+                assertTrue(Files.exists(file));
+            }
+            assertFalse(Files.exists(file), "with no one queued the release removes the file");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     private int foreignFlockOrMinusOne(Path file) {
         int fd = LibC.open(file.toString(), LibC.O_RDWR | LibC.O_CLOEXEC, 0);
         assertTrue(fd >= 0, "open " + file);
