@@ -90,6 +90,14 @@ public final class BootFeatureCache {
         return file;
     }
 
+    /**
+     * @param other another file
+     * @return a cache of the same boot and kernel, trusting the same owner, kept in {@code other}
+     */
+    public BootFeatureCache in(Path other) {
+        return new BootFeatureCache(other, bootKey, trustedOwner);
+    }
+
     /** @return the boot and kernel this cache belongs to */
     String bootKey() {
         return bootKey;

@@ -169,5 +169,8 @@ class BootFeatureCacheTest {
         String release = Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip();
         assertEquals(Path.of(BootFeatureCache.DEFAULT_FILE), running.file());
         assertEquals(bootId + " " + release, running.bootKey());
+        BootFeatureCache elsewhere = running.in(file);
+        assertEquals(file, elsewhere.file());
+        assertEquals(running.bootKey(), elsewhere.bootKey());
     }
 }
