@@ -17,8 +17,9 @@ import java.util.function.Function;
  * argument and environment handling, logging, {@link SystemHost} (rtnetlink, the native XenStore
  * client, Xen's lock directory, the kernel feature check with its per-boot cache, which is not
  * asked for sch_plug) and exit. Benchmark-only: it lives in this module and never in the
- * launcher's jar. The harness starts it like {@code cli/bin/remus-netbuf-setup} starts netbuf:
- * same JVM and options, with a class archive the launcher trains for this jar.
+ * launcher's jar. The harness has {@code cli/bin/remus-netbuf-setup} itself start it (the launcher
+ * pointed at this jar, its JVM's main class swapped for this one): same JVM, same options, and a
+ * class archive the launcher makes for this jar ({@link StandInTraining}).
  */
 public final class StandInHotplug {
     private StandInHotplug() {

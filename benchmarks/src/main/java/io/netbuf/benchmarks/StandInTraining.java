@@ -12,8 +12,8 @@ import java.io.IOException;
  * own training ({@link CdsTraining#train()}), plus one hotplug round on the pfifo stand-in plug in
  * a throwaway namespace, so that the setup path, which on a kernel without sch_plug the launcher's
  * training can only follow up to the plug, is trained to the end, as the launcher's training is on
- * a kernel with sch_plug. {@code benchmarks/compare-reference.sh -s} runs it with the options of the
- * launcher's own training command.
+ * a kernel with sch_plug. {@code benchmarks/compare-reference.sh -s} has the launcher run it in
+ * place of its own training, with the same options.
  */
 public final class StandInTraining {
     private StandInTraining() {
