@@ -47,6 +47,7 @@ public final class Main {
     public static void run(String[] args, Function<Map<String, String>, Context.Hosts> hosts) {
         // First, before anything opens a descriptor that could take the place of a closed stdout/stderr.
         StdStreams std = StdStreams.detectAndGuard();
+        NativeWarmUp.start();
         Map<String, String> env = System.getenv();
         String invokedAs = System.getProperty("netbuf.invokedAs", Cli.PROGRAM);
         int status;
@@ -69,6 +70,30 @@ public final class Main {
             Runtime.getRuntime().halt(status);
         }
         System.exit(status);
+    }
+
+    /**
+     * Initialises JNA on a second thread while the main one reads the command line and sets up
+     * logging: the first use of JNA (its native library, and java.util.logging, which it logs
+     * through) costs a hotplug call several milliseconds that another core can spend instead. The
+     * main thread waits for it only if it gets to the real host first. Failures are left for the
+     * main thread, which reports them where they matter.
+     */
+    private static final class NativeWarmUp implements Runnable {
+        static void start() {
+            Thread thread = new Thread(new NativeWarmUp(), "netbuf-native-warm-up");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        @Override
+        public void run() {
+            try {
+                Class.forName("com.sun.jna.Native", true, Main.class.getClassLoader());
+            } catch (ClassNotFoundException | LinkageError e) {
+                // the main thread meets the same problem when it needs JNA, and reports it
+            }
+        }
     }
 
     /**
