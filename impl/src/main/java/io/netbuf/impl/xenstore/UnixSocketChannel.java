@@ -3,9 +3,7 @@ package io.netbuf.impl.xenstore;
 import com.sun.jna.Function;
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
-import com.sun.jna.NativeLibrary;
-import com.sun.jna.Platform;
-import com.sun.jna.Pointer;
+import io.netbuf.impl.libc.LibcFunctions;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousCloseException;
@@ -47,29 +45,16 @@ final class UnixSocketChannel implements ByteChannel {
     private static final String UNAVAILABLE;
 
     static {
-        Function[] f = new Function[7];
-        String reason = null;
-        if (!Platform.isLinux() || Native.POINTER_SIZE != 8) {
-            reason = "the native unix socket needs 64-bit Linux";
-        } else {
-            try {
-                NativeLibrary c = NativeLibrary.getInstance(Platform.C_LIBRARY_NAME);
-                String[] names = {"socket", "connect", "read", "write", "shutdown", "close", "strerror"};
-                for (int i = 0; i < names.length; i++) {
-                    f[i] = c.getFunction(names[i]);
-                }
-            } catch (UnsatisfiedLinkError | RuntimeException e) {
-                reason = "libc could not be bound through JNA: " + e.getMessage();
-            }
-        }
-        SOCKET = f[0];
-        CONNECT = f[1];
-        READ = f[2];
-        WRITE = f[3];
-        SHUTDOWN = f[4];
-        CLOSE = f[5];
-        STRERROR = f[6];
-        UNAVAILABLE = reason;
+        LibcFunctions libc = LibcFunctions.bind("the native unix socket", "socket", "connect", "read", "write",
+                "shutdown", "close", "strerror");
+        SOCKET = libc.function(0);
+        CONNECT = libc.function(1);
+        READ = libc.function(2);
+        WRITE = libc.function(3);
+        SHUTDOWN = libc.function(4);
+        CLOSE = libc.function(5);
+        STRERROR = libc.function(6);
+        UNAVAILABLE = libc.unavailableReason();
     }
 
     private final int fd;
