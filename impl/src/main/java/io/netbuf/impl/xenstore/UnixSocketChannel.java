@@ -119,13 +119,7 @@ final class UnixSocketChannel implements ByteChannel {
             enter();
             try {
                 int want = Math.min(dst.remaining(), CHUNK);
-                long n;
-                do {
-                    n = READ.invokeLong(new Object[] {fd, readMemory, (long) want});
-                } while (n < 0 && Native.getLastError() == EINTR && isOpen());
-                if (n < 0) {
-                    throw closedOr(failure("read", Native.getLastError()));
-                }
+                long n = transfer(READ, "read", readMemory, want);
                 if (n == 0) {
                     if (!isOpen()) {
                         throw new AsynchronousCloseException();
@@ -149,13 +143,7 @@ final class UnixSocketChannel implements ByteChannel {
                 int start = src.position();
                 writeBuffer.clear();
                 writeBuffer.put(src.slice(start, count));
-                long n;
-                do {
-                    n = WRITE.invokeLong(new Object[] {fd, writeMemory, (long) count});
-                } while (n < 0 && Native.getLastError() == EINTR && isOpen());
-                if (n < 0) {
-                    throw closedOr(failure("write", Native.getLastError()));
-                }
+                long n = transfer(WRITE, "write", writeMemory, count);
                 src.position(start + (int) n);
                 return (int) n;
             } finally {
@@ -199,6 +187,18 @@ final class UnixSocketChannel implements ByteChannel {
             }
         }
         CLOSE.invokeInt(new Object[] {fd});
+    }
+
+    /** One read(2) or write(2) of {@code count} bytes at {@code memory}, retried when a signal interrupts it. */
+    private long transfer(Function call, String name, Memory memory, int count) throws IOException {
+        long n;
+        do {
+            n = call.invokeLong(new Object[] {fd, memory, (long) count});
+        } while (n < 0 && Native.getLastError() == EINTR && isOpen());
+        if (n < 0) {
+            throw closedOr(failure(name, Native.getLastError()));
+        }
+        return n;
     }
 
     private IOException closedOr(IOException failure) {
