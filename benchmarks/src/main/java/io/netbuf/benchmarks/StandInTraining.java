@@ -28,10 +28,10 @@ public final class StandInTraining {
         // No per-boot cache: the training leaves the host's /run/netbuf alone.
         HostKernelFeatures features = new HostKernelFeatures(HostKernelFeatures.Sources.host(),
                 new NamespaceProbe(new CommandRunner()), null);
-        CdsTraining.hotplugRound((namespace, environment) -> timeout -> BenchHost.withStandInPlug(
+        CdsTraining.hotplugRound((namespace, environment, lockDir) -> timeout -> BenchHost.withStandInPlug(
                 SystemHost.fromSystemProperties().environment(environment).commandTimeout(timeout)
-                        .namespace(namespace).kernelFeatures(new BenchHost.WithoutPlug(features)).build(),
-                namespace));
+                        .namespace(namespace).lockDir(lockDir).kernelFeatures(new BenchHost.WithoutPlug(features))
+                        .build(), namespace));
         System.exit(0);
     }
 }

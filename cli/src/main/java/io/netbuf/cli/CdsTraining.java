@@ -45,16 +45,17 @@ public final class CdsTraining {
         /**
          * @param namespace the network namespace ({@code ip netns} name) the host must act in
          * @param environment the round's environment ({@code XENSTORED_PATH} of its xenstored)
+         * @param lockDir the lock directory to use instead of Xen's (a temporary one)
          * @return what opens the host
          */
-        Context.Hosts hosts(String namespace, Map<String, String> environment);
+        Context.Hosts hosts(String namespace, Map<String, String> environment, Path lockDir);
     }
 
     /**
      * Runs the training, then exits.
      *
      * @param args ignored
-     * @throws IOException if the scratch directory cannot be made or removed
+     * @throws IOException if the scratch directory cannot be made
      */
     public static void main(String[] args) throws IOException {
         train();
@@ -66,9 +67,12 @@ public final class CdsTraining {
      * may create network namespaces, a whole hotplug round on the real host
      * ({@link #hotplugRound}), which gets as far as the running kernel allows.
      *
-     * @throws IOException if the scratch directory cannot be made or removed
+     * @throws IOException if the scratch directory cannot be made
      */
     public static void train() throws IOException {
+        // What Main does before a command runs, so that the archive holds its classes too.
+        Main.NativeWarmUp.start();
+        Context.Hosts systemHosts = new Main.SystemHosts().apply(System.getenv());
         PrintStream discard = StdStreams.discarding();
         // Standard error "open" (to a sink): log lines are formatted, as when libxl runs the script.
         Main.configureLogging(new StdStreams(discard, discard, true, true), RemusNetbufSetupCommand.NAME, Map.of());
@@ -87,9 +91,9 @@ public final class CdsTraining {
             Context context = new Context(discard, discard, env, Context.Hosts.system(env, features));
             cli.run(RemusNetbufSetupCommand.NAME, List.of("setup"), context);
             cli.run(RemusNetbufSetupCommand.NAME, List.of("teardown"), context);
-            hotplugRound((namespace, environment) -> timeout -> SystemHost.fromSystemProperties()
-                    .environment(environment).commandTimeout(timeout).namespace(namespace).kernelFeatures(features)
-                    .build());
+            hotplugRound((namespace, environment, lockDir) -> timeout -> SystemHost.fromSystemProperties()
+                    .environment(environment).commandTimeout(timeout).namespace(namespace).lockDir(lockDir)
+                    .kernelFeatures(features).build());
             FakeHost simulated = FakeHost.create().withVif(ABSENT_VIF).withIfbs(1)
                     .withXenstore("/local/domain/7/name", "training");
             Context onSimulated = new Context(discard, discard, env, timeout -> simulated);
@@ -99,24 +103,21 @@ public final class CdsTraining {
             cli.run(Cli.PROGRAM, List.of("reap"), context);
             cli.run(Cli.PROGRAM, List.of("demo", "--simulated", "--epochs", "1", "--interval-ms", "1"), context);
             for (String command : List.of("demo", "status", "reap", RemusNetbufSetupCommand.NAME)) {
-                cli.run(Cli.PROGRAM, List.of(command, "--help"), context);
+                cli.run(Cli.PROGRAM, List.of(command, "--help"),
+                        new Context(discard, discard, System.getenv(), systemHosts));
             }
         } finally {
-            try (Stream<Path> files = Files.list(scratch)) {
-                for (Path file : (Iterable<Path>) files::iterator) {
-                    Files.delete(file);
-                }
-            }
-            Files.delete(scratch);
+            deleteTree(scratch);
         }
     }
 
     /**
      * One {@code remus-netbuf-setup setup} and {@code teardown} as libxl runs them, for a real vif
      * (a veth) with one free IFB, in a throwaway network namespace (always deleted) against a
-     * xenstored served in this process: the path a hotplug call takes on a dom0. Where the kernel
-     * lacks something (sch_plug) setup fails and rolls back, which trains that much. Does nothing
-     * when the namespace cannot be made (not root, no iproute2). Output is discarded.
+     * xenstored served in this process and a temporary lock directory: the path a hotplug call takes
+     * on a dom0. Where the kernel lacks something (sch_plug) setup fails and rolls back, which trains
+     * that much. Does nothing when the namespace cannot be made (not root, no iproute2). Output is
+     * discarded.
      *
      * @param hostIn opens the host of the round
      */
@@ -129,7 +130,9 @@ public final class CdsTraining {
             return;
         }
         PrintStream discard = StdStreams.discarding();
+        Path lockDir = null;
         try (XenstoredServer xenstored = XenstoredServer.start()) {
+            lockDir = Files.createTempDirectory("netbuf-training-locks");
             xenstored.store().write("/local/domain/7/name", "training");
             runner.check("iproute2", "create the training vif", List.of("ip", "-n", ns, "link", "add", TRAINING_VIF,
                     "type", "veth", "peer", "name", "nbtrain0"));
@@ -139,16 +142,32 @@ public final class CdsTraining {
                     "type", "ifb"));
             Map<String, String> env = Map.of("XENSTORED_PATH", xenstored.socketPath().toString(),
                     RemusNetbufSetupCommand.VIFNAME, TRAINING_VIF, RemusNetbufSetupCommand.XENBUS_PATH, XENBUS_PATH);
-            Context context = new Context(discard, discard, env, hostIn.hosts(ns, env));
+            Context context = new Context(discard, discard, env, hostIn.hosts(ns, env, lockDir));
             Cli cli = Cli.standard();
             cli.run(RemusNetbufSetupCommand.NAME, List.of("setup"), context);
             String ifb = xenstored.store().read(XENBUS_PATH + "/ifb").orElse("");
             cli.run(RemusNetbufSetupCommand.NAME, List.of("teardown", RemusNetbufSetupCommand.REMUS_IFB + "=" + ifb),
                     context);
-        } catch (NetworkBufferException e) {
+        } catch (NetworkBufferException | IOException e) {
             LoggerFactory.getLogger(CdsTraining.class).debug("training hotplug round stopped: {}", e.getMessage());
         } finally {
             runner.run("iproute2", "delete the training namespace", List.of("ip", "netns", "del", ns));
+            deleteTree(lockDir);
+        }
+    }
+
+    /** Removes a scratch directory and the files in it; a failure is logged, not thrown. */
+    private static void deleteTree(Path dir) {
+        if (dir == null) {
+            return;
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                Files.delete(file);
+            }
+            Files.delete(dir);
+        } catch (IOException e) {
+            LoggerFactory.getLogger(CdsTraining.class).debug("could not remove {}: {}", dir, e.toString());
         }
     }
 }

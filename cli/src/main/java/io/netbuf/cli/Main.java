@@ -28,7 +28,7 @@ public final class Main {
      * The machine itself. A class, not a method reference: a lambda whose call site the class
      * archive's training did not link costs a short-lived process several milliseconds to spin.
      */
-    private static final class SystemHosts implements Function<Map<String, String>, Context.Hosts> {
+    static final class SystemHosts implements Function<Map<String, String>, Context.Hosts> {
         @Override
         public Context.Hosts apply(Map<String, String> environment) {
             return Context.Hosts.system(environment);
@@ -79,7 +79,8 @@ public final class Main {
      * main thread waits for it only if it gets to the real host first. Failures are left for the
      * main thread, which reports them where they matter.
      */
-    private static final class NativeWarmUp implements Runnable {
+    static final class NativeWarmUp implements Runnable {
+        /** Starts the warm-up thread. */
         static void start() {
             Thread thread = new Thread(new NativeWarmUp(), "netbuf-native-warm-up");
             thread.setDaemon(true);
