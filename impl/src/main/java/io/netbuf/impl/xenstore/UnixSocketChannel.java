@@ -20,8 +20,9 @@ import java.nio.file.Path;
  * hotplug call included, that connects to xenstored once.
  *
  * <p>One thread may read while another writes. {@link #close()} shuts the socket down, which
- * wakes a blocked read (it returns end of stream) or write, and releases the descriptor once no
- * call uses it any more, so a descriptor number is never reused under a running call. Unlike the
+ * wakes a blocked read (it then fails with {@link AsynchronousCloseException}) or write, and
+ * releases the descriptor when no call uses it any more, before it returns: a descriptor number is
+ * never reused under a running call, and none is left open behind a closed channel. Unlike the
  * JDK's channel it is not closed by an interrupt: an interrupted caller gives up waiting for its
  * reply (see {@link XenstoreClient}) and the connection stays usable.
  */
@@ -34,6 +35,8 @@ final class UnixSocketChannel implements ByteChannel {
     /** {@code sizeof(struct sockaddr_un)}: family, then a 108-byte path. */
     private static final int SOCKADDR_UN_SIZE = 110;
     private static final int CHUNK = 8192;
+    /** How long {@link #close()} waits for woken calls to leave before leaving the close to them. */
+    private static final long CLOSE_WAIT_NANOS = 2_000_000_000L;
 
     private static final Function SOCKET;
     private static final Function CONNECT;
@@ -68,6 +71,8 @@ final class UnixSocketChannel implements ByteChannel {
     private int users;
     /** Guarded by {@code this}. */
     private boolean closed;
+    /** Guarded by {@code this}. */
+    private boolean descriptorClosed;
 
     private UnixSocketChannel(int fd) {
         this.fd = fd;
@@ -157,20 +162,28 @@ final class UnixSocketChannel implements ByteChannel {
         return !closed;
     }
 
-    /** Shuts the socket down (waking any blocked call) and closes it once no call is running. */
+    /**
+     * Shuts the socket down, which wakes any blocked call, waits (briefly) for the calls to leave and
+     * closes the descriptor; if a call does not leave in time, it closes the descriptor on its way out.
+     */
     @Override
-    public void close() {
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            SHUTDOWN.invokeInt(new Object[] {fd, SHUT_RDWR});
-            if (users > 0) {
-                return; // the last call to leave closes the descriptor
-            }
+    public synchronized void close() {
+        if (closed) {
+            return;
         }
-        CLOSE.invokeInt(new Object[] {fd});
+        closed = true;
+        SHUTDOWN.invokeInt(new Object[] {fd, SHUT_RDWR});
+        long deadline = System.nanoTime() + CLOSE_WAIT_NANOS;
+        try {
+            for (long left = CLOSE_WAIT_NANOS; users > 0 && left > 0; left = deadline - System.nanoTime()) {
+                wait(Math.max(1, left / 1_000_000));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (users == 0) {
+            closeDescriptor();
+        }
     }
 
     private synchronized void enter() throws ClosedChannelException {
@@ -180,13 +193,19 @@ final class UnixSocketChannel implements ByteChannel {
         users++;
     }
 
-    private void leave() {
-        synchronized (this) {
-            if (--users > 0 || !closed) {
-                return;
-            }
+    private synchronized void leave() {
+        if (--users == 0 && closed) {
+            notifyAll();
+            closeDescriptor();
         }
-        CLOSE.invokeInt(new Object[] {fd});
+    }
+
+    /** Closes the descriptor once; guarded by {@code this}. */
+    private void closeDescriptor() {
+        if (!descriptorClosed) {
+            descriptorClosed = true;
+            CLOSE.invokeInt(new Object[] {fd});
+        }
     }
 
     /** One read(2) or write(2) of {@code count} bytes at {@code memory}, retried when a signal interrupts it. */

@@ -128,12 +128,23 @@ class UnixSocketChannelTest {
     }
 
     @Test
-    void closingReleasesTheDescriptor() throws Exception {
+    void closingReleasesTheDescriptorBeforeItReturnsEvenUnderABlockedRead() throws Exception {
         long before = openDescriptors();
-        for (int i = 0; i < 50; i++) {
+        for (int i = 0; i < 20; i++) {
             UnixSocketChannel client = UnixSocketChannel.connect(socket);
-            server.accept().close();
-            client.close();
+            try (SocketChannel peer = server.accept()) {
+                CompletableFuture<Void> reader = CompletableFuture.runAsync(() -> {
+                    try {
+                        client.read(ByteBuffer.allocate(16));
+                    } catch (IOException expected) {
+                        // woken by close
+                    }
+                });
+                Thread.sleep(20); // usually in the kernel's read by now; either way close must free the descriptor
+                client.close();
+                assertEquals(before + 1, openDescriptors(), "only the peer's descriptor is still open");
+                reader.get(5, TimeUnit.SECONDS);
+            }
         }
         assertEquals(before, openDescriptors());
     }
