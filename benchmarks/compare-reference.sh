@@ -2,24 +2,40 @@
 # Side by side: Xen's remus-netbuf-setup (the reference script, run unmodified from where it lives)
 # and netbuf's drop-in replacement (cli/bin/netbuf invoked as remus-netbuf-setup), on the same setup:
 # one network namespace with a guest vif (veth vif1.0) and one IFB, a testkit xenstored on a unix
-# socket (XENSTORED_PATH) holding domains 0 and 1, XENBUS_PATH=/libxl/1/remus/netbuf/0.
+# socket (XENSTORED_PATH) holding domains 0 and 1 and N other domains with netbuf claims,
+# XENBUS_PATH=/libxl/1/remus/netbuf/0.
 # Each round runs setup then teardown with each implementation, alternating which goes first, checks
 # the result of every call (claim, hotplug-status, plug on the IFB; everything gone after teardown),
 # and prints the times of each call, then the medians and the ratio reference / netbuf.
 #
-# Usage: benchmarks/compare-reference.sh [-n ROUNDS] [-d OTHER_DOMAINS]
-#   -n ROUNDS         rounds (default 10)
-#   -d OTHER_DOMAINS  other domains with netbuf claims in XenStore (default 0)
+# Usage: benchmarks/compare-reference.sh [-s] [-n ROUNDS] [-d OTHER_DOMAINS[,OTHER_DOMAINS...]]
+#   -n ROUNDS         rounds per domain count (default 10)
+#   -d OTHER_DOMAINS  other domains with netbuf claims in XenStore, or a comma-separated list of such
+#                     counts, each run in turn with a fresh xenstored (default 0)
+#   -s                both sides use the same stand-in for sch_plug, a root pfifo (for kernels without
+#                     sch_plug, like the build machine; see docs/benchmarks.md):
+#                     - the reference runs unmodified with PATH shims: modinfo answers for the five
+#                       modules it checks; nl-qdisc-add ... plug becomes tc qdisc add dev IFB root pfifo
+#                       limit 1000, nl-qdisc-add --update ... becomes tc qdisc change ... pfifo limit 1000,
+#                       nl-qdisc-delete ... plug becomes tc qdisc del dev IFB root. xen-hotplug-common.sh
+#                       puts /usr/bin first on PATH, so the shims go first through a hotplugpath.sh beside
+#                       the script that sources Xen's and prepends the shim directory to bindir.
+#                     - netbuf runs io.netbuf.benchmarks.StandInHotplug (benchmarks/target/hotplug-standin.jar:
+#                       netbuf.jar plus the stand-in) through cli/bin/remus-netbuf-setup itself, whose
+#                       java is a wrapper that swaps the main class (io.netbuf.cli.Main ->
+#                       StandInHotplug, and for the launcher's archive training io.netbuf.cli.CdsTraining ->
+#                       StandInTraining): same launcher, JVM, options and kind of class archive.
 # Environment:
 #   NETBUF_REFERENCE_SCRIPT  the reference script (default: ../shared/reference/remus-netbuf-setup.sh
 #                            from the repository, or from its parent)
 #   NETBUF_XEN_SCRIPTS       Xen's hotplug helpers the reference sources (default /etc/xen/scripts,
 #                            Debian package xen-utils-common)
 #
-# Needs root, sch_plug, libnl-utils (nl-qdisc-*), net-tools (ifconfig), xenstore-utils, xen-utils-common,
-# and modinfo-able modules (the reference checks them with modinfo). Build first:
+# Needs root, libnl-utils (nl-qdisc-*), net-tools (ifconfig), xenstore-utils, xen-utils-common, and
+# without -s: sch_plug and modinfo-able modules (the reference checks them with modinfo). Build first:
 #   mvn -o -q -pl benchmarks,cli -am package -DskipTests
-# On a kernel without sch_plug it stops before doing anything and says so. Run it in the kernel lab:
+# Without -s on a kernel without sch_plug it stops before doing anything and says so. Run it in the
+# kernel lab:
 #   it/kernel-lab/lab.sh run --timeout 1200 --rw "$PWD/benchmarks/target" -- benchmarks/compare-reference.sh -n 10
 # In the lab (NETBUF_LAB=true) it repairs, in the lab's throwaway overlay only, the two things that stop
 # the reference script there: /lib/modules/$(uname -r) for modinfo (linked from the lab's kernel cache)
@@ -30,15 +46,17 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 rounds=10
 others=0
-while getopts "n:d:h" opt; do
+stand_in=false
+while getopts "n:d:sh" opt; do
     case $opt in
         n) rounds=$OPTARG ;;
         d) others=$OPTARG ;;
+        s) stand_in=true ;;
         *) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 2 ;;
     esac
 done
 [[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "rounds must be a positive number: $rounds" >&2; exit 2; }
-[[ $others =~ ^[0-9]+$ ]] || { echo "other domains must be a number: $others" >&2; exit 2; }
+[[ $others =~ ^[0-9]+(,[0-9]+)*$ ]] || { echo "other domains must be a number or a comma-separated list: $others" >&2; exit 2; }
 
 log() { echo "[compare] $*" >&2; }
 die() { echo "[compare] cannot run: $*" >&2; exit 3; }
@@ -55,9 +73,11 @@ fi
 xen_scripts=${NETBUF_XEN_SCRIPTS:-/etc/xen/scripts}
 [ -f "$xen_scripts/xen-hotplug-common.sh" ] || die "$xen_scripts/xen-hotplug-common.sh missing (apt-get install xen-utils-common)"
 bench_jar=$root/benchmarks/target/benchmarks.jar
+standin_jar=$root/benchmarks/target/hotplug-standin.jar
 cli=$root/cli/bin/netbuf
 [ -f "$bench_jar" ] || die "$bench_jar missing (mvn -o -q -pl benchmarks,cli -am package -DskipTests)"
 [ -x "$cli" ] && [ -f "$root/cli/target/netbuf.jar" ] || die "netbuf CLI not built (cli/target/netbuf.jar)"
+! $stand_in || [ -f "$standin_jar" ] || die "$standin_jar missing (mvn -o -q -pl benchmarks,cli -am package -DskipTests)"
 for tool in ip tc nl-qdisc-add nl-qdisc-list nl-qdisc-delete ifconfig xenstore-read xenstore-write xenstore-rm \
         xenstore-list xenstore-exists modinfo flock java; do
     command -v "$tool" >/dev/null || die "'$tool' not found (packages: iproute2 libnl-utils net-tools xenstore-utils kmod util-linux default-jre-headless)"
@@ -70,9 +90,10 @@ if ip -n "$probe" link add ifb0 type ifb 2>/dev/null && tc -n "$probe" qdisc add
     plug_ok=1
 fi
 ip netns del "$probe"
-if [ "$plug_ok" = 0 ]; then
+if [ "$plug_ok" = 0 ] && ! $stand_in; then
     die "this kernel ($(uname -r)) has no sch_plug: neither script can create the plug. Run it in the kernel lab:
-  it/kernel-lab/lab.sh run --timeout 1200 --rw \"\$PWD/benchmarks/target\" -- benchmarks/compare-reference.sh -n $rounds"
+  it/kernel-lab/lab.sh run --timeout 1200 --rw \"\$PWD/benchmarks/target\" -- benchmarks/compare-reference.sh -n $rounds
+or here with the same pfifo stand-in for the plug on both sides: benchmarks/compare-reference.sh -s"
 fi
 
 if [ "${NETBUF_LAB:-}" = true ]; then
@@ -90,16 +111,25 @@ if [ "${NETBUF_LAB:-}" = true ]; then
         log "lab: linked $libnl/libnl/cli -> libnl-3/cli for nl-qdisc-add's plug module"
     fi
 fi
-for m in ifb sch_plug sch_ingress act_mirred cls_u32; do
-    modinfo "$m" >/dev/null 2>&1 || die "modinfo $m fails: the reference script would refuse to run (no /lib/modules/$(uname -r)?)"
-done
+if ! $stand_in; then
+    for m in ifb sch_plug sch_ingress act_mirred cls_u32; do
+        modinfo "$m" >/dev/null 2>&1 || die "modinfo $m fails: the reference script would refuse to run (no /lib/modules/$(uname -r)?)"
+    done
+fi
 
 # ---------------------------------------------------------------- the shared setup
 ns=nbcmp-$$
 work=$(mktemp -d /tmp/netbuf-compare.XXXXXX)
 xs_pid=
+stop_xenstored() {
+    if [ -n "$xs_pid" ]; then
+        exec 9>&-
+        wait "$xs_pid" 2>/dev/null || true
+        xs_pid=
+    fi
+}
 cleanup() {
-    [ -n "$xs_pid" ] && { exec 9>&-; wait "$xs_pid" 2>/dev/null || true; }
+    stop_xenstored
     ip netns del "$ns" 2>/dev/null || true
     rm -rf "$work"
 }
@@ -119,53 +149,102 @@ for f in "$xen_scripts"/*.sh; do ln -s "$f" "$work/ref/"; done
 # netbuf's launcher acts as Xen's script when invoked under that name.
 mkdir -p "$work/bin"
 ln -s "$(readlink -f "$cli")" "$work/bin/remus-netbuf-setup"
+netbuf_env=(NETBUF_JAR="$root/cli/target/netbuf.jar")
+plug_kind=plug
 
-mkfifo "$work/xs.in"
-java -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$bench_jar" io.netbuf.benchmarks.TestkitXenstored "$others" \
-    <"$work/xs.in" >"$work/xs.out" &
-xs_pid=$!
-exec 9>"$work/xs.in"
-for _ in $(seq 100); do grep -q '^XENSTORED_PATH=' "$work/xs.out" 2>/dev/null && break; sleep 0.1; done
-export XENSTORED_PATH=$(sed -n 's/^XENSTORED_PATH=//p' "$work/xs.out")
-[ -n "$XENSTORED_PATH" ] || die "the testkit xenstored did not start"
+if $stand_in; then
+    plug_kind=pfifo
+    shims=$work/shims
+    mkdir -p "$shims"
+    cat >"$shims/modinfo" <<'SHIM'
+#!/bin/sh
+# stand-in: the modules the reference checks are built in here, or (sch_plug) stood in for by pfifo
+case $1 in ifb|sch_plug|sch_ingress|act_mirred|cls_u32) echo "filename: (stand-in) $1"; exit 0 ;; esac
+exec /sbin/modinfo "$@"
+SHIM
+    cat >"$shims/nl-qdisc-add" <<'SHIM'
+#!/bin/sh
+# stand-in: nl-qdisc-add --dev=IFB --parent root [--update] plug [--limit=N] -> the root pfifo
+dev= verb=add
+for a; do case $a in --dev=*) dev=${a#--dev=} ;; --update) verb=change ;; esac; done
+exec tc qdisc "$verb" dev "$dev" root pfifo limit 1000
+SHIM
+    cat >"$shims/nl-qdisc-delete" <<'SHIM'
+#!/bin/sh
+# stand-in: nl-qdisc-delete --dev=IFB --parent root plug -> delete the root pfifo
+dev=
+for a; do case $a in --dev=*) dev=${a#--dev=} ;; esac; done
+exec tc qdisc del dev "$dev" root
+SHIM
+    chmod +x "$shims"/*
+    # xen-hotplug-common.sh sets PATH="${bindir}:${sbindir}:...:$PATH" after sourcing hotplugpath.sh
+    # from the script's directory: that is where the shims can come first.
+    rm "$work/ref/hotplugpath.sh"
+    printf '. %s/hotplugpath.sh\nbindir="%s:$bindir"\n' "$xen_scripts" "$shims" >"$work/ref/hotplugpath.sh"
+    # netbuf: the launcher itself, pointed at hotplug-standin.jar, with a java that swaps the main class.
+    java_bin=$(sh -x "$cli" --help 2>&1 >/dev/null | sed -n 's/^+ exec \([^ ]*\) .*/\1/p')
+    java_home=$(readlink -f "$java_bin") && java_home=${java_home%/bin/java}
+    [ -x "$java_home/bin/java" ] || die "cannot tell which JVM the launcher runs"
+    mkdir "$work/jdk"
+    for f in "$java_home"/*; do ln -s "$f" "$work/jdk/"; done
+    rm "$work/jdk/bin"
+    mkdir "$work/jdk/bin"
+    cat >"$work/jdk/bin/java" <<SHIM
+#!/bin/sh
+# the launcher's JVM, running the stand-in entry point (and its training) instead of the CLI's
+for a; do
+    shift
+    case \$a in
+        io.netbuf.cli.Main) a=io.netbuf.benchmarks.StandInHotplug ;;
+        io.netbuf.cli.CdsTraining) a=io.netbuf.benchmarks.StandInTraining ;;
+    esac
+    set -- "\$@" "\$a"
+done
+exec $java_home/bin/java "\$@"
+SHIM
+    chmod +x "$work/jdk/bin/java"
+    netbuf_env=(NETBUF_JAR="$standin_jar" NETBUF_JAVA="$work/jdk/bin/java")
+    env "${netbuf_env[@]}" NETBUF_PREPARE=1 "$work/bin/remus-netbuf-setup" \
+        || die "the launcher could not make the class archive of $standin_jar"
+    log "stand-in: the plug is a root pfifo on both sides (reference: PATH shims; netbuf: StandInHotplug on $java_home)"
+fi
 
 xenbus=/libxl/1/remus/netbuf/0
 times=$work/times
-
-now() { date +%s%N; }
+summary=$work/summary
 
 # run_impl NAME ACTION: runs one implementation's setup or teardown inside the namespace, timed.
 run_impl() {
     local impl=$1 action=$2 start end rc=0
     local -a env=(vifname=vif1.0 XENBUS_PATH=$xenbus XENSTORED_PATH=$XENSTORED_PATH)
     [ "$action" = teardown ] && env+=(REMUS_IFB=ifb0)
-    start=$(now)
+    start=${EPOCHREALTIME/./}
     if [ "$impl" = reference ]; then
         (cd "$work/ref" && ip netns exec "$ns" env "${env[@]}" bash -s "$action" <"$reference") || rc=$?
     else
-        ip netns exec "$ns" env "${env[@]}" NETBUF_JAR="$root/cli/target/netbuf.jar" \
-            "$work/bin/remus-netbuf-setup" "$action" </dev/null || rc=$?
+        ip netns exec "$ns" env "${env[@]}" "${netbuf_env[@]}" \
+            "$work/bin/remus-netbuf-setup" "$action" </dev/null 2>/dev/null || rc=$?
     fi
-    end=$(now)
+    end=${EPOCHREALTIME/./}
     if [ "$rc" != 0 ]; then
         log "$impl $action exited $rc; hotplug-error: $(xenstore-read "$xenbus/hotplug-error" 2>/dev/null || echo none)"
         return 1
     fi
-    echo "$impl $action $(( (end - start) / 1000 ))" >>"$times"
+    echo "$impl $action $((end - start))" >>"$times"
 }
 
 check_set_up() {
     local impl=$1
     [ "$(xenstore-read "$xenbus/ifb" 2>/dev/null)" = ifb0 ] || { log "$impl: $xenbus/ifb is not ifb0"; return 1; }
     [ "$(xenstore-read "$xenbus/hotplug-status" 2>/dev/null)" = connected ] || { log "$impl: hotplug-status is not connected"; return 1; }
-    tc -n "$ns" qdisc show dev ifb0 | grep -q '^qdisc plug' || { log "$impl: no plug on ifb0"; return 1; }
+    tc -n "$ns" qdisc show dev ifb0 | grep -q "^qdisc $plug_kind .* root" || { log "$impl: no root $plug_kind on ifb0"; return 1; }
     tc -n "$ns" qdisc show dev vif1.0 | grep -q '^qdisc ingress' || { log "$impl: no ingress qdisc on vif1.0"; return 1; }
 }
 
 check_torn_down() {
     local impl=$1
     ! xenstore-exists "$xenbus/ifb" 2>/dev/null || { log "$impl: $xenbus/ifb left behind"; return 1; }
-    ! tc -n "$ns" qdisc show dev ifb0 | grep -q '^qdisc plug' || { log "$impl: plug left on ifb0"; return 1; }
+    ! tc -n "$ns" qdisc show dev ifb0 | grep -q "^qdisc $plug_kind .* root" || { log "$impl: $plug_kind left on ifb0"; return 1; }
     ! tc -n "$ns" qdisc show dev vif1.0 | grep -q '^qdisc ingress' || { log "$impl: ingress left on vif1.0"; return 1; }
 }
 
@@ -177,26 +256,61 @@ one_round() {
     done
 }
 
-log "kernel $(uname -r), $(nproc) CPUs, lab=${NETBUF_LAB:-false}, reference $reference, $others other domains"
-log "warm-up round (not counted)"
-one_round reference netbuf
-: >"$times"
-for i in $(seq "$rounds"); do
-    if (( i % 2 )); then one_round reference netbuf; else one_round netbuf reference; fi
-done
-
 # ---------------------------------------------------------------- report
 median() { sort -n | awk '{v[NR]=$1} END {if (NR%2) print v[(NR+1)/2]; else print int((v[NR/2]+v[NR/2+1])/2)}'; }
-report() {
-    local action=$1 ref net
-    ref=$(awk -v a="$action" '$1=="reference" && $2==a {print $3}' "$times" | median)
-    net=$(awk -v a="$action" '$1=="netbuf" && $2==a {print $3}' "$times" | median)
-    printf '%-9s reference %8d us   netbuf %8d us   reference/netbuf %6.2fx\n' "$action" "$ref" "$net" \
-        "$(awk -v r="$ref" -v n="$net" 'BEGIN {print r / n}')"
+# column IMPL ACTION: the times (us) of one implementation's calls; "cycle" sums each round's setup and teardown.
+column() {
+    if [ "$2" = cycle ]; then
+        awk -v i="$1" '$1==i && $2=="setup" {s[++n]=$3} $1==i && $2=="teardown" {t[++m]=$3} END {for (k=1; k<=n; k++) print s[k]+t[k]}' "$times"
+    else
+        awk -v i="$1" -v a="$2" '$1==i && $2==a {print $3}' "$times"
+    fi
 }
-echo "where: $(uname -n), kernel $(uname -r), $(nproc) CPUs, lab=${NETBUF_LAB:-false}; rounds=$rounds, other domains=$others"
-echo "medians of $rounds alternating rounds (each call: process start to exit, checked):"
-report setup
-report teardown
-echo "every call (us):"
-sort -k1,2 -s "$times" | awk '{a[$1" "$2]=a[$1" "$2]" "$3} END {for (k in a) print "  " k ":" a[k]}' | sort
+report() {
+    local action=$1 ref net refmin netmin
+    ref=$(column reference "$action" | median)
+    net=$(column netbuf "$action" | median)
+    refmin=$(column reference "$action" | sort -n | head -n 1)
+    netmin=$(column netbuf "$action" | sort -n | head -n 1)
+    printf '%-14s reference %8d us (min %8d)   netbuf %8d us (min %8d)   reference/netbuf %6.2fx\n' "$action" \
+        "$ref" "$refmin" "$net" "$netmin" "$(awk -v r="$ref" -v n="$net" 'BEGIN {print r / n}')"
+    printf '| %s | %s | %.1f (%.1f) | %.1f (%.1f) | %.2fx |\n' "$domains" "$action" "$(awk -v v="$ref" 'BEGIN {print v / 1000}')" \
+        "$(awk -v v="$refmin" 'BEGIN {print v / 1000}')" "$(awk -v v="$net" 'BEGIN {print v / 1000}')" \
+        "$(awk -v v="$netmin" 'BEGIN {print v / 1000}')" "$(awk -v r="$ref" -v n="$net" 'BEGIN {print r / n}')" >>"$summary"
+}
+
+: >"$summary"
+for domains in ${others//,/ }; do
+    mkfifo "$work/xs.in"
+    java -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$bench_jar" io.netbuf.benchmarks.TestkitXenstored "$domains" \
+        <"$work/xs.in" >"$work/xs.out" &
+    xs_pid=$!
+    exec 9>"$work/xs.in"
+    rm -f "$work/xs.in"
+    for _ in $(seq 100); do grep -q '^XENSTORED_PATH=' "$work/xs.out" 2>/dev/null && break; sleep 0.1; done
+    XENSTORED_PATH=$(sed -n 's/^XENSTORED_PATH=//p' "$work/xs.out")
+    export XENSTORED_PATH
+    [ -n "$XENSTORED_PATH" ] || die "the testkit xenstored did not start"
+
+    log "kernel $(uname -r), $(nproc) CPUs, lab=${NETBUF_LAB:-false}, stand-in=$stand_in, reference $reference, $domains other domains"
+    log "warm-up round (not counted)"
+    one_round reference netbuf
+    : >"$times"
+    for i in $(seq "$rounds"); do
+        if (( i % 2 )); then one_round reference netbuf; else one_round netbuf reference; fi
+    done
+    stop_xenstored
+    : >"$work/xs.out"
+
+    echo "where: $(uname -n), kernel $(uname -r), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), lab=${NETBUF_LAB:-false}, stand-in=$stand_in; rounds=$rounds, other domains=$domains"
+    echo "medians of $rounds alternating rounds (each call: process start to exit, checked):"
+    report setup
+    report teardown
+    report cycle
+    echo "every call (us):"
+    sort -k1,2 -s "$times" | awk '{a[$1" "$2]=a[$1" "$2]" "$3} END {for (k in a) print "  " k ":" a[k]}' | sort
+done
+echo
+echo "| other domains | call | reference median (min) [ms] | netbuf median (min) [ms] | reference / netbuf |"
+echo "|---:|---|---:|---:|---:|"
+cat "$summary"

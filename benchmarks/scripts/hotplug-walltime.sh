@@ -15,9 +15,11 @@
 # (xen-utils-common), xenstore-utils and libnl-utils; it is linked, never copied. On a kernel without
 # sch_plug both setups fail at the kernel check (the reference script earlier: modinfo), so there
 # the setup+teardown figures compare failure paths and only the teardown figures compare like with
-# like; in the kernel lab (it/kernel-lab/lab.sh run --rw "$PWD/benchmarks/target" --
-# benchmarks/scripts/hotplug-walltime.sh) both complete. Results: markdown tables (wall time, then
-# user+system CPU time, steadier on a busy machine) in benchmarks/target/hotplug-walltime-N.md.
+# like. For whole setups side by side on such a kernel, both given the same pfifo stand-in for the
+# plug, use benchmarks/compare-reference.sh -s; in the kernel lab (it/kernel-lab/lab.sh run --rw
+# "$PWD/benchmarks/target" -- benchmarks/scripts/hotplug-walltime.sh) both complete. Results:
+# markdown tables (wall time, then user+system CPU time, steadier on a busy machine) in
+# benchmarks/target/hotplug-walltime-N.md.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)

@@ -79,15 +79,48 @@ final class BenchHost implements Host, AutoCloseable {
         if (plug == Plug.REAL) {
             return new BenchHost(system, xenstore, plug, system.trafficControl(), real, lockDir);
         }
-        TrafficControl standIn = new PfifoPlugStandIn(system.trafficControl(),
-                new CommandRunner(Duration.ofSeconds(10), null), namespace.name());
-        KernelFeatures withoutPlug = wanted -> {
+        return new BenchHost(system, xenstore, plug, standIn(system, namespace.name()), new WithoutPlug(real),
+                lockDir);
+    }
+
+    /**
+     * Wraps a host whose plug is always the stand-in, whatever the kernel has: for side-by-side runs
+     * in which both sides must use the same stand-in. Build {@code system} with a feature check that
+     * does not ask for sch_plug ({@link WithoutPlug}).
+     *
+     * @param system the real host
+     * @param namespace the network namespace {@code system} acts in, or null for this process's
+     * @return the host; closing it closes {@code system}
+     */
+    static BenchHost withStandInPlug(SystemHost system, String namespace) {
+        return new BenchHost(system, null, Plug.STAND_IN, standIn(system, namespace), system.features(), null);
+    }
+
+    private static TrafficControl standIn(SystemHost system, String namespace) {
+        return new PfifoPlugStandIn(system.trafficControl(), new CommandRunner(Duration.ofSeconds(10), null),
+                namespace);
+    }
+
+    /**
+     * A feature check that never asks for sch_plug (the stand-in needs pfifo, which every kernel
+     * has) and passes every other question on. A class rather than a lambda: the hotplug stand-in
+     * runs in short-lived processes, where spinning an untrained lambda costs milliseconds.
+     */
+    static final class WithoutPlug implements KernelFeatures {
+        private final KernelFeatures real;
+
+        /** @param real the kernel's own check */
+        WithoutPlug(KernelFeatures real) {
+            this.real = real;
+        }
+
+        @Override
+        public Set<KernelFeature> missing(Set<KernelFeature> wanted) {
             Set<KernelFeature> rest = EnumSet.noneOf(KernelFeature.class);
             rest.addAll(wanted);
             rest.remove(KernelFeature.PLUG);
             return real.missing(rest);
-        };
-        return new BenchHost(system, xenstore, plug, standIn, withoutPlug, lockDir);
+        }
     }
 
     /** @return which plug this host drives */
@@ -126,12 +159,15 @@ final class BenchHost implements Host, AutoCloseable {
         return features;
     }
 
-    /** Closes the netlink socket, the XenStore backend and removes the lock directory. */
+    /** Closes the netlink socket, the XenStore backend and removes the lock directory (if it made one). */
     @Override
     public void close() {
         system.close();
         if (xenstore != null) {
             XenstoreBackends.closeQuietly(xenstore);
+        }
+        if (lockDir == null) {
+            return;
         }
         try (var files = Files.list(lockDir)) {
             for (Path p : (Iterable<Path>) files::iterator) {

@@ -38,7 +38,7 @@ final class PfifoPlugStandIn implements TrafficControl {
     /**
      * @param backend the real traffic control (rtnetlink or tc)
      * @param runner runs {@code tc} when the backend is the tools one
-     * @param namespace the network namespace the backend acts in
+     * @param namespace the network namespace the backend acts in, or null for this process's
      */
     PfifoPlugStandIn(TrafficControl backend, CommandRunner runner, String namespace) {
         this.backend = backend;
@@ -116,8 +116,11 @@ final class PfifoPlugStandIn implements TrafficControl {
     }
 
     private void tc(String operation, String verb, String ifb) {
-        List<String> argv = List.of("tc", "-n", namespace, "qdisc", verb, "dev", ifb, "root", "pfifo", "limit",
-                Integer.toString(LIMIT_PACKETS));
+        List<String> argv = new ArrayList<>(List.of("tc"));
+        if (namespace != null) {
+            argv.addAll(List.of("-n", namespace));
+        }
+        argv.addAll(List.of("qdisc", verb, "dev", ifb, "root", "pfifo", "limit", Integer.toString(LIMIT_PACKETS)));
         CommandRunner.Result r = runner.run("iproute2", operation, argv);
         if (!r.ok()) {
             throw OperationFailedException.ofCommand(operation, argv, r.exitCode(), r.stderr(), null, ifb);

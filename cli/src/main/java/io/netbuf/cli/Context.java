@@ -2,6 +2,7 @@ package io.netbuf.cli;
 
 import io.netbuf.impl.host.SystemHost;
 import io.netbuf.spi.Host;
+import io.netbuf.spi.KernelFeatures;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.Map;
@@ -40,8 +41,23 @@ public record Context(PrintStream out, PrintStream err, Map<String, String> envi
          *     {@code netbuf.backend} and {@code netbuf.xenstore}
          */
         static Hosts system(Map<String, String> environment) {
-            return timeout -> SystemHost.fromSystemProperties().environment(environment).commandTimeout(timeout)
-                    .build();
+            return system(environment, null);
+        }
+
+        /**
+         * @param environment where {@code XENSTORED_PATH} is read from
+         * @param features the kernel feature check, or null for the running kernel's (with its per-boot cache)
+         * @return the machine itself, as {@link #system(Map)}, with that feature check
+         */
+        static Hosts system(Map<String, String> environment, KernelFeatures features) {
+            return timeout -> {
+                SystemHost.Builder builder = SystemHost.fromSystemProperties().environment(environment)
+                        .commandTimeout(timeout);
+                if (features != null) {
+                    builder.kernelFeatures(features);
+                }
+                return builder.build();
+            };
         }
     }
 

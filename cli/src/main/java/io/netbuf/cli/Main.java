@@ -3,6 +3,7 @@ package io.netbuf.cli;
 import io.netbuf.cli.log.SyslogStyleProvider;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.slf4j.event.Level;
 
 /**
@@ -20,8 +21,33 @@ public final class Main {
      * @param args the arguments
      */
     public static void main(String[] args) {
+        run(args, new SystemHosts());
+    }
+
+    /**
+     * The machine itself. A class, not a method reference: a lambda whose call site the class
+     * archive's training did not link costs a short-lived process several milliseconds to spin.
+     */
+    static final class SystemHosts implements Function<Map<String, String>, Context.Hosts> {
+        @Override
+        public Context.Hosts apply(Map<String, String> environment) {
+            return Context.Hosts.system(environment);
+        }
+    }
+
+    /**
+     * Runs the command line on the hosts {@code hosts} opens, exactly as {@link #main} does on the
+     * machine itself (same stream guard, logging, exit), and exits with its status. For programs
+     * that embed the command line with a host of their own, such as the benchmarks' stand-in for a
+     * kernel without sch_plug.
+     *
+     * @param args the arguments
+     * @param hosts makes the host factory from the process environment
+     */
+    public static void run(String[] args, Function<Map<String, String>, Context.Hosts> hosts) {
         // First, before anything opens a descriptor that could take the place of a closed stdout/stderr.
         StdStreams std = StdStreams.detectAndGuard();
+        NativeWarmUp.start();
         Map<String, String> env = System.getenv();
         String invokedAs = System.getProperty("netbuf.invokedAs", Cli.PROGRAM);
         int status;
@@ -34,7 +60,7 @@ public final class Main {
             return;
         }
         status = Cli.standard().run(invokedAs, List.of(args),
-                new Context(std.out(), std.err(), env, Context.Hosts.system(env)));
+                new Context(std.out(), std.err(), env, hosts.apply(env)));
         std.out().flush();
         if (invokedAs.equals(RemusNetbufSetupCommand.NAME)) {
             // The hotplug script, run by libxl for every vif: it has released all it held and has no
@@ -44,6 +70,31 @@ public final class Main {
             Runtime.getRuntime().halt(status);
         }
         System.exit(status);
+    }
+
+    /**
+     * Initialises JNA on a second thread while the main one reads the command line and sets up
+     * logging: the first use of JNA (its native library, and java.util.logging, which it logs
+     * through) costs a hotplug call several milliseconds that another core can spend instead. The
+     * main thread waits for it only if it gets to the real host first. Failures are left for the
+     * main thread, which reports them where they matter.
+     */
+    static final class NativeWarmUp implements Runnable {
+        /** Starts the warm-up thread. */
+        static void start() {
+            Thread thread = new Thread(new NativeWarmUp(), "netbuf-native-warm-up");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        @Override
+        public void run() {
+            try {
+                Class.forName("com.sun.jna.Native", true, Main.class.getClassLoader());
+            } catch (ClassNotFoundException | LinkageError e) {
+                // the main thread meets the same problem when it needs JNA, and reports it
+            }
+        }
     }
 
     /**

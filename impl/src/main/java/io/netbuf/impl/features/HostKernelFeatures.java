@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * in ({@code modules.builtin}), or loadable (a {@code .ko} in {@code modules.dep} or under
  * {@code /lib/modules/<release>}); only for what those files cannot confirm does it run the
  * {@link Probe} (by default a test in a throwaway network namespace). Presence is cached per
- * instance; absence is not, so a module loaded later is seen. Thread-safe.
+ * instance and, with a {@link BootFeatureCache}, for the rest of the boot; absence is not, so a
+ * module loaded later is seen. Thread-safe.
  */
 public final class HostKernelFeatures implements KernelFeatures {
     private static final Logger LOG = LoggerFactory.getLogger(HostKernelFeatures.class);
@@ -33,7 +34,9 @@ public final class HostKernelFeatures implements KernelFeatures {
 
     private final Sources sources;
     private final Probe probe;
+    private final BootFeatureCache bootCache;
     private final Set<KernelFeature> known = ConcurrentHashMap.newKeySet();
+    private volatile boolean bootCacheRead;
 
     /**
      * Where the module information lives.
@@ -52,13 +55,8 @@ public final class HostKernelFeatures implements KernelFeatures {
 
         /** @return the running kernel's real locations */
         public static Sources host() {
-            String release;
-            try {
-                release = Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip();
-            } catch (IOException e) {
-                release = System.getProperty("os.version");
-            }
-            return new Sources(Path.of("/proc/modules"), Path.of("/sys/module"), Path.of("/lib/modules", release));
+            return new Sources(Path.of("/proc/modules"), Path.of("/sys/module"),
+                    Path.of("/lib/modules", BootFeatureCache.kernelRelease()));
         }
     }
 
@@ -74,17 +72,32 @@ public final class HostKernelFeatures implements KernelFeatures {
     }
 
     /**
+     * Without a boot cache: presence is remembered by this instance only.
+     *
      * @param sources where the module information lives
      * @param probe the last-resort probe
      */
     public HostKernelFeatures(Sources sources, Probe probe) {
-        this.sources = Objects.requireNonNull(sources, "sources");
-        this.probe = Objects.requireNonNull(probe, "probe");
+        this(sources, probe, null);
     }
 
-    /** The running kernel, probed in throwaway namespaces with the default command runner. */
+    /**
+     * @param sources where the module information lives
+     * @param probe the last-resort probe
+     * @param bootCache where presence is remembered for the rest of the boot, or null for nowhere
+     */
+    public HostKernelFeatures(Sources sources, Probe probe, BootFeatureCache bootCache) {
+        this.sources = Objects.requireNonNull(sources, "sources");
+        this.probe = Objects.requireNonNull(probe, "probe");
+        this.bootCache = bootCache;
+    }
+
+    /**
+     * The running kernel, probed in throwaway namespaces with the default command runner; presence
+     * is remembered for the boot in {@link BootFeatureCache#forRunningKernel()}.
+     */
     public HostKernelFeatures() {
-        this(Sources.host(), new NamespaceProbe(new CommandRunner()));
+        this(Sources.host(), new NamespaceProbe(new CommandRunner()), BootFeatureCache.forRunningKernel());
     }
 
     @Override
@@ -95,9 +108,17 @@ public final class HostKernelFeatures implements KernelFeatures {
                 unresolved.add(feature);
             }
         }
+        if (!unresolved.isEmpty() && bootCache != null && !bootCacheRead) {
+            Set<KernelFeature> remembered = bootCache.load();
+            bootCacheRead = true;
+            LOG.debug("kernel features present this boot, from {}: {}", bootCache.file(), remembered);
+            known.addAll(remembered);
+            unresolved.removeAll(remembered);
+        }
         if (unresolved.isEmpty()) {
             return EnumSet.noneOf(KernelFeature.class);
         }
+        Set<KernelFeature> before = EnumSet.copyOf(unresolved);
         ModuleLists lists = new ModuleLists();
         for (KernelFeature feature : List.copyOf(unresolved)) {
             String module = normalise(feature.module());
@@ -124,6 +145,9 @@ public final class HostKernelFeatures implements KernelFeatures {
                 LOG.warn("could not probe kernel features {}; reporting them missing: {}", unresolved,
                         e.getMessage());
             }
+        }
+        if (bootCache != null && unresolved.size() < before.size()) {
+            bootCache.store(EnumSet.copyOf(known));
         }
         return unresolved;
     }

@@ -99,7 +99,7 @@ public final class SystemHost implements Host, AutoCloseable {
             this.xenstore = XenstoreBackends.open(b.xenstore, env, b.commandTimeout);
         }
         this.lock = new FlockHostLock(b.lockDir);
-        this.features = new HostKernelFeatures();
+        this.features = b.features != null ? b.features : new HostKernelFeatures();
         this.description = (rtnl != null ? "native rtnetlink" : "ip/tc tools")
                 + (b.plugTool == PlugTool.LIBNL ? " (plug through nl-qdisc-add)" : "")
                 + (b.namespace == null ? "" : " in netns " + b.namespace)
@@ -196,8 +196,19 @@ public final class SystemHost implements Host, AutoCloseable {
         private Map<String, String> environment = System.getenv();
         private Path xenstoredPath;
         private PlugTool plugTool = PlugTool.TC;
+        private KernelFeatures features;
 
         private Builder() {
+        }
+
+        /**
+         * @param check the kernel feature check to use (default: {@link HostKernelFeatures} of the
+         *     running kernel, which remembers what it found present for the rest of the boot)
+         * @return this
+         */
+        public Builder kernelFeatures(KernelFeatures check) {
+            this.features = require("kernel features", check);
+            return this;
         }
 
         /**

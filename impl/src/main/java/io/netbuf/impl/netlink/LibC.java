@@ -4,6 +4,7 @@ import com.sun.jna.Function;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
 import com.sun.jna.Platform;
+import io.netbuf.impl.libc.LibcFunctions;
 
 /**
  * The few libc calls the netlink socket needs, called through JNA {@link Function} handles. Every
@@ -53,33 +54,18 @@ final class LibC {
     private static final Function SETNS;
 
     static {
-        String reason = null;
-        Function[] functions = new Function[8];
-        if (!Platform.isLinux()) {
-            reason = "rtnetlink needs Linux (this is " + System.getProperty("os.name") + ")";
-        } else if (Native.POINTER_SIZE != 8 || Native.LONG_SIZE != 8) {
-            reason = "the native netlink binding needs a 64-bit JVM";
-        } else {
-            try {
-                NativeLibrary c = NativeLibrary.getInstance(Platform.C_LIBRARY_NAME);
-                String[] names = {"socket", "bind", "setsockopt", "sendto", "recvfrom", "close", "open", "setns"};
-                for (int i = 0; i < names.length; i++) {
-                    functions[i] = c.getFunction(names[i]);
-                }
-            } catch (UnsatisfiedLinkError | RuntimeException e) {
-                reason = "libc could not be bound through JNA: " + e.getMessage();
-            }
-        }
-        SOCKET = functions[0];
-        BIND = functions[1];
-        SETSOCKOPT = functions[2];
-        SENDTO = functions[3];
-        RECVFROM = functions[4];
-        CLOSE = functions[5];
-        OPEN = functions[6];
-        SETNS = functions[7];
-        UNAVAILABLE_REASON = reason;
-        AVAILABLE = reason == null;
+        LibcFunctions libc = LibcFunctions.bind("rtnetlink", "socket", "bind", "setsockopt", "sendto", "recvfrom",
+                "close", "open", "setns");
+        SOCKET = libc.function(0);
+        BIND = libc.function(1);
+        SETSOCKOPT = libc.function(2);
+        SENDTO = libc.function(3);
+        RECVFROM = libc.function(4);
+        CLOSE = libc.function(5);
+        OPEN = libc.function(6);
+        SETNS = libc.function(7);
+        UNAVAILABLE_REASON = libc.unavailableReason();
+        AVAILABLE = UNAVAILABLE_REASON == null;
     }
 
     private static int handleCalls;

@@ -84,11 +84,17 @@ final class XsTransport implements AutoCloseable {
     }
 
     /**
+     * A socket is connected through {@link UnixSocketChannel} (the JDK's channel where JNA's libc
+     * binding is unavailable).
+     *
      * @param path a unix socket or a xenbus device
      * @return the open transport
      * @throws IOException when it does not exist or cannot be opened
      */
     static XsTransport open(Path path) throws IOException {
+        if (isSocket(path) && UnixSocketChannel.unavailableReason() == null) {
+            return new XsTransport(UnixSocketChannel.connect(path), path);
+        }
         if (isSocket(path)) {
             SocketChannel socket = SocketChannel.open(StandardProtocolFamily.UNIX);
             try {

@@ -246,6 +246,16 @@ public final class XenstoredServer implements Closeable {
             } catch (IOException e) {
                 LOG.debug("closing a client failed", e);
             }
+            // The JDK closes a channel that a thread is reading only when that thread has left the
+            // read: until then the client may still write into the old connection, and loses the
+            // request. Wait for it, so that a stopped server is really gone, as cxenstored's is.
+            if (Thread.currentThread() != reader) {
+                try {
+                    reader.join(5_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             synchronized (watches) {
                 watches.values().forEach(FakeXenstore.WatchHandle::close);
                 watches.clear();

@@ -1,0 +1,231 @@
+package io.netbuf.impl.xenstore;
+
+import com.sun.jna.Function;
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
+import io.netbuf.impl.libc.LibcFunctions;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.AsynchronousCloseException;
+import java.nio.channels.ByteChannel;
+import java.nio.channels.ClosedChannelException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+/**
+ * A connected unix stream socket on libc's {@code socket}/{@code connect}/{@code read}/{@code write}
+ * through JNA {@link Function} handles. The JDK's own unix socket channel would do, but its first
+ * use initialises {@code sun.nio.ch.UnixDomainSockets}, which seeds a {@code SecureRandom} (for
+ * temporary socket names the client never uses): about 8 ms of every short-lived process, a
+ * hotplug call included, that connects to xenstored once.
+ *
+ * <p>One thread may read while another writes. {@link #close()} shuts the socket down, which
+ * wakes a blocked read (it then fails with {@link AsynchronousCloseException}) or write, and
+ * releases the descriptor when no call uses it any more, before it returns: a descriptor number is
+ * never reused under a running call, and none is left open behind a closed channel. Unlike the
+ * JDK's channel it is not closed by an interrupt: an interrupted caller gives up waiting for its
+ * reply (see {@link XenstoreClient}) and the connection stays usable.
+ */
+final class UnixSocketChannel implements ByteChannel {
+    private static final int AF_UNIX = 1;
+    private static final int SOCK_STREAM = 1;
+    private static final int SOCK_CLOEXEC = 0x80000;
+    private static final int SHUT_RDWR = 2;
+    private static final int EINTR = 4;
+    /** {@code sizeof(struct sockaddr_un)}: family, then a 108-byte path. */
+    private static final int SOCKADDR_UN_SIZE = 110;
+    private static final int CHUNK = 8192;
+    /** How long {@link #close()} waits for woken calls to leave before leaving the close to them. */
+    private static final long CLOSE_WAIT_NANOS = 2_000_000_000L;
+
+    private static final Function SOCKET;
+    private static final Function CONNECT;
+    private static final Function READ;
+    private static final Function WRITE;
+    private static final Function SHUTDOWN;
+    private static final Function CLOSE;
+    private static final Function STRERROR;
+    private static final String UNAVAILABLE;
+
+    static {
+        LibcFunctions libc = LibcFunctions.bind("the native unix socket", "socket", "connect", "read", "write",
+                "shutdown", "close", "strerror");
+        SOCKET = libc.function(0);
+        CONNECT = libc.function(1);
+        READ = libc.function(2);
+        WRITE = libc.function(3);
+        SHUTDOWN = libc.function(4);
+        CLOSE = libc.function(5);
+        STRERROR = libc.function(6);
+        UNAVAILABLE = libc.unavailableReason();
+    }
+
+    private final int fd;
+    private final Memory readMemory = new Memory(CHUNK);
+    private final Memory writeMemory = new Memory(CHUNK);
+    private final ByteBuffer readBuffer = readMemory.getByteBuffer(0, CHUNK);
+    private final ByteBuffer writeBuffer = writeMemory.getByteBuffer(0, CHUNK);
+    private final Object readLock = new Object();
+    private final Object writeLock = new Object();
+    /** Calls in progress; guarded by {@code this}. */
+    private int users;
+    /** Guarded by {@code this}. */
+    private boolean closed;
+    /** Guarded by {@code this}. */
+    private boolean descriptorClosed;
+
+    private UnixSocketChannel(int fd) {
+        this.fd = fd;
+    }
+
+    /** @return why the native socket cannot be used here, or null when it can */
+    static String unavailableReason() {
+        return UNAVAILABLE;
+    }
+
+    /**
+     * @param path the socket to connect to
+     * @return the connected channel
+     * @throws IOException when the socket cannot be created or connected (the errno's text)
+     */
+    static UnixSocketChannel connect(Path path) throws IOException {
+        if (UNAVAILABLE != null) {
+            throw new IOException(UNAVAILABLE);
+        }
+        byte[] name = path.toString().getBytes(StandardCharsets.UTF_8);
+        if (name.length >= SOCKADDR_UN_SIZE - 2) {
+            throw new IOException("unix socket path longer than " + (SOCKADDR_UN_SIZE - 3) + " bytes: " + path);
+        }
+        int fd = SOCKET.invokeInt(new Object[] {AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0});
+        if (fd < 0) {
+            throw failure("socket(AF_UNIX)", Native.getLastError());
+        }
+        try (Memory address = new Memory(SOCKADDR_UN_SIZE)) {
+            address.clear();
+            address.setShort(0, (short) AF_UNIX);
+            address.write(2, name, 0, name.length);
+            int rc;
+            int errno;
+            do {
+                rc = CONNECT.invokeInt(new Object[] {fd, address, SOCKADDR_UN_SIZE});
+                errno = rc < 0 ? Native.getLastError() : 0;
+            } while (rc < 0 && errno == EINTR);
+            if (rc < 0) {
+                CLOSE.invokeInt(new Object[] {fd});
+                throw failure("connect", errno);
+            }
+        }
+        return new UnixSocketChannel(fd);
+    }
+
+    @Override
+    public int read(ByteBuffer dst) throws IOException {
+        synchronized (readLock) {
+            enter();
+            try {
+                int want = Math.min(dst.remaining(), CHUNK);
+                long n = transfer(READ, "read", readMemory, want);
+                if (n == 0) {
+                    if (!isOpen()) {
+                        throw new AsynchronousCloseException();
+                    }
+                    return want == 0 ? 0 : -1;
+                }
+                dst.put(readBuffer.clear().limit((int) n));
+                return (int) n;
+            } finally {
+                leave();
+            }
+        }
+    }
+
+    @Override
+    public int write(ByteBuffer src) throws IOException {
+        synchronized (writeLock) {
+            enter();
+            try {
+                int count = Math.min(src.remaining(), CHUNK);
+                int start = src.position();
+                writeBuffer.clear();
+                writeBuffer.put(src.slice(start, count));
+                long n = transfer(WRITE, "write", writeMemory, count);
+                src.position(start + (int) n);
+                return (int) n;
+            } finally {
+                leave();
+            }
+        }
+    }
+
+    @Override
+    public synchronized boolean isOpen() {
+        return !closed;
+    }
+
+    /**
+     * Shuts the socket down, which wakes any blocked call, waits (briefly) for the calls to leave and
+     * closes the descriptor; if a call does not leave in time, it closes the descriptor on its way out.
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        SHUTDOWN.invokeInt(new Object[] {fd, SHUT_RDWR});
+        long deadline = System.nanoTime() + CLOSE_WAIT_NANOS;
+        try {
+            for (long left = CLOSE_WAIT_NANOS; users > 0 && left > 0; left = deadline - System.nanoTime()) {
+                wait(Math.max(1, left / 1_000_000));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (users == 0) {
+            closeDescriptor();
+        }
+    }
+
+    private synchronized void enter() throws ClosedChannelException {
+        if (closed) {
+            throw new ClosedChannelException();
+        }
+        users++;
+    }
+
+    private synchronized void leave() {
+        if (--users == 0 && closed) {
+            notifyAll();
+            closeDescriptor();
+        }
+    }
+
+    /** Closes the descriptor once; guarded by {@code this}. */
+    private void closeDescriptor() {
+        if (!descriptorClosed) {
+            descriptorClosed = true;
+            CLOSE.invokeInt(new Object[] {fd});
+        }
+    }
+
+    /** One read(2) or write(2) of {@code count} bytes at {@code memory}, retried when a signal interrupts it. */
+    private long transfer(Function call, String name, Memory memory, int count) throws IOException {
+        long n;
+        do {
+            n = call.invokeLong(new Object[] {fd, memory, (long) count});
+        } while (n < 0 && Native.getLastError() == EINTR && isOpen());
+        if (n < 0) {
+            throw closedOr(failure(name, Native.getLastError()));
+        }
+        return n;
+    }
+
+    private IOException closedOr(IOException failure) {
+        return isOpen() ? failure : new AsynchronousCloseException();
+    }
+
+    private static IOException failure(String call, int errno) {
+        return new IOException(call + " failed: " + STRERROR.invokeString(new Object[] {errno}, false)
+                + " (errno " + errno + ")");
+    }
+}
