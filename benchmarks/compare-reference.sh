@@ -8,7 +8,7 @@
 # the result of every call (claim, hotplug-status, plug on the IFB; everything gone after teardown),
 # and prints the times of each call, then the medians and the ratio reference / netbuf.
 #
-# Usage: benchmarks/compare-reference.sh [-s] [-n ROUNDS] [-d OTHER_DOMAINS[,OTHER_DOMAINS...]]
+# Usage: benchmarks/compare-reference.sh [-s] [-l] [-n ROUNDS] [-d OTHER_DOMAINS[,OTHER_DOMAINS...]]
 #   -n ROUNDS         rounds per domain count (default 10)
 #   -d OTHER_DOMAINS  other domains with netbuf claims in XenStore, or a comma-separated list of such
 #                     counts, each run in turn with a fresh xenstored (default 0)
@@ -25,6 +25,11 @@
 #                       java is a wrapper that swaps the main class (io.netbuf.cli.Main ->
 #                       StandInHotplug, and for the launcher's archive training io.netbuf.cli.CdsTraining ->
 #                       StandInTraining): same launcher, JVM, options and kind of class archive.
+#   -l                also the library itself, as a controller embedding it runs it: one long-lived JVM
+#                     (io.netbuf.benchmarks.LibraryDriver in the namespace, warmed up by LIBRARY_WARMUP
+#                     attach+close cycles, default 300) attaches and closes the same buffer when its turn
+#                     comes; its times are those of attach() and close() inside the process
+#                     (LIBRARY_LOG_LEVEL: its SLF4J level, default warn; LIBRARY_LOG: where its log goes).
 # Environment:
 #   NETBUF_REFERENCE_SCRIPT  the reference script (default: ../shared/reference/remus-netbuf-setup.sh
 #                            from the repository, or from its parent)
@@ -47,11 +52,13 @@ root=$(cd "$here/.." && pwd)
 rounds=10
 others=0
 stand_in=false
-while getopts "n:d:sh" opt; do
+library=false
+while getopts "n:d:slh" opt; do
     case $opt in
         n) rounds=$OPTARG ;;
         d) others=$OPTARG ;;
         s) stand_in=true ;;
+        l) library=true ;;
         *) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 2 ;;
     esac
 done
@@ -129,6 +136,7 @@ stop_xenstored() {
     fi
 }
 cleanup() {
+    [ -n "${LIB_PID:-}" ] && kill "$LIB_PID" 2>/dev/null
     stop_xenstored
     ip netns del "$ns" 2>/dev/null || true
     rm -rf "$work"
@@ -218,6 +226,17 @@ run_impl() {
     local impl=$1 action=$2 start end rc=0
     local -a env=(vifname=vif1.0 XENBUS_PATH=$xenbus XENSTORED_PATH=$XENSTORED_PATH)
     [ "$action" = teardown ] && env+=(REMUS_IFB=ifb0)
+    if [ "$impl" = library ]; then
+        local reply
+        echo "$action" >&"${LIB[1]}"
+        read -r -t 60 reply <&"${LIB[0]}" || reply="error no answer from LibraryDriver"
+        if [ "${reply%% *}" != ok ]; then
+            log "library $action: $reply"
+            return 1
+        fi
+        echo "library $action ${reply#ok }" >>"$times"
+        return 0
+    fi
     start=${EPOCHREALTIME/./}
     if [ "$impl" = reference ]; then
         (cd "$work/ref" && ip netns exec "$ns" env "${env[@]}" bash -s "$action" <"$reference") || rc=$?
@@ -266,17 +285,19 @@ column() {
         awk -v i="$1" -v a="$2" '$1==i && $2==a {print $3}' "$times"
     fi
 }
+# report ACTION IMPL: the reference against one of netbuf's sides (netbuf: the CLI; library: in-process).
 report() {
-    local action=$1 ref net refmin netmin
+    local action=$1 impl=$2 ref net refmin netmin
     ref=$(column reference "$action" | median)
-    net=$(column netbuf "$action" | median)
+    net=$(column "$impl" "$action" | median)
     refmin=$(column reference "$action" | sort -n | head -n 1)
-    netmin=$(column netbuf "$action" | sort -n | head -n 1)
-    printf '%-14s reference %8d us (min %8d)   netbuf %8d us (min %8d)   reference/netbuf %6.2fx\n' "$action" \
-        "$ref" "$refmin" "$net" "$netmin" "$(awk -v r="$ref" -v n="$net" 'BEGIN {print r / n}')"
-    printf '| %s | %s | %.1f (%.1f) | %.1f (%.1f) | %.2fx |\n' "$domains" "$action" "$(awk -v v="$ref" 'BEGIN {print v / 1000}')" \
-        "$(awk -v v="$refmin" 'BEGIN {print v / 1000}')" "$(awk -v v="$net" 'BEGIN {print v / 1000}')" \
-        "$(awk -v v="$netmin" 'BEGIN {print v / 1000}')" "$(awk -v r="$ref" -v n="$net" 'BEGIN {print r / n}')" >>"$summary"
+    netmin=$(column "$impl" "$action" | sort -n | head -n 1)
+    printf '%-14s reference %8d us (min %8d)   %-7s %8d us (min %8d)   reference/%s %8.2fx\n' "$action" \
+        "$ref" "$refmin" "$impl" "$net" "$netmin" "$impl" "$(awk -v r="$ref" -v n="$net" 'BEGIN {print r / n}')"
+    printf '| %s | %s | %s | %.1f (%.1f) | %.2f (%.2f) | %.2fx |\n' "$domains" "$action" "$impl" \
+        "$(awk -v v="$ref" 'BEGIN {print v / 1000}')" "$(awk -v v="$refmin" 'BEGIN {print v / 1000}')" \
+        "$(awk -v v="$net" 'BEGIN {print v / 1000}')" "$(awk -v v="$netmin" 'BEGIN {print v / 1000}')" \
+        "$(awk -v r="$ref" -v n="$net" 'BEGIN {print r / n}')" >>"$summary"
 }
 
 : >"$summary"
@@ -293,24 +314,39 @@ for domains in ${others//,/ }; do
     [ -n "$XENSTORED_PATH" ] || die "the testkit xenstored did not start"
 
     log "kernel $(uname -r), $(nproc) CPUs, lab=${NETBUF_LAB:-false}, stand-in=$stand_in, reference $reference, $domains other domains"
+    impls=(reference netbuf)
+    if $library; then
+        coproc LIB { exec ip netns exec "$ns" env XENSTORED_PATH="$XENSTORED_PATH" java \
+            -Dorg.slf4j.simpleLogger.defaultLogLevel="${LIBRARY_LOG_LEVEL:-warn}" -cp "$bench_jar" \
+            io.netbuf.benchmarks.LibraryDriver vif1.0 "$xenbus" "$stand_in" "${LIBRARY_WARMUP:-300}" 2>>"${LIBRARY_LOG:-$work/library.log}"; }
+        read -r -t 300 ready <&"${LIB[0]}" && [ "${ready%% *}" = ready ] || die "LibraryDriver did not start: $ready"
+        log "library: ${ready#ready }"
+        impls+=(library)
+    fi
     log "warm-up round (not counted)"
-    one_round reference netbuf
+    one_round "${impls[@]}"
     : >"$times"
     for i in $(seq "$rounds"); do
-        if (( i % 2 )); then one_round reference netbuf; else one_round netbuf reference; fi
+        if (( i % 2 )); then one_round "${impls[@]}"; else one_round $(printf '%s\n' "${impls[@]}" | tac); fi
     done
+    if $library; then
+        echo quit >&"${LIB[1]}"
+        wait "$LIB_PID" 2>/dev/null || true
+    fi
     stop_xenstored
     : >"$work/xs.out"
 
     echo "where: $(uname -n), kernel $(uname -r), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), lab=${NETBUF_LAB:-false}, stand-in=$stand_in; rounds=$rounds, other domains=$domains"
-    echo "medians of $rounds alternating rounds (each call: process start to exit, checked):"
-    report setup
-    report teardown
-    report cycle
+    echo "medians of $rounds alternating rounds (each call: process start to exit, checked; library: inside its process):"
+    for impl in "${impls[@]:1}"; do
+        report setup "$impl"
+        report teardown "$impl"
+        report cycle "$impl"
+    done
     echo "every call (us):"
     sort -k1,2 -s "$times" | awk '{a[$1" "$2]=a[$1" "$2]" "$3} END {for (k in a) print "  " k ":" a[k]}' | sort
 done
 echo
-echo "| other domains | call | reference median (min) [ms] | netbuf median (min) [ms] | reference / netbuf |"
-echo "|---:|---|---:|---:|---:|"
+echo "| other domains | call | netbuf side | reference median (min) [ms] | netbuf median (min) [ms] | reference / netbuf |"
+echo "|---:|---|---|---:|---:|---:|"
 cat "$summary"

@@ -110,9 +110,6 @@ class FaultsIT {
     }
 
     private void assertLockFree() throws IOException {
-        try (Stream<Path> left = Files.list(lockDir)) {
-            assertEquals(List.of(), left.toList(), "the host lock is released (its file removed)");
-        }
         try (HostLock.Held held = new FlockHostLock(lockDir).acquire(HostLock.PICK_IFB, Duration.ofMillis(200))) {
             assertTrue(held.toString().contains("held"));
         }
@@ -298,8 +295,7 @@ class FaultsIT {
                 assertNotEquals(0, exitOf("flock", "-n", file.toString(), "true"),
                         "the fresh file is really locked: a script cannot take it now");
             }
-            assertFalse(Files.exists(file), "release removes the file, as Xen's release_lock does");
-            assertEquals(0, exitOf("flock", "-n", file.toString(), "true"));
+            assertEquals(0, exitOf("flock", "-n", file.toString(), "true"), "released (the file stays)");
         } finally {
             waiter.shutdownNow();
             holder.destroyForcibly();

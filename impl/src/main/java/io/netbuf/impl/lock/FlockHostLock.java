@@ -35,17 +35,20 @@ import org.slf4j.LoggerFactory;
  * lock later and hold it with no owner. Polling costs at most 20 ms of extra latency when the
  * lock is contended.
  *
- * <p>Fairness to Xen's scripts: {@code claim_lock} blocks in flock(1), and when the holder's
- * release removes the file it wakes up on a stale file and needs two more processes before it can
- * try again, while a netbuf waiter retries within milliseconds; under steady netbuf load a script
- * could wait indefinitely. So netbuf does not overtake a process queued on the lock, as the kernel
- * shows it in {@code /proc/locks} (a request blocked on the lock file): a netbuf holder that finds
- * one queued at release leaves the file in place (the protocol allows that; only removing it is
- * reserved to the holder), so the woken process holds a valid lock at once; a netbuf waiter that
- * saw one queued (or follows such a release in this JVM) stands back while that file is still at
- * the path and unheld, at most {@value #HANDOFF_MILLIS} ms (a queued process may die). Mutual
- * exclusion is the protocol's alone: standing back only delays an acquisition. Where
- * {@code /proc/locks} cannot be read or does not show the other process (another PID namespace),
+ * <p>Fairness to Xen's scripts: {@code claim_lock} blocks in flock(1), and when a release removes
+ * the file (as Xen's {@code release_lock} does) it wakes up on a stale file and needs two more
+ * processes before it can try again, while a netbuf waiter retries within milliseconds; under
+ * steady netbuf load a script could wait indefinitely. So netbuf never removes the file at
+ * release (the protocol allows that: a claimer checks only that the file it locked is still the
+ * one at the path), and a woken process holds a valid lock at once; and netbuf does not overtake a
+ * process queued on the lock, as the kernel shows it in {@code /proc/locks}: a netbuf waiter whose
+ * {@code LOCK_NB} attempt failed and that sees one queued (or that follows, in this JVM, a release
+ * that saw one) stands back while that file is still at the path and unheld, at most
+ * {@value #HANDOFF_MILLIS} ms (a queued process may die). The lock table is read only on those
+ * contended paths: reading it waits for a grace period of the kernel's file-lock rwsem (5-10 ms on
+ * an idle host). Mutual exclusion is the protocol's alone: standing back only delays an
+ * acquisition. Where {@code /proc/locks} cannot be read or does not show the other process
+ * (another PID namespace),
  * the lock works without this fairness. Thread-safe.
  */
 public final class FlockHostLock implements HostLock {
@@ -309,20 +312,22 @@ public final class FlockHostLock implements HostLock {
                 return;
             }
             try {
-                ProcLocks.Incarnation id = idOf(fd, file);
-                ProcLocks.State queue = id == null ? null : stateOf(id.id(), file);
-                if (queue != null && queue.blocked() > 0) {
-                    // Hand over: the file stays, so a queued process wakes up holding a valid lock,
-                    // and this JVM's next waiter stands back until it has it.
-                    gate.handoff = new StandBack(id, System.nanoTime() + HANDOFF_NANOS);
-                    LOG.debug("handing host lock {} to {} queued process(es)", file, queue.blocked());
-                } else {
-                    // As release_lock does: remove the file while still holding it, so waiters on
-                    // the old inode notice and start over on a fresh file.
-                    Files.deleteIfExists(file);
+                // The file stays where it is (Xen's release_lock removes it; the protocol does not
+                // require that): a process queued on it wakes up holding a valid lock, where a
+                // removed file would send it back to the start while netbuf raced ahead. Reading
+                // the kernel's lock table costs a grace period of its file-lock rwsem and stalls
+                // every file lock on the host meanwhile, so only a release with a waiter in this
+                // JVM looks for queued processes, to make that waiter stand back for them.
+                if (gate.permit.hasQueuedThreads()) {
+                    ProcLocks.Incarnation id = idOf(fd, file);
+                    ProcLocks.State queue = id == null ? null : stateOf(id.id(), file);
+                    if (queue != null && queue.blocked() > 0) {
+                        gate.handoff = new StandBack(id, System.nanoTime() + HANDOFF_NANOS);
+                        LOG.debug("handing host lock {} to {} queued process(es)", file, queue.blocked());
+                    }
                 }
-            } catch (IOException | RuntimeException e) {
-                LOG.warn("could not remove host lock file {}: {}", file, e.toString());
+            } catch (RuntimeException e) {
+                LOG.warn("could not look for processes queued on host lock {}: {}", file, e.toString());
             } finally {
                 FlockHostLock.close(fd, file);
                 gate.permit.release();

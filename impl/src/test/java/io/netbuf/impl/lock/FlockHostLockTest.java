@@ -40,13 +40,14 @@ class FlockHostLockTest {
     }
 
     @Test
-    void acquireCreatesTheDirectoryAndFileAndReleaseRemovesTheFile() {
+    void acquireCreatesTheDirectoryAndFileAndReleaseLeavesTheFileUnlocked() throws Exception {
         Path dir = tmp.resolve("a/b");
         FlockHostLock lock = new FlockHostLock(dir);
         HostLock.Held held = lock.acquire(HostLock.PICK_IFB, LONG);
         assertTrue(Files.isRegularFile(dir.resolve("pickifb")));
         held.close();
-        assertFalse(Files.exists(dir.resolve("pickifb")));
+        assertTrue(Files.isRegularFile(dir.resolve("pickifb")), "the file stays for whoever is queued on it");
+        assertTrue(flockableByAnotherProcess(dir.resolve("pickifb")), "and nobody holds it");
         held.close();
         try (HostLock.Held again = lock.acquire(HostLock.PICK_IFB, Duration.ZERO)) {
             assertTrue(Files.exists(dir.resolve("pickifb")));
@@ -142,7 +143,7 @@ class FlockHostLockTest {
             try (HostLock.Held again = next.get(5, TimeUnit.SECONDS)) {
                 assertTrue(Files.exists(file));
             }
-            assertFalse(Files.exists(file), "with no one queued the release removes the file");
+            assertTrue(flockableByAnotherProcess(file), "released, and the file left in place");
         } finally {
             pool.shutdownNow();
         }
@@ -187,7 +188,7 @@ class FlockHostLockTest {
         pool.shutdown();
         assertEquals(0, overlaps.get());
         assertEquals(100, entries.get());
-        assertFalse(Files.exists(tmp.resolve("pickifb")));
+        assertTrue(flockableByAnotherProcess(tmp.resolve("pickifb")));
     }
 
     @Test
@@ -236,5 +237,12 @@ class FlockHostLockTest {
         FlockHostLock lock = new FlockHostLock(notADir);
         assertThrows(OperationFailedException.class, () -> lock.acquire("pickifb", SHORT));
         assertThrows(OperationFailedException.class, () -> lock.acquire("pickifb", SHORT));
+    }
+
+    /** @return whether flock(1) in another process takes {@code file} at once */
+    private static boolean flockableByAnotherProcess(Path file) throws Exception {
+        Process p = new ProcessBuilder("flock", "-n", "-x", file.toString(), "true").start();
+        assertTrue(p.waitFor(10, TimeUnit.SECONDS));
+        return p.exitValue() == 0;
     }
 }
