@@ -1,5 +1,6 @@
 package io.netbuf.it;
 
+import io.netbuf.XenstoreException;
 import io.netbuf.spi.XenstoreOps;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,8 +17,9 @@ import java.util.Map;
  * Detects an IFB serving two vifs at once among processes that share a directory: whoever gets an
  * IFB (a netbuf attach, a run of Xen's script) reports it here before using it and again before
  * giving it up. Three independent witnesses: a marker file per IFB created exclusively (a second
- * owner finds it there), exactly one xenbus claim naming the IFB in XenStore, and a shared append
- * log whose per-IFB history must alternate acquire/release of the same vif ({@link #logConflicts}).
+ * owner finds it there), exactly one xenbus claim ({@code /libxl/<domid>/remus/netbuf/<devid>/ifb},
+ * any domain and vif) naming the IFB in XenStore, and a shared append log whose per-IFB history
+ * must alternate acquire/release of the same vif ({@link #logConflicts}).
  * Thread-safe and multi-process safe (O_CREAT|O_EXCL markers, O_APPEND log lines).
  */
 final class IfbOwnership {
@@ -66,14 +68,32 @@ final class IfbOwnership {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        long claimants = xenstore.list("/libxl").stream()
-                .filter(d -> xenstore.read("/libxl/" + d + "/remus/netbuf/0/ifb").filter(ifb::equals).isPresent())
-                .count();
+        long claimants = 0;
+        for (String domid : xenstore.list("/libxl")) {
+            String netbufs = "/libxl/" + domid + "/remus/netbuf";
+            for (String devid : children(netbufs)) {
+                if (xenstore.read(netbufs + "/" + devid + "/ifb").filter(ifb::equals).isPresent()) {
+                    claimants++;
+                }
+            }
+        }
         if (claimants != 1) {
             conflicts++;
             System.err.println("CONFLICT " + ifb + " (" + vif + ") claimed " + claimants + " times in XenStore");
         }
         return conflicts;
+    }
+
+    /** @return the children of {@code path}, none when it does not exist (a script's teardown removes it) */
+    private List<String> children(String path) {
+        try {
+            return xenstore.list(path);
+        } catch (XenstoreException e) {
+            if (e.isNotFound()) {
+                return List.of();
+            }
+            throw e;
+        }
     }
 
     /**

@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.LongSummaryStatistics;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -35,9 +36,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * netbuf and Xen's own {@code remus-netbuf-setup} at the same time on one host, in the kernel lab
  * with the real plug: {@value #JVMS} child JVMs x {@value #THREADS} threads attach, checkpoint,
- * commit and close their own vifs through the native backend while {@value #SCRIPTS} copies of the
- * reference script (run from {@code ../shared/reference} as libxl runs it, with Debian's hotplug
- * helpers) loop {@code setup}/{@code teardown} on theirs for as long as netbuf runs. All share one
+ * commit and close their own vifs (one domain per JVM, one of its vifs per thread, as a Remus host
+ * has them) through the native backend while {@value #SCRIPTS} copies of the reference script (run
+ * from {@code ../shared/reference} as libxl runs it, with Debian's hotplug helpers) loop
+ * {@code setup}/{@code teardown} on theirs for as long as netbuf runs. All share one
  * namespace and its pool of {@value #IFBS} IFBs, one testkit xenstored (which Debian's
  * {@code xenstore-*} reach through {@code XENSTORED_PATH}) and the real lock directory
  * {@code /var/run/xen-hotplug}: Xen's {@code claim_lock} (locking.sh) and netbuf's flock lock must
@@ -68,7 +70,7 @@ class ScriptConcurrencyLabIT {
     /** Fewer than the vifs, so that the pool runs dry at times and pickers compete for the last IFBs. */
     private static final int IFBS = 12;
     private static final int MIN_SCRIPT_ROUNDS = 5;
-    /** The domids of the script loops' domains (the children use {@link ChildMain#domid}: 10 to 41). */
+    /** The script loops' domains, one vif each (the children's are {@link ChildMain#domid}: 10 to 13). */
     private static final int SCRIPT_DOMID = 60;
     /** How often one script round may find no free IFB before the round counts as failed. */
     private static final int SCRIPT_ATTEMPTS = 100;
@@ -88,24 +90,15 @@ class ScriptConcurrencyLabIT {
         }
         xenstored = XenstoredServer.start();
         xenstored.store().write("/local/domain/0/name", "Domain-0");
-        List<Integer> domids = new ArrayList<>();
+        List<String> vifs = new ArrayList<>();
         for (int jvm = 0; jvm < JVMS; jvm++) {
-            for (int t = 0; t < THREADS; t++) {
-                domids.add(ChildMain.domid(jvm, t));
-            }
+            vifs.addAll(ChurnChildren.addDomain(ns, xenstored.store(), ChildMain.domid(jvm), THREADS));
         }
         for (int s = 0; s < SCRIPTS; s++) {
-            domids.add(SCRIPT_DOMID + s);
+            vifs.addAll(ChurnChildren.addDomain(ns, xenstored.store(), SCRIPT_DOMID + s, 1));
         }
-        for (int domid : domids) {
-            ns.ip("link", "add", ChildMain.vif(domid), "type", "veth", "peer", "name", "g" + domid);
-            ns.ip("link", "set", ChildMain.vif(domid), "up");
-            ns.ip("link", "set", "g" + domid, "up");
-            xenstored.store().write("/local/domain/" + domid + "/name", "guest" + domid);
-            xenstored.store().mkdir(ChildMain.xenbus(domid));
-        }
-        for (int domid : domids) {
-            KernelState.awaitOperUp(ns, ChildMain.vif(domid));
+        for (String vif : vifs) {
+            KernelState.awaitOperUp(ns, vif);
         }
         IfbOwnership.prepare(shared);
     }
@@ -130,8 +123,8 @@ class ScriptConcurrencyLabIT {
             System.err.println("SKIPPED (loudly): Xen's script does not run beside netbuf in this test; only netbuf's "
                     + JVMS + " x " + THREADS + " workers do");
         }
-        Path scriptLockWaits = shared.resolve("claim_lock-waits");
-        ReferenceScript script = reference.map(r -> ReferenceScript.install(r, scriptLockWaits)).orElse(null);
+        Path scriptLockTimes = shared.resolve("locking-times");
+        ReferenceScript script = reference.map(r -> ReferenceScript.install(r, scriptLockTimes)).orElse(null);
         String clean = KernelState.dump(ns);
         Map<String, String> storeBefore = xenstored.store().snapshot();
 
@@ -177,21 +170,24 @@ class ScriptConcurrencyLabIT {
             }
             double seconds = (System.nanoTime() - start) / 1e9;
             int logConflicts = ownership.logConflicts();
-            List<Long> scriptWaits = lockWaits(scriptLockWaits);
-            long scriptLongestWait = scriptWaits.stream().mapToLong(Long::longValue).max().orElse(0);
-            double scriptMeanWait = scriptWaits.stream().mapToLong(Long::longValue).average().orElse(0);
+            LongSummaryStatistics scriptWaits = lockTimes(scriptLockTimes, "W").stream().mapToLong(Long::longValue)
+                    .summaryStatistics();
+            LongSummaryStatistics scriptHolds = lockTimes(scriptLockTimes, "H").stream().mapToLong(Long::longValue)
+                    .summaryStatistics();
             long allRounds = totals.rounds() + scriptTotals.rounds();
             System.out.printf("concurrency with Xen's script (real plug, native backend, %d IFBs): netbuf %d JVMs x %d "
                     + "threads: %d rounds in %.1f s (%.2f rounds/s), conflicts %d, no-free-IFB retries %d, unclean %d, "
                     + "errors %d, longest lock wait %.1f ms; script %d loops: %d rounds (%s) in %.1f s, conflicts %d, "
                     + "no-free-IFB retries %d, unclean %d, failed %d, claim_lock %d waits: mean %.1f ms, longest %.1f "
-                    + "ms; all: %d rounds in %.1f s, log conflicts %d%n", IFBS, JVMS, THREADS, totals.rounds(),
+                    + "ms, lock held %d times: mean %.1f ms, longest %.1f ms; all: %d rounds in %.1f s, log conflicts "
+                    + "%d%n", IFBS, JVMS, THREADS, totals.rounds(),
                     netbufSeconds, totals.rounds() / netbufSeconds, totals.conflicts(), totals.noFree(),
                     totals.unclean(), totals.errors(), totals.longestLockWaitMicros() / 1e3, scripts,
                     scriptTotals.rounds(), perLoop.stream().map(l -> Long.toString(l.rounds())).toList(),
                     scriptTotals.seconds(), scriptTotals.conflicts(), scriptTotals.noFree(), scriptTotals.unclean(),
-                    scriptTotals.failed(), scriptWaits.size(), scriptMeanWait / 1e3, scriptLongestWait / 1e3, allRounds,
-                    seconds, logConflicts);
+                    scriptTotals.failed(), scriptWaits.getCount(), scriptWaits.getAverage() / 1e3,
+                    longestMillis(scriptWaits), scriptHolds.getCount(), scriptHolds.getAverage() / 1e3,
+                    longestMillis(scriptHolds), allRounds, seconds, logConflicts);
 
             assertEquals((long) JVMS * THREADS * churnRounds, totals.rounds(), "every netbuf round completed");
             for (ScriptTotals loop : perLoop) {
@@ -217,14 +213,24 @@ class ScriptConcurrencyLabIT {
         }
     }
 
-    /** @return the waits (microseconds) of the {@code START END} lines the timed claim_lock appended */
-    private static List<Long> lockWaits(Path log) throws IOException {
-        List<Long> waits = new ArrayList<>();
+    /** @return the longest of {@code micros}, in milliseconds (0 when there are none) */
+    private static double longestMillis(LongSummaryStatistics micros) {
+        return micros.getCount() == 0 ? 0 : micros.getMax() / 1e3;
+    }
+
+    /**
+     * @return the durations (microseconds) of the {@code KIND START END} lines of the timed
+     *     {@code locking.sh} ({@code W}: waits, {@code H}: holds)
+     */
+    private static List<Long> lockTimes(Path log, String kind) throws IOException {
+        List<Long> times = new ArrayList<>();
         for (String line : Files.exists(log) ? Files.readAllLines(log) : List.<String>of()) {
             String[] f = line.trim().split(" ");
-            waits.add(Long.parseLong(f[1]) - Long.parseLong(f[0]));
+            if (f[0].equals(kind)) {
+                times.add(Long.parseLong(f[2]) - Long.parseLong(f[1]));
+            }
         }
-        return waits;
+        return times;
     }
 
     /**
@@ -265,8 +271,8 @@ class ScriptConcurrencyLabIT {
         ScriptLoop(ReferenceScript script, int domid, TrafficControl tc, IfbOwnership ownership) {
             this.script = script;
             this.domid = domid;
-            this.vif = ChildMain.vif(domid);
-            this.xenbus = ChildMain.xenbus(domid);
+            this.vif = ChildMain.vif(domid, 0);
+            this.xenbus = ChildMain.xenbus(domid, 0);
             this.tc = tc;
             this.ownership = ownership;
             this.store = xenstored.store();
