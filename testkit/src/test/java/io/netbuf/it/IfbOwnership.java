@@ -12,6 +12,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * Detects an IFB serving two vifs at once among processes that share a directory: whoever gets an
@@ -109,6 +110,22 @@ final class IfbOwnership {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * @param vifs which vifs count
+     * @return how many rounds of those vifs have ended so far (their releases in the shared log)
+     * @throws IOException if the log cannot be read
+     */
+    long releases(Predicate<String> vifs) throws IOException {
+        long count = 0;
+        for (String line : Files.exists(log) ? Files.readAllLines(log) : List.<String>of()) {
+            String[] f = line.split(" ");
+            if (f[0].equals("C") && vifs.test(f[2])) {
+                count++;
+            }
+        }
+        return count;
     }
 
     /**

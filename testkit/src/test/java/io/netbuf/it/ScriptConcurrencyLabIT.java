@@ -18,16 +18,19 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.LongSummaryStatistics;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -57,11 +60,15 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>Rounds: {@code -Dnetbuf.lab.churnRounds} per netbuf thread (default 32: 1,024 in all, the
  * reliability issue's scale); each script loop runs until the netbuf children are done and must
  * complete at least {@code -Dnetbuf.lab.minScriptRounds} rounds (default {@value #MIN_SCRIPT_ROUNDS}).
- * Under software emulation on a shared 2-core machine a script round (hundreds of forks of
- * {@code xenstore-*}, {@code nl-qdisc-*} and {@code modinfo}, most of them under the lock: its IFB
- * check reads every domain's claim) takes seconds, a netbuf round a fraction of one. Without the
- * reference script only the netbuf part runs, and says so. {@code -Dnetbuf.lab.lockTrace=true}
- * prints {@code /proc/locks} with each lock's owner every 10 s (who holds the lock when a side waits).
+ * The loops are paced by netbuf's progress: each starts a round once netbuf's workers have ended
+ * another 1/(2 x minimum) of their rounds (so about twice the minimum each, spread over the whole
+ * run, the two loops staggered). Back to back they would starve netbuf: under software emulation a
+ * script setup holds the lock for seconds (its IFB check forks {@code xenstore-*} for every domain
+ * and vif), the other loop is queued on it by then, and netbuf's lock lets a queued process go
+ * first, so the lock would pass from script to script with one netbuf pick in between. A real host
+ * runs the script when Remus starts or stops on a domain, not back to back. Without the reference
+ * script only the netbuf part runs, and says so. {@code -Dnetbuf.lab.lockTrace=true} prints
+ * {@code /proc/locks} with each lock's owner every 10 s (who holds the lock when a side waits).
  */
 class ScriptConcurrencyLabIT {
     private static final int JVMS = 4;
@@ -142,6 +149,8 @@ class ScriptConcurrencyLabIT {
             trace.setDaemon(true);
             trace.start();
         }
+        // Each loop runs about twice the minimum of rounds, spread over netbuf's run.
+        long pace = Math.max(1, (long) JVMS * THREADS * churnRounds / (2L * Math.max(1, minScriptRounds)));
         long start = System.nanoTime();
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, scripts));
         List<Future<ScriptTotals>> loops = new ArrayList<>();
@@ -151,9 +160,14 @@ class ScriptConcurrencyLabIT {
                 SystemHost observer = ComposedHost.system(SystemHost.Backend.NATIVE, ns.name(),
                 FlockHostLock.DEFAULT_DIR)) {
             IfbOwnership ownership = new IfbOwnership(shared, xenstored.store());
+            Set<String> scriptVifs = new HashSet<>();
+            for (int s = 0; s < scripts; s++) {
+                scriptVifs.add(ChildMain.vif(SCRIPT_DOMID + s, 0));
+            }
             for (int s = 0; s < scripts; s++) {
                 ScriptLoop loop = new ScriptLoop(script, SCRIPT_DOMID + s, observer.trafficControl(), ownership);
-                loops.add(pool.submit(() -> loop.run(netbufDone)));
+                long offset = s * pace / scripts;
+                loops.add(pool.submit(() -> loop.run(netbufDone, vif -> !scriptVifs.contains(vif), offset, pace)));
             }
             ChurnChildren.Totals totals;
             try {
@@ -177,12 +191,11 @@ class ScriptConcurrencyLabIT {
             long allRounds = totals.rounds() + scriptTotals.rounds();
             System.out.printf("concurrency with Xen's script (real plug, native backend, %d IFBs): netbuf %d JVMs x %d "
                     + "threads: %d rounds in %.1f s (%.2f rounds/s), conflicts %d, no-free-IFB retries %d, unclean %d, "
-                    + "errors %d, longest lock wait %.1f ms; script %d loops: %d rounds (%s) in %.1f s, conflicts %d, "
-                    + "no-free-IFB retries %d, unclean %d, failed %d, claim_lock %d waits: mean %.1f ms, longest %.1f "
-                    + "ms, lock held %d times: mean %.1f ms, longest %.1f ms; all: %d rounds in %.1f s, log conflicts "
-                    + "%d%n", IFBS, JVMS, THREADS, totals.rounds(),
-                    netbufSeconds, totals.rounds() / netbufSeconds, totals.conflicts(), totals.noFree(),
-                    totals.unclean(), totals.errors(), totals.longestLockWaitMicros() / 1e3, scripts,
+                    + "errors %d, longest lock wait %.1f ms; script %d loops (a round per %d netbuf rounds): %d "
+                    + "rounds (%s) in %.1f s, conflicts %d, no-free-IFB retries %d, unclean %d, failed %d, claim_lock "
+                    + "%d waits: mean %.1f ms, longest %.1f ms, lock held %d times: mean %.1f ms, longest %.1f ms; "
+                    + "all: %d rounds in %.1f s, log conflicts %d%n", IFBS, JVMS, THREADS, totals.rounds(), netbufSeconds, totals.rounds() / netbufSeconds, totals.conflicts(), totals.noFree(),
+                    totals.unclean(), totals.errors(), totals.longestLockWaitMicros() / 1e3, scripts, pace,
                     scriptTotals.rounds(), perLoop.stream().map(l -> Long.toString(l.rounds())).toList(),
                     scriptTotals.seconds(), scriptTotals.conflicts(), scriptTotals.noFree(), scriptTotals.unclean(),
                     scriptTotals.failed(), scriptWaits.getCount(), scriptWaits.getAverage() / 1e3,
@@ -278,16 +291,34 @@ class ScriptConcurrencyLabIT {
             this.store = xenstored.store();
         }
 
-        /** Runs rounds until {@code stop} is set (the round running then is finished). */
-        ScriptTotals run(AtomicBoolean stop) {
+        /**
+         * Runs rounds until {@code stop} is set (the round running then is finished), round
+         * {@code r} once netbuf's workers have ended {@code offset + r * pace} rounds.
+         *
+         * @param isNetbuf which vifs are netbuf's (whose rounds pace this loop)
+         */
+        ScriptTotals run(AtomicBoolean stop, Predicate<String> isNetbuf, long offset, long pace)
+                throws IOException, InterruptedException {
             long start = System.nanoTime();
             int done = 0;
-            for (int r = 0; !stop.get() && !Thread.currentThread().isInterrupted(); r++) {
+            for (int r = 0; awaitNetbuf(stop, isNetbuf, offset + r * pace); r++) {
                 if (round(r)) {
                     done++;
                 }
             }
             return new ScriptTotals(done, conflicts, noFree, unclean, failed, (System.nanoTime() - start) / 1e9);
+        }
+
+        /** @return false once {@code stop} is set, true as soon as netbuf has ended {@code rounds} rounds */
+        private boolean awaitNetbuf(AtomicBoolean stop, Predicate<String> isNetbuf, long rounds)
+                throws IOException, InterruptedException {
+            while (!stop.get()) {
+                if (ownership.releases(isNetbuf) >= rounds) {
+                    return true;
+                }
+                Thread.sleep(200);
+            }
+            return false;
         }
 
         /** @return whether the round completed (setup succeeded, checks ran, teardown succeeded) */
