@@ -34,7 +34,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *       number) ROUNDS times over the shared IFB pool with the real plug ({@code PLUG} = {@code real},
  *       a kernel with sch_plug) or the {@link PlugStandIn} ({@code stand-in}), checking exclusive
  *       use of each IFB with {@link IfbOwnership}; prints {@code RESULT rounds=R conflicts=C
- *       nofree=N unclean=U errors=E longestlockwaitmicros=W} (the longest wait for the host lock, in microseconds).</li>
+ *       nofree=N unclean=U errors=E longestlockwaitmicros=W} (the longest wait for the host lock,
+ *       in microseconds).</li>
  *   <li>{@code lock LOCKDIR THREADS HOLDMICROS INSIDE STOP}: THREADS threads take and release the
  *       {@link HostLock#PICK_IFB} lock back to back, each holding it HOLDMICROS, until the file
  *       STOP exists; a holder creates the marker file INSIDE exclusively on entry and deletes it on
