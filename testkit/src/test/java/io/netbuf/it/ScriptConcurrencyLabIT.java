@@ -194,8 +194,8 @@ class ScriptConcurrencyLabIT {
                     + "errors %d, longest lock wait %.1f ms; script %d loops (a round per %d netbuf rounds): %d "
                     + "rounds (%s) in %.1f s, conflicts %d, no-free-IFB retries %d, unclean %d, failed %d, claim_lock "
                     + "%d waits: mean %.1f ms, longest %.1f ms, lock held %d times: mean %.1f ms, longest %.1f ms; "
-                    + "all: %d rounds in %.1f s, log conflicts %d%n", IFBS, JVMS, THREADS, totals.rounds(), netbufSeconds,
-                    totals.rounds() / netbufSeconds, totals.conflicts(), totals.noFree(),
+                    + "all: %d rounds in %.1f s, log conflicts %d%n", IFBS, JVMS, THREADS, totals.rounds(),
+                    netbufSeconds, totals.rounds() / netbufSeconds, totals.conflicts(), totals.noFree(),
                     totals.unclean(), totals.errors(), totals.longestLockWaitMicros() / 1e3, scripts, pace,
                     scriptTotals.rounds(), perLoop.stream().map(l -> Long.toString(l.rounds())).toList(),
                     scriptTotals.seconds(), scriptTotals.conflicts(), scriptTotals.noFree(), scriptTotals.unclean(),
