@@ -30,11 +30,12 @@ import java.util.concurrent.atomic.AtomicLong;
  *       (a port operation, e.g. {@code trafficControl.addPlug}, or {@code OP:after}) prints
  *       {@code BLOCKED POINT} and waits to be killed.</li>
  *   <li>{@code churn BACKEND NS LOCKDIR SOCKET SHARED JVM THREADS ROUNDS PLUG}: THREADS threads,
- *       each attaching and closing its own vif ROUNDS times over the shared IFB pool with the real
- *       plug ({@code PLUG} = {@code real}, a kernel with sch_plug) or the {@link PlugStandIn}
- *       ({@code stand-in}), checking exclusive use of each IFB with {@link IfbOwnership}; prints
- *       {@code RESULT rounds=R conflicts=C nofree=N unclean=U errors=E longestlockwaitmicros=W} (the
- *       longest wait for the host lock, in microseconds).</li>
+ *       each attaching and closing its own vif of domain {@link #domid}{@code (JVM)} (devid = thread
+ *       number) ROUNDS times over the shared IFB pool with the real plug ({@code PLUG} = {@code real},
+ *       a kernel with sch_plug) or the {@link PlugStandIn} ({@code stand-in}), checking exclusive
+ *       use of each IFB with {@link IfbOwnership}; prints {@code RESULT rounds=R conflicts=C
+ *       nofree=N unclean=U errors=E longestlockwaitmicros=W} (the longest wait for the host lock,
+ *       in microseconds).</li>
  *   <li>{@code lock LOCKDIR THREADS HOLDMICROS INSIDE STOP}: THREADS threads take and release the
  *       {@link HostLock#PICK_IFB} lock back to back, each holding it HOLDMICROS, until the file
  *       STOP exists; a holder creates the marker file INSIDE exclusively on entry and deletes it on
@@ -158,17 +159,23 @@ public final class ChildMain {
         }
     }
 
-    /** The vif and domid of thread {@code t} of JVM {@code jvm}. */
-    static int domid(int jvm, int thread) {
-        return 10 + jvm * 8 + thread;
+    /**
+     * @param jvm a churn child's number
+     * @return the domid of its guest: as on a Remus host, one domain per controller, each of its
+     *     threads driving one of the domain's vifs (devid = thread number)
+     */
+    static int domid(int jvm) {
+        return 10 + jvm;
     }
 
-    static String vif(int domid) {
-        return "vif" + domid + ".0";
+    /** @return libxl's name of the vif {@code devid} of domain {@code domid} */
+    static String vif(int domid, int devid) {
+        return "vif" + domid + "." + devid;
     }
 
-    static String xenbus(int domid) {
-        return "/libxl/" + domid + "/remus/netbuf/0";
+    /** @return libxl's xenbus path of the network buffer of vif {@code devid} of domain {@code domid} */
+    static String xenbus(int domid, int devid) {
+        return "/libxl/" + domid + "/remus/netbuf/" + devid;
     }
 
     /**
@@ -194,15 +201,17 @@ public final class ChildMain {
         AtomicInteger unclean = new AtomicInteger();
         AtomicInteger errors = new AtomicInteger();
         List<Thread> workers = new ArrayList<>();
+        int domid = domid(jvm);
         for (int t = 0; t < threads; t++) {
-            int domid = domid(jvm, t);
+            int devid = t;
             Thread worker = new Thread(() -> {
-                String vif = vif(domid);
+                String vif = vif(domid, devid);
+                String xenbus = xenbus(domid, devid);
                 for (int r = 0; r < rounds; r++) {
                     try {
                         NetworkBuffer buffer;
                         try {
-                            buffer = NetworkBuffer.forVif(vif).xenbusPath(xenbus(domid)).createIfbWhenNoneFree(false)
+                            buffer = NetworkBuffer.forVif(vif).xenbusPath(xenbus).createIfbWhenNoneFree(false)
                                     .lockTimeout(Duration.ofSeconds(120)).on(host).attach();
                         } catch (NoFreeIfbException e) {
                             noFree.incrementAndGet();
@@ -217,8 +226,8 @@ public final class ChildMain {
                         ownership.releasing(ifb, vif);
                         buffer.close();
                         if (!host.trafficControl().redirectTargets(vif).isEmpty()
-                                || host.xenstore().exists(xenbus(domid) + "/ifb")
-                                || host.xenstore().exists(xenbus(domid) + "/hotplug-status")) {
+                                || host.xenstore().exists(xenbus + "/ifb")
+                                || host.xenstore().exists(xenbus + "/hotplug-status")) {
                             unclean.incrementAndGet();
                         }
                         done.incrementAndGet();

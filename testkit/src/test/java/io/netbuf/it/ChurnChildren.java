@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netbuf.impl.host.SystemHost;
+import io.netbuf.testkit.FakeXenstore;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -34,7 +35,35 @@ final class ChurnChildren implements AutoCloseable {
     }
 
     /**
-     * Starts {@code jvms} children, JVM {@code j} driving the vifs {@link ChildMain#domid}{@code (j, 0..threads-1)}.
+     * Adds a guest domain as dom0 sees it: its name under {@code /local/domain}, and for each devid
+     * {@code 0..vifs-1} the vif {@link ChildMain#vif} (a veth with the peer {@code g<domid>.<devid>},
+     * both up) and its empty xenbus directory {@link ChildMain#xenbus}, as libxl has them while
+     * Remus runs.
+     *
+     * @param ns dom0's namespace
+     * @param store the xenstore
+     * @param domid the domain
+     * @param vifs how many vifs it has
+     * @return the vifs' names (callers wait for them to be up)
+     */
+    static List<String> addDomain(Netns ns, FakeXenstore store, int domid, int vifs) {
+        store.write("/local/domain/" + domid + "/name", "guest" + domid);
+        List<String> names = new ArrayList<>();
+        for (int devid = 0; devid < vifs; devid++) {
+            String vif = ChildMain.vif(domid, devid);
+            String peer = "g" + domid + "." + devid;
+            ns.ip("link", "add", vif, "type", "veth", "peer", "name", peer);
+            ns.ip("link", "set", vif, "up");
+            ns.ip("link", "set", peer, "up");
+            store.mkdir(ChildMain.xenbus(domid, devid));
+            names.add(vif);
+        }
+        return names;
+    }
+
+    /**
+     * Starts {@code jvms} children, JVM {@code j} driving the vifs {@code 0..threads-1} of domain
+     * {@link ChildMain#domid}{@code (j)} (see {@link #addDomain}).
      *
      * @param jvms how many child JVMs
      * @param threads threads per JVM

@@ -10,6 +10,8 @@ import io.netbuf.testkit.xenstored.XenstoredServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -18,7 +20,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * 4 JVMs x 8 threads attach and close 32 distinct vifs over a shared pool of 12 IFBs, in one real
+ * 4 JVMs x 8 threads attach and close 32 distinct vifs (one domain per JVM, as on a Remus host:
+ * each thread drives one of its vifs) over a shared pool of 12 IFBs, in one real
  * namespace through the native backend, with one testkit xenstored and one flock lock directory
  * shared by all. The plug is the {@link PlugStandIn} (a real bfifo; this kernel has no sch_plug).
  * No IFB may ever serve two vifs at once ({@link IfbOwnership}: marker files, the claims, a shared
@@ -35,6 +38,7 @@ class ConcurrencyIT {
     Path shared;
     private Netns ns;
     private XenstoredServer xenstored;
+    private final List<String> vifs = new ArrayList<>();
 
     @BeforeEach
     void setUp() throws Exception {
@@ -45,14 +49,7 @@ class ConcurrencyIT {
         }
         xenstored = XenstoredServer.start();
         for (int jvm = 0; jvm < JVMS; jvm++) {
-            for (int t = 0; t < THREADS; t++) {
-                int domid = ChildMain.domid(jvm, t);
-                ns.ip("link", "add", ChildMain.vif(domid), "type", "veth", "peer", "name", "g" + domid);
-                ns.ip("link", "set", ChildMain.vif(domid), "up");
-                ns.ip("link", "set", "g" + domid, "up");
-                xenstored.store().write("/local/domain/" + domid + "/name", "guest" + domid);
-                xenstored.store().mkdir(ChildMain.xenbus(domid));
-            }
+            vifs.addAll(ChurnChildren.addDomain(ns, xenstored.store(), ChildMain.domid(jvm), THREADS));
         }
         IfbOwnership.prepare(shared);
         Files.createDirectories(shared.resolve("locks"));
@@ -71,10 +68,8 @@ class ConcurrencyIT {
     @Test
     void noIfbEverServesTwoVifsAndEveryRoundEndsClean() throws Exception {
         int rounds = Integer.getInteger("netbuf.it.churnRounds", 32);
-        for (int jvm = 0; jvm < JVMS; jvm++) {
-            for (int t = 0; t < THREADS; t++) {
-                KernelState.awaitOperUp(ns, ChildMain.vif(ChildMain.domid(jvm, t)));
-            }
+        for (String vif : vifs) {
+            KernelState.awaitOperUp(ns, vif);
         }
         String clean = KernelState.dump(ns);
         Map<String, String> storeBefore = xenstored.store().snapshot();

@@ -1,5 +1,6 @@
 package io.netbuf.it;
 
+import io.netbuf.XenstoreException;
 import io.netbuf.spi.XenstoreOps;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,13 +12,15 @@ import java.nio.file.StandardOpenOption;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * Detects an IFB serving two vifs at once among processes that share a directory: whoever gets an
  * IFB (a netbuf attach, a run of Xen's script) reports it here before using it and again before
  * giving it up. Three independent witnesses: a marker file per IFB created exclusively (a second
- * owner finds it there), exactly one xenbus claim naming the IFB in XenStore, and a shared append
- * log whose per-IFB history must alternate acquire/release of the same vif ({@link #logConflicts}).
+ * owner finds it there), exactly one xenbus claim ({@code /libxl/<domid>/remus/netbuf/<devid>/ifb},
+ * any domain and vif) naming the IFB in XenStore, and a shared append log whose per-IFB history
+ * must alternate acquire/release of the same vif ({@link #logConflicts}).
  * Thread-safe and multi-process safe (O_CREAT|O_EXCL markers, O_APPEND log lines).
  */
 final class IfbOwnership {
@@ -66,14 +69,32 @@ final class IfbOwnership {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        long claimants = xenstore.list("/libxl").stream()
-                .filter(d -> xenstore.read("/libxl/" + d + "/remus/netbuf/0/ifb").filter(ifb::equals).isPresent())
-                .count();
+        long claimants = 0;
+        for (String domid : xenstore.list("/libxl")) {
+            String netbufs = "/libxl/" + domid + "/remus/netbuf";
+            for (String devid : children(netbufs)) {
+                if (xenstore.read(netbufs + "/" + devid + "/ifb").filter(ifb::equals).isPresent()) {
+                    claimants++;
+                }
+            }
+        }
         if (claimants != 1) {
             conflicts++;
             System.err.println("CONFLICT " + ifb + " (" + vif + ") claimed " + claimants + " times in XenStore");
         }
         return conflicts;
+    }
+
+    /** @return the children of {@code path}, none when it does not exist (a script's teardown removes it) */
+    private List<String> children(String path) {
+        try {
+            return xenstore.list(path);
+        } catch (XenstoreException e) {
+            if (e.isNotFound()) {
+                return List.of();
+            }
+            throw e;
+        }
     }
 
     /**
@@ -89,6 +110,22 @@ final class IfbOwnership {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * @param vifs which vifs count
+     * @return how many rounds of those vifs have ended so far (their releases in the shared log)
+     * @throws IOException if the log cannot be read
+     */
+    long releases(Predicate<String> vifs) throws IOException {
+        long count = 0;
+        for (String line : Files.exists(log) ? Files.readAllLines(log) : List.<String>of()) {
+            String[] f = line.split(" ");
+            if (f[0].equals("C") && vifs.test(f[2])) {
+                count++;
+            }
+        }
+        return count;
     }
 
     /**

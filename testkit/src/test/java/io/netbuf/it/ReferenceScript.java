@@ -67,12 +67,13 @@ final class ReferenceScript {
     }
 
     /**
-     * As {@link #install(Path)}, and with {@code claim_lock} timed: Xen's own {@code locking.sh} is
-     * sourced unchanged and its {@code claim_lock} wrapped, so that each call appends
-     * {@code START END} (epoch microseconds, before and after the wait) to {@code lockWaits}.
+     * As {@link #install(Path)}, and with the lock timed: Xen's own {@code locking.sh} is sourced
+     * unchanged and its {@code claim_lock} and {@code release_lock} wrapped, so that each call
+     * appends to {@code lockWaits} {@code W START END} (claim: epoch microseconds before and after
+     * the wait) or {@code H START END} (release: when the lock was taken and when it was released).
      *
      * @param script the script found by {@link #locate}
-     * @param lockWaits where the waits are appended, or null not to time them
+     * @param lockWaits where the waits and holds are appended, or null not to time them
      * @return the script, ready to run
      */
     static ReferenceScript install(Path script, Path lockWaits) {
@@ -99,14 +100,21 @@ final class ReferenceScript {
                 Path locking = dir.resolve("locking.sh");
                 Files.delete(locking);
                 Files.writeString(locking, String.join("\n",
-                        "# Xen's locking.sh, unchanged, with claim_lock timed for the test",
+                        "# Xen's locking.sh, unchanged, with claim_lock and release_lock timed for the test",
                         ". '" + XEN_SCRIPTS.resolve("locking.sh") + "'",
                         "eval \"xen_$(declare -f claim_lock)\"",
+                        "eval \"xen_$(declare -f release_lock)\"",
                         "claim_lock()",
                         "{",
                         "    local start=$EPOCHREALTIME",
                         "    xen_claim_lock \"$@\" || return",
-                        "    echo \"${start/[.,]/} ${EPOCHREALTIME/[.,]/}\" >> '" + lockWaits + "'",
+                        "    _netbuf_test_taken=$EPOCHREALTIME",
+                        "    echo \"W ${start/[.,]/} ${_netbuf_test_taken/[.,]/}\" >> '" + lockWaits + "'",
+                        "}",
+                        "release_lock()",
+                        "{",
+                        "    xen_release_lock \"$@\" || return",
+                        "    echo \"H ${_netbuf_test_taken/[.,]/} ${EPOCHREALTIME/[.,]/}\" >> '" + lockWaits + "'",
                         "}",
                         ""), StandardCharsets.UTF_8);
             }

@@ -12,17 +12,25 @@ import io.netbuf.spi.Qdisc;
 import io.netbuf.spi.TrafficControl;
 import io.netbuf.testkit.FakeXenstore;
 import io.netbuf.testkit.xenstored.XenstoredServer;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.LongSummaryStatistics;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -31,36 +39,46 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * netbuf and Xen's own {@code remus-netbuf-setup} at the same time on one host, in the kernel lab
  * with the real plug: {@value #JVMS} child JVMs x {@value #THREADS} threads attach, checkpoint,
- * commit and close their own vifs through the native backend while {@value #SCRIPTS} copies of the
- * reference script (run from {@code ../shared/reference} as libxl runs it, with Debian's hotplug
- * helpers) loop {@code setup}/{@code teardown} on theirs. All share one namespace and its pool of
- * {@value #IFBS} IFBs, one testkit xenstored (which Debian's {@code xenstore-*} reach through
- * {@code XENSTORED_PATH}) and the real lock directory {@code /var/run/xen-hotplug}: Xen's
- * {@code claim_lock} (locking.sh) and netbuf's flock lock must exclude each other, or two pickers
- * choose the same IFB.
+ * commit and close their own vifs (one domain per JVM, one of its vifs per thread, as a Remus host
+ * has them) through the native backend while {@value #SCRIPTS} copies of the reference script (run
+ * from {@code ../shared/reference} as libxl runs it, with Debian's hotplug helpers) loop
+ * {@code setup}/{@code teardown} on theirs for as long as netbuf runs. All share one
+ * namespace and its pool of {@value #IFBS} IFBs, one testkit xenstored (which Debian's
+ * {@code xenstore-*} reach through {@code XENSTORED_PATH}) and the real lock directory
+ * {@code /var/run/xen-hotplug}: Xen's {@code claim_lock} (locking.sh) and netbuf's flock lock must
+ * exclude each other, or two pickers choose the same IFB.
  *
  * <p>No IFB may ever serve two vifs at once: every netbuf round and every successful script setup
  * reports its IFB to {@link IfbOwnership} (marker file, exactly one claim in XenStore, shared log).
  * Every round must end clean (no redirect on the vif, no claim or hotplug record), a script setup
  * must have built the real plug on the IFB it claimed, and at the end the namespace, XenStore and
  * the lock are as before and reap finds nothing. A script setup that finds no free IFB fails as Xen
- * designed it ({@code hotplug-error}); libxl's teardown follows and the round is retried.
+ * designed it ({@code hotplug-error}); libxl's teardown follows and the round is retried. Both
+ * sides' waits for the lock are timed (netbuf's through its port, the script's by wrapping Xen's
+ * {@code claim_lock}) and reported: the script must not be starved by netbuf's threads.
  *
- * <p>Rounds: {@code -Dnetbuf.lab.churnRounds} per netbuf thread (default 45: 360 in all) and
- * {@code -Dnetbuf.lab.scriptRounds} per script loop (default 12: 24 in all). Under software
- * emulation on a shared 2-core machine a script round (dozens of forks of {@code xenstore-*},
- * {@code nl-qdisc-*} and {@code modinfo}, most of them under the lock) takes 6-15 s and a netbuf
- * round about 0.2 s per worker, so the defaults keep both sides running for about the same
- * time (1-3 minutes); raise them on a faster lab. Without the reference script only the
- * netbuf part runs, and says so.
+ * <p>Rounds: {@code -Dnetbuf.lab.churnRounds} per netbuf thread (default 32: 1,024 in all, the
+ * reliability issue's scale); each script loop runs until the netbuf children are done and must
+ * complete at least {@code -Dnetbuf.lab.minScriptRounds} rounds (default {@value #MIN_SCRIPT_ROUNDS}).
+ * The loops are paced by netbuf's progress: each starts a round once netbuf's workers have ended
+ * another 1/(2 x minimum) of their rounds (so about twice the minimum each, spread over the whole
+ * run, the two loops staggered). Back to back they would starve netbuf: under software emulation a
+ * script setup holds the lock for seconds (its IFB check forks {@code xenstore-*} for every domain
+ * and vif), the other loop is queued on it by then, and netbuf's lock lets a queued process go
+ * first, so the lock would pass from script to script with one netbuf pick in between. A real host
+ * runs the script when Remus starts or stops on a domain, not back to back. Without the reference
+ * script only the netbuf part runs, and says so. {@code -Dnetbuf.lab.lockTrace=true} prints
+ * {@code /proc/locks} with each lock's owner every 10 s (who holds the lock when a side waits).
  */
 class ScriptConcurrencyLabIT {
-    private static final int JVMS = 2;
-    private static final int THREADS = 4;
+    private static final int JVMS = 4;
+    private static final int THREADS = 8;
     private static final int SCRIPTS = 2;
-    private static final int IFBS = 8;
-    /** The domids of the script loops' domains (the children use {@link ChildMain#domid}). */
-    private static final int SCRIPT_DOMID = 40;
+    /** Fewer than the vifs, so that the pool runs dry at times and pickers compete for the last IFBs. */
+    private static final int IFBS = 12;
+    private static final int MIN_SCRIPT_ROUNDS = 5;
+    /** The script loops' domains, one vif each (the children's are {@link ChildMain#domid}: 10 to 13). */
+    private static final int SCRIPT_DOMID = 60;
     /** How often one script round may find no free IFB before the round counts as failed. */
     private static final int SCRIPT_ATTEMPTS = 100;
     private static final String NO_FREE_IFB = "Unable to find a free ifb device";
@@ -79,24 +97,15 @@ class ScriptConcurrencyLabIT {
         }
         xenstored = XenstoredServer.start();
         xenstored.store().write("/local/domain/0/name", "Domain-0");
-        List<Integer> domids = new ArrayList<>();
+        List<String> vifs = new ArrayList<>();
         for (int jvm = 0; jvm < JVMS; jvm++) {
-            for (int t = 0; t < THREADS; t++) {
-                domids.add(ChildMain.domid(jvm, t));
-            }
+            vifs.addAll(ChurnChildren.addDomain(ns, xenstored.store(), ChildMain.domid(jvm), THREADS));
         }
         for (int s = 0; s < SCRIPTS; s++) {
-            domids.add(SCRIPT_DOMID + s);
+            vifs.addAll(ChurnChildren.addDomain(ns, xenstored.store(), SCRIPT_DOMID + s, 1));
         }
-        for (int domid : domids) {
-            ns.ip("link", "add", ChildMain.vif(domid), "type", "veth", "peer", "name", "g" + domid);
-            ns.ip("link", "set", ChildMain.vif(domid), "up");
-            ns.ip("link", "set", "g" + domid, "up");
-            xenstored.store().write("/local/domain/" + domid + "/name", "guest" + domid);
-            xenstored.store().mkdir(ChildMain.xenbus(domid));
-        }
-        for (int domid : domids) {
-            KernelState.awaitOperUp(ns, ChildMain.vif(domid));
+        for (String vif : vifs) {
+            KernelState.awaitOperUp(ns, vif);
         }
         IfbOwnership.prepare(shared);
     }
@@ -113,51 +122,92 @@ class ScriptConcurrencyLabIT {
 
     @Test
     void netbufAndXensScriptNeverShareAnIfbAndEveryRoundEndsClean() throws Exception {
-        int churnRounds = Integer.getInteger("netbuf.lab.churnRounds", 45);
-        int scriptRounds = Integer.getInteger("netbuf.lab.scriptRounds", 12);
+        int churnRounds = Integer.getInteger("netbuf.lab.churnRounds", 32);
+        int minScriptRounds = Integer.getInteger("netbuf.lab.minScriptRounds", MIN_SCRIPT_ROUNDS);
         Optional<Path> reference = ReferenceScript.locate();
         int scripts = reference.isPresent() ? SCRIPTS : 0;
         if (scripts == 0) {
             System.err.println("SKIPPED (loudly): Xen's script does not run beside netbuf in this test; only netbuf's "
                     + JVMS + " x " + THREADS + " workers do");
         }
-        ReferenceScript script = reference.map(ReferenceScript::install).orElse(null);
+        Path scriptLockTimes = shared.resolve("locking-times");
+        ReferenceScript script = reference.map(r -> ReferenceScript.install(r, scriptLockTimes)).orElse(null);
         String clean = KernelState.dump(ns);
         Map<String, String> storeBefore = xenstored.store().snapshot();
 
+        if (Boolean.getBoolean("netbuf.lab.lockTrace")) {
+            Thread trace = new Thread(() -> {
+                try {
+                    while (true) {
+                        Thread.sleep(10_000);
+                        System.out.println("LOCKTRACE " + Instant.now() + "\n" + ReferenceScript.lockTable());
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "lock-trace");
+            trace.setDaemon(true);
+            trace.start();
+        }
+        // Each loop runs about twice the minimum of rounds, spread over netbuf's run.
+        long pace = Math.max(1, (long) JVMS * THREADS * churnRounds / (2L * Math.max(1, minScriptRounds)));
         long start = System.nanoTime();
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, scripts));
         List<Future<ScriptTotals>> loops = new ArrayList<>();
+        AtomicBoolean netbufDone = new AtomicBoolean();
         try (ChurnChildren children = ChurnChildren.start(JVMS, THREADS, churnRounds, SystemHost.Backend.NATIVE, true,
                 ns, FlockHostLock.DEFAULT_DIR, xenstored.socketPath(), shared);
                 SystemHost observer = ComposedHost.system(SystemHost.Backend.NATIVE, ns.name(),
                 FlockHostLock.DEFAULT_DIR)) {
             IfbOwnership ownership = new IfbOwnership(shared, xenstored.store());
+            Set<String> scriptVifs = new HashSet<>();
+            for (int s = 0; s < scripts; s++) {
+                scriptVifs.add(ChildMain.vif(SCRIPT_DOMID + s, 0));
+            }
             for (int s = 0; s < scripts; s++) {
                 ScriptLoop loop = new ScriptLoop(script, SCRIPT_DOMID + s, observer.trafficControl(), ownership);
-                loops.add(pool.submit(() -> loop.run(scriptRounds)));
+                long offset = s * pace / scripts;
+                loops.add(pool.submit(() -> loop.run(netbufDone, vif -> !scriptVifs.contains(vif), offset, pace)));
             }
-            ChurnChildren.Totals totals = children.await(Duration.ofMinutes(20));
+            ChurnChildren.Totals totals;
+            try {
+                totals = children.await(Duration.ofMinutes(20));
+            } finally {
+                netbufDone.set(true);
+            }
             double netbufSeconds = (System.nanoTime() - start) / 1e9;
+            List<ScriptTotals> perLoop = new ArrayList<>();
             ScriptTotals scriptTotals = new ScriptTotals(0, 0, 0, 0, 0, 0);
             for (Future<ScriptTotals> loop : loops) {
-                scriptTotals = scriptTotals.plus(loop.get(20, TimeUnit.MINUTES));
+                perLoop.add(loop.get(5, TimeUnit.MINUTES));
+                scriptTotals = scriptTotals.plus(perLoop.get(perLoop.size() - 1));
             }
             double seconds = (System.nanoTime() - start) / 1e9;
             int logConflicts = ownership.logConflicts();
+            LongSummaryStatistics scriptWaits = lockTimes(scriptLockTimes, "W").stream().mapToLong(Long::longValue)
+                    .summaryStatistics();
+            LongSummaryStatistics scriptHolds = lockTimes(scriptLockTimes, "H").stream().mapToLong(Long::longValue)
+                    .summaryStatistics();
+            long allRounds = totals.rounds() + scriptTotals.rounds();
             System.out.printf("concurrency with Xen's script (real plug, native backend, %d IFBs): netbuf %d JVMs x %d "
                     + "threads: %d rounds in %.1f s (%.2f rounds/s), conflicts %d, no-free-IFB retries %d, unclean %d, "
-                    + "errors %d; script %d "
-                    + "loops: %d rounds in %.1f s (%.2f rounds/s), conflicts %d, no-free-IFB retries %d, unclean %d, "
-                    + "failed %d; all: %d rounds in %.1f s (%.2f rounds/s), log conflicts %d%n", IFBS, JVMS, THREADS,
-                    totals.rounds(), netbufSeconds, totals.rounds() / netbufSeconds, totals.conflicts(), totals.noFree(),
-                    totals.unclean(), totals.errors(), scripts, scriptTotals.rounds(), scriptTotals.seconds(),
-                    scriptTotals.rounds() / Math.max(scriptTotals.seconds(), 1e-9), scriptTotals.conflicts(), scriptTotals.noFree(), scriptTotals.unclean(),
-                    scriptTotals.failed(), totals.rounds() + scriptTotals.rounds(), seconds,
-                    (totals.rounds() + scriptTotals.rounds()) / seconds, logConflicts);
+                    + "errors %d, longest lock wait %.1f ms; script %d loops (a round per %d netbuf rounds): %d "
+                    + "rounds (%s) in %.1f s, conflicts %d, no-free-IFB retries %d, unclean %d, failed %d, claim_lock "
+                    + "%d waits: mean %.1f ms, longest %.1f ms, lock held %d times: mean %.1f ms, longest %.1f ms; "
+                    + "all: %d rounds in %.1f s, log conflicts %d%n", IFBS, JVMS, THREADS, totals.rounds(),
+                    netbufSeconds, totals.rounds() / netbufSeconds, totals.conflicts(), totals.noFree(),
+                    totals.unclean(), totals.errors(), totals.longestLockWaitMicros() / 1e3, scripts, pace,
+                    scriptTotals.rounds(), perLoop.stream().map(l -> Long.toString(l.rounds())).toList(),
+                    scriptTotals.seconds(), scriptTotals.conflicts(), scriptTotals.noFree(), scriptTotals.unclean(),
+                    scriptTotals.failed(), scriptWaits.getCount(), scriptWaits.getAverage() / 1e3,
+                    longestMillis(scriptWaits), scriptHolds.getCount(), scriptHolds.getAverage() / 1e3,
+                    longestMillis(scriptHolds), allRounds, seconds, logConflicts);
 
             assertEquals((long) JVMS * THREADS * churnRounds, totals.rounds(), "every netbuf round completed");
-            assertEquals((long) scripts * scriptRounds, scriptTotals.rounds(), "every script round completed");
+            for (ScriptTotals loop : perLoop) {
+                assertTrue(loop.rounds() >= minScriptRounds, "a script loop completed " + loop.rounds()
+                        + " rounds beside netbuf, fewer than " + minScriptRounds);
+            }
             assertEquals(0, totals.conflicts(), "conflicts seen by netbuf's workers");
             assertEquals(0, scriptTotals.conflicts(), "conflicts seen after the script's setups");
             assertEquals(0, logConflicts, "conflicts in the shared log");
@@ -172,8 +222,29 @@ class ScriptConcurrencyLabIT {
             }
             observer.lock().acquire(HostLock.PICK_IFB, Duration.ZERO).close();
         } finally {
+            netbufDone.set(true);
             pool.shutdownNow();
         }
+    }
+
+    /** @return the longest of {@code micros}, in milliseconds (0 when there are none) */
+    private static double longestMillis(LongSummaryStatistics micros) {
+        return micros.getCount() == 0 ? 0 : micros.getMax() / 1e3;
+    }
+
+    /**
+     * @return the durations (microseconds) of the {@code KIND START END} lines of the timed
+     *     {@code locking.sh} ({@code W}: waits, {@code H}: holds)
+     */
+    private static List<Long> lockTimes(Path log, String kind) throws IOException {
+        List<Long> times = new ArrayList<>();
+        for (String line : Files.exists(log) ? Files.readAllLines(log) : List.<String>of()) {
+            String[] f = line.trim().split(" ");
+            if (f[0].equals(kind)) {
+                times.add(Long.parseLong(f[2]) - Long.parseLong(f[1]));
+            }
+        }
+        return times;
     }
 
     /**
@@ -214,22 +285,41 @@ class ScriptConcurrencyLabIT {
         ScriptLoop(ReferenceScript script, int domid, TrafficControl tc, IfbOwnership ownership) {
             this.script = script;
             this.domid = domid;
-            this.vif = ChildMain.vif(domid);
-            this.xenbus = ChildMain.xenbus(domid);
+            this.vif = ChildMain.vif(domid, 0);
+            this.xenbus = ChildMain.xenbus(domid, 0);
             this.tc = tc;
             this.ownership = ownership;
             this.store = xenstored.store();
         }
 
-        ScriptTotals run(int rounds) {
+        /**
+         * Runs rounds until {@code stop} is set (the round running then is finished), round
+         * {@code r} once netbuf's workers have ended {@code offset + r * pace} rounds.
+         *
+         * @param isNetbuf which vifs are netbuf's (whose rounds pace this loop)
+         */
+        ScriptTotals run(AtomicBoolean stop, Predicate<String> isNetbuf, long offset, long pace)
+                throws IOException, InterruptedException {
             long start = System.nanoTime();
             int done = 0;
-            for (int r = 0; r < rounds && !Thread.currentThread().isInterrupted(); r++) {
+            for (int r = 0; awaitNetbuf(stop, isNetbuf, offset + r * pace); r++) {
                 if (round(r)) {
                     done++;
                 }
             }
             return new ScriptTotals(done, conflicts, noFree, unclean, failed, (System.nanoTime() - start) / 1e9);
+        }
+
+        /** @return false once {@code stop} is set, true as soon as netbuf has ended {@code rounds} rounds */
+        private boolean awaitNetbuf(AtomicBoolean stop, Predicate<String> isNetbuf, long rounds)
+                throws IOException, InterruptedException {
+            while (!stop.get()) {
+                if (ownership.releases(isNetbuf) >= rounds) {
+                    return true;
+                }
+                Thread.sleep(200);
+            }
+            return false;
         }
 
         /** @return whether the round completed (setup succeeded, checks ran, teardown succeeded) */
