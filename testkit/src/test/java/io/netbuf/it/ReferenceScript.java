@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assertions;
 
 /**
  * Xen's own {@code remus-netbuf-setup} as the kernel-lab tests run it: from {@code ../shared/reference}
@@ -42,15 +43,20 @@ final class ReferenceScript {
 
     /**
      * @return the reference script, or empty when it is absent (then a loud message says which part
-     *     of a test does not run)
+     *     of a test does not run); with {@code netbuf.privileged=required} (CI, the lab) its absence
+     *     fails the test instead
      */
     static Optional<Path> locate() {
         Path script = referenceDir().resolve(NAME);
         if (Files.isReadable(script)) {
             return Optional.of(script);
         }
-        System.err.println("SKIPPED (loudly): the reference script is not at " + script
-                + " (../shared/reference beside the repository, or NETBUF_REFERENCE_DIR)");
+        String missing = "the reference script is not at " + script
+                + " (../shared/reference beside the repository, or NETBUF_REFERENCE_DIR)";
+        if (Requirements.required()) {
+            Assertions.fail(missing + " (netbuf.privileged=required: the comparison with Xen's script must run)");
+        }
+        System.err.println("SKIPPED (loudly): " + missing);
         return Optional.empty();
     }
 
