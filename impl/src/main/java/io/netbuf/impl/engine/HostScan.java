@@ -8,6 +8,7 @@ import io.netbuf.spi.Qdisc;
 import io.netbuf.spi.TrafficControl;
 import io.netbuf.spi.XenstoreOps;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,21 +19,29 @@ import java.util.Set;
 /**
  * One look at everything buffers leave on a host: every link with its explicit root qdisc, every
  * ingress redirect, every claim under {@code /libxl/<domid>/remus/netbuf} and whether its domain
- * is alive. Derives what {@code reap} reports. Take it under the host lock: an attach in progress
- * would otherwise look like leftovers.
+ * is alive. Derives what {@code reap} reports (which takes it under the host lock: an attach in
+ * progress would otherwise look like leftovers) and what a status display shows.
  */
-final class HostScan {
+public final class HostScan {
     /**
-     * A claim {@code <path>/ifb = ifb}; {@code live} when the domain is listed under /local/domain;
-     * {@code vif} the name libxl gives the device (its backend's {@code vifname}, else
-     * {@code vif<domid>.<devid>}).
+     * A claim {@code <path>/ifb = ifb}.
+     *
+     * @param domid the claiming domain
+     * @param devid the device
+     * @param path the xenbus path, {@code /libxl/<domid>/remus/netbuf/<devid>}
+     * @param ifb the claimed IFB
+     * @param live whether the domain is listed under {@code /local/domain}
+     * @param vif the name libxl gives the device (its backend's {@code vifname}, else
+     *     {@code vif<domid>.<devid>})
+     * @param hotplugStatus the record's {@code hotplug-status}, or null
      */
-    record Claim(String path, String ifb, boolean live, String vif) {
+    public record Claim(String domid, String devid, String path, String ifb, boolean live, String vif,
+            String hotplugStatus) {
     }
 
     private final Map<String, Link> links = new LinkedHashMap<>();
-    /** IFB name to the kind of its explicit root qdisc (absent: kernel default only). */
-    private final Map<String, String> roots = new LinkedHashMap<>();
+    /** IFB name to its explicit root qdisc (absent: kernel default only). */
+    private final Map<String, Qdisc> roots = new LinkedHashMap<>();
     /** Link name to the devices its ingress redirects to (only links that redirect). */
     private final Map<String, List<String>> redirects = new LinkedHashMap<>();
     /** Links that have an ingress qdisc but redirect nowhere. */
@@ -50,7 +59,7 @@ final class HostScan {
                     continue;
                 }
                 if (q.parent() == TrafficControl.ROOT && link.isIfb()) {
-                    roots.put(link.name(), q.kind());
+                    roots.put(link.name(), q);
                 } else if (q.parent() == TrafficControl.INGRESS) {
                     ingress = true;
                 }
@@ -73,7 +82,7 @@ final class HostScan {
      * @param host the host
      * @return the scan
      */
-    static HostScan of(Host host) {
+    public static HostScan of(Host host) {
         return new HostScan(host);
     }
 
@@ -107,8 +116,8 @@ final class HostScan {
                 out.add(new ReapFinding(Kind.DANGLING_REDIRECT, null, c.vif(), c.ifb()));
             }
         }
-        roots.forEach((ifb, kind) -> {
-            if (kind.equals("plug") && !complete.contains(ifb) && !redirected.contains(ifb)) {
+        roots.forEach((ifb, root) -> {
+            if (root.kind().equals("plug") && !complete.contains(ifb) && !redirected.contains(ifb)) {
                 out.add(new ReapFinding(Kind.ORPHAN_PLUG, null, null, ifb));
             }
         });
@@ -126,9 +135,27 @@ final class HostScan {
         return out;
     }
 
-    /** @return each link's redirect targets */
-    Map<String, List<String>> redirects() {
-        return redirects;
+    /** @return each link that redirects its ingress, with the devices it redirects to */
+    public Map<String, List<String>> redirects() {
+        return Collections.unmodifiableMap(redirects);
+    }
+
+    /** @return every claim found, of live domains and dead ones, in XenStore's order */
+    public List<Claim> claims() {
+        return List.copyOf(claims);
+    }
+
+    /** @return every link by name */
+    public Map<String, Link> links() {
+        return Collections.unmodifiableMap(links);
+    }
+
+    /**
+     * @param ifb a device name
+     * @return its plug qdisc (explicit, at the root), if it has one
+     */
+    public Optional<Qdisc> plug(String ifb) {
+        return Optional.ofNullable(roots.get(ifb)).filter(q -> q.kind().equals("plug"));
     }
 
     /**
@@ -149,7 +176,7 @@ final class HostScan {
     }
 
     private boolean hasPlug(String ifb) {
-        return "plug".equals(roots.get(ifb));
+        return plug(ifb).isPresent();
     }
 
     /** A redirect to anything else (a device with someone's shaping qdisc, a non-IFB) is not ours. */
@@ -161,17 +188,19 @@ final class HostScan {
     private static List<Claim> readClaims(XenstoreOps ops) {
         Set<String> live = new HashSet<>(XenbusRecord.listOrEmpty(ops, "/local/domain"));
         List<XenbusRecord.Claim> found = XenbusRecord.claimsOf(ops, XenbusRecord.listOrEmpty(ops, "/libxl"));
-        List<String> vifnamePaths = new ArrayList<>(found.size());
+        List<String> paths = new ArrayList<>(2 * found.size());
         for (XenbusRecord.Claim c : found) {
-            vifnamePaths.add("/local/domain/0/backend/vif/" + c.domid() + "/" + c.devid() + "/vifname");
+            paths.add("/local/domain/0/backend/vif/" + c.domid() + "/" + c.devid() + "/vifname");
+            paths.add(c.path() + XenbusRecord.HOTPLUG_STATUS);
         }
-        List<Optional<String>> vifnames = ops.readAll(vifnamePaths);
+        List<Optional<String>> values = ops.readAll(paths);
         List<Claim> out = new ArrayList<>(found.size());
         for (int i = 0; i < found.size(); i++) {
             XenbusRecord.Claim c = found.get(i);
             // libxl's rule: the backend's vifname, else vif<domid>.<devid>.
-            String vif = vifnames.get(i).orElse("vif" + c.domid() + "." + c.devid());
-            out.add(new Claim(c.path(), c.ifb(), live.contains(c.domid()), vif));
+            String vif = values.get(2 * i).orElse("vif" + c.domid() + "." + c.devid());
+            out.add(new Claim(c.domid(), c.devid(), c.path(), c.ifb(), live.contains(c.domid()), vif,
+                    values.get(2 * i + 1).orElse(null)));
         }
         return out;
     }
