@@ -131,9 +131,9 @@ public final class FlockHostLock implements HostLock {
                     if (opened == null) {
                         opened = idOf(fd, file);
                     }
-                    ProcLocks.State queue = opened == null ? null : stateOf(opened.id(), file);
-                    if (queue != null && queue.blocked() > 0) {
-                        back = new StandBack(opened, System.nanoTime() + HANDOFF_NANOS);
+                    StandBack queued = standBackIfQueued(opened, file);
+                    if (queued != null) {
+                        back = queued;
                     }
                     long left = deadline - System.nanoTime();
                     if (left <= 0) {
@@ -188,6 +188,17 @@ public final class FlockHostLock implements HostLock {
                         null, null);
             }
         }
+    }
+
+    /**
+     * @param opened the lock file as opened (null when unknown)
+     * @param path its path
+     * @return a deference to the processes queued on {@code opened}, or null when none is (or the
+     *     kernel's lock table cannot tell)
+     */
+    private static StandBack standBackIfQueued(ProcLocks.Incarnation opened, Path path) {
+        ProcLocks.State queue = opened == null ? null : stateOf(opened.id(), path);
+        return queue != null && queue.blocked() > 0 ? new StandBack(opened, System.nanoTime() + HANDOFF_NANOS) : null;
     }
 
     /** @return what the open file {@code fd} is, or null when it cannot be stat'ed (no procfs) */
@@ -319,15 +330,12 @@ public final class FlockHostLock implements HostLock {
                 // every file lock on the host meanwhile, so only a release with a waiter in this
                 // JVM looks for queued processes, to make that waiter stand back for them.
                 if (gate.permit.hasQueuedThreads()) {
-                    ProcLocks.Incarnation id = idOf(fd, file);
-                    ProcLocks.State queue = id == null ? null : stateOf(id.id(), file);
-                    if (queue != null && queue.blocked() > 0) {
-                        gate.handoff = new StandBack(id, System.nanoTime() + HANDOFF_NANOS);
-                        LOG.debug("handing host lock {} to {} queued process(es)", file, queue.blocked());
+                    StandBack queued = standBackIfQueued(idOf(fd, file), file);
+                    if (queued != null) {
+                        gate.handoff = queued;
+                        LOG.debug("handing host lock {} to the process(es) queued on it", file);
                     }
                 }
-            } catch (RuntimeException e) {
-                LOG.warn("could not look for processes queued on host lock {}: {}", file, e.toString());
             } finally {
                 FlockHostLock.close(fd, file);
                 gate.permit.release();
