@@ -39,6 +39,8 @@ trap 'exit 130' INT TERM
 
 log() { printf '[lab] %s\n' "$*" >&2; }
 die() { printf '[lab] ERROR: %s\n' "$*" >&2; exit 2; }
+# Exit status when the guest died (kernel panic) while the command ran: no verdict was reached.
+GUEST_DIED=75
 
 usage() {
     cat >&2 <<'EOF'
@@ -406,7 +408,12 @@ run_lab() {
     fi
     [[ $qemu_rc -eq 0 ]] || die "qemu failed (exit $qemu_rc)"
     [[ -f $ctl/started ]] || die "the guest never started the command (see its console above; try --verbose)"
-    [[ -f $ctl/rc ]] || die "the guest did not report an exit status (see its console above; try --verbose)"
+    if [[ ! -f $ctl/rc ]]; then
+        # Started, then powered off without an exit status: the guest kernel died (a panic ends in
+        # poweroff). Under software emulation that can be the emulator's fault, not the command's.
+        log "ERROR: the guest died while the command ran, without an exit status (see its console above)"
+        exit $GUEST_DIED
+    fi
     local rc
     rc=$(<"$ctl/rc")
     if [[ $rc -eq 124 ]]; then
