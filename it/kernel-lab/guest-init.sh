@@ -3,7 +3,7 @@
 #
 # Loads the modules listed in /etc/lab-modules (dependencies first), builds the guest's root as an
 # overlay of the host's root (9p tag "hostroot", read-only) under a tmpfs upper layer, mounts the
-# run's control share (tag "labctl") and the writable host directories listed in it, runs
+# run's control share (tag "labctl") and the host directories listed in it (rw or ro), runs
 # /run/netbuf-lab/run.sh chrooted into that root with stdout and stderr appended to files on the
 # control share (lab.sh streams them), writes the exit status there too and powers off. Whatever happens, it ends in poweroff -f.
 
@@ -63,12 +63,14 @@ fi
 mkdir -p "$ROOT/run/netbuf-lab" "$ROOT/run/lock"
 mount --bind /ctl "$ROOT/run/netbuf-lab" || die "cannot bind the control share"
 
-# Writable host directories: one "TAG PATH" line each, mounted over the same path in the guest.
+# Shared host directories: one "TAG rw|ro PATH" line each, mounted over the same path in the guest.
 if [ -f /ctl/shares ]; then
-    while read -r tag path; do
+    while read -r tag mode path; do
         [ -n "$tag" ] || continue
+        opts="$P9OPTS,cache=mmap"
+        [ "$mode" = ro ] && opts="$P9OPTS,ro,cache=loose"
         mkdir -p "$ROOT$path"
-        mount -t 9p -o "$P9OPTS,cache=mmap" "$tag" "$ROOT$path" || die "cannot mount writable share $path"
+        mount -t 9p -o "$opts" "$tag" "$ROOT$path" || die "cannot mount shared directory $path ($mode)"
     done < /ctl/shares
 fi
 

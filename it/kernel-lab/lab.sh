@@ -4,11 +4,13 @@
 # tmpfs overlay in the guest). See README.md beside this file.
 #
 #   lab.sh prepare                      install qemu + busybox, fetch and unpack the kernel, build the initramfs
+#   lab.sh kernel [--list]              only choose (and fetch) the kernel package; print its name
 #   lab.sh run [OPTIONS] -- CMD ARGS... boot, run CMD in the guest, print its output, exit with its status
 #   lab.sh mvn-verify [MAVEN ARGS...]   run the *LabIT suite of the working tree in the guest
 #
 # Environment: NETBUF_LAB_CACHE (cache dir, default /var/cache/netbuf-kernel-lab), NETBUF_LAB_KERNEL
-# (a linux-image package name to use instead of the newest one apt offers).
+# (a linux-image package name to use instead of the newest one apt can download), NETBUF_REFERENCE_DIR
+# (where Xen's reference script is, shared read-only with the guest by mvn-verify).
 set -euo pipefail
 
 LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -45,12 +47,16 @@ GUEST_DIED=75
 usage() {
     cat >&2 <<'EOF'
 usage: lab.sh prepare
-       lab.sh run [--timeout SEC] [--mem MB] [--cpus N] [--rw DIR]... [--verbose] -- CMD [ARGS...]
+       lab.sh kernel [--list]
+       lab.sh run [--timeout SEC] [--mem MB] [--cpus N] [--rw DIR]... [--ro DIR]... [--verbose] -- CMD [ARGS...]
        lab.sh mvn-verify [--timeout SEC] [--mem MB] [--cpus N] [--verbose] [-- MAVEN ARGS...]
 
   prepare     installs qemu-system-x86 and busybox-static (apt-get), downloads the newest
-              linux-image-*-amd64 (apt-get download, unpacked with dpkg -x, not installed) and builds
-              the initramfs, all under $NETBUF_LAB_CACHE (default /var/cache/netbuf-kernel-lab).
+              linux-image-*-amd64 apt can download (apt-get download, unpacked with dpkg -x, not
+              installed) and builds the initramfs, all under $NETBUF_LAB_CACHE (default
+              /var/cache/netbuf-kernel-lab).
+  kernel      the kernel step of prepare alone: prints the package it fetched (or found cached);
+              --list prints the candidates, best first, without fetching.
   run         boots the lab and runs CMD as root in the guest, chrooted into an overlay of the host's
               root (writes land in guest memory and vanish at poweroff), in the current directory and
               with the current environment. CMD's stdout and stderr are streamed to ours; the exit
@@ -60,6 +66,8 @@ usage: lab.sh prepare
               --cpus N       virtual CPUs (default 2)
               --rw DIR       share host directory DIR writable at the same path (repeatable): the way
                              to get results back to the host
+              --ro DIR       share host directory DIR read-only at the same path (repeatable): for a
+                             directory the guest's fresh /tmp, /run or /var/log would hide
               --verbose      show the kernel's boot messages
   mvn-verify  runs `mvn -o -B verify -Dnetbuf.lab=true` (the lab profile: *LabIT tests only) on this
               working tree in the guest, the tree shared writable so target/ reports land on the host.
@@ -97,43 +105,73 @@ install_packages() {
         "${missing[@]}" >&2 || die "apt-get install ${missing[*]} failed"
 }
 
-# Prints the newest linux-image-<abi>-amd64 package apt offers (the generic flavour, not cloud/rt).
-newest_kernel_package() {
-    apt-cache search --names-only '^linux-image-[0-9].*-amd64(-unsigned)?$' 2>/dev/null \
+# Prints the kernel packages apt can download here, best first, one a line: linux-image-<abi>-amd64 of
+# the generic flavour (not cloud/rt), signed or -unsigned, each with a candidate version (apt-cache
+# search also lists names that have none, e.g. a signed package the archive has not published yet);
+# the newest ABI first, a signed package before its unsigned twin. What the metapackage
+# linux-image-amd64 depends on is always among them when it has a candidate.
+kernel_candidates() {
+    local names=() meta
+    mapfile -t names < <(apt-cache search --names-only '^linux-image-[0-9].*-amd64(-unsigned)?$' 2>/dev/null \
         | awk '{print $1}' \
-        | grep -Ev -- '-(cloud|rt)-amd64|-dbg$|^linux-image-[0-9]+\.[0-9]+-amd64$' \
-        | sed 's/-unsigned$//' | sort -uV | tail -n 1
+        | grep -Ev -- '-(cloud|rt)-amd64|-dbg$|^linux-image-[0-9]+\.[0-9]+-amd64$' || true)
+    meta=$(apt-cache depends linux-image-amd64 2>/dev/null \
+        | awk '$1 == "Depends:" && $2 ~ /^linux-image-/ {print $2; exit}' || true)
+    [[ -n $meta ]] && names+=("$meta")
+    [[ ${#names[@]} -gt 0 ]] || return 0
+    # "name:" starts each package's block of apt-cache policy, "  Candidate: (none)" marks no candidate.
+    apt-cache policy "${names[@]}" 2>/dev/null \
+        | awk '/^[^ ].*:$/ {name = substr($0, 1, length($0) - 1)}
+               /^ +Candidate:/ {if ($2 != "(none)" && name != "") print name; name = ""}' \
+        | sort -u \
+        | sed -E 's/^linux-image-(.*)-amd64(-unsigned)?$/\1\t\2\t&/' \
+        | sort -t $'\t' -k1,1Vr -k2,2 \
+        | cut -f3
 }
 
-resolve_kernel_package() {
+# Downloads and unpacks the lab's kernel; sets KERNEL_PKG. NETBUF_LAB_KERNEL pins one package; else
+# the candidates are tried best first, each failure said loudly, with fresh package lists once.
+choose_and_fetch_kernel() {
     if [[ -n ${NETBUF_LAB_KERNEL:-} ]]; then
-        printf '%s\n' "$NETBUF_LAB_KERNEL"
+        fetch_kernel "$NETBUF_LAB_KERNEL" || die "apt-get download $NETBUF_LAB_KERNEL (NETBUF_LAB_KERNEL) failed"
+        KERNEL_PKG=$NETBUF_LAB_KERNEL
         return
     fi
-    local pkg
-    pkg=$(newest_kernel_package)
-    if [[ -z $pkg ]]; then
+    local candidates=() pkg tried=()
+    while true; do
+        mapfile -t candidates < <(kernel_candidates)
+        log "kernel candidates, best first: ${candidates[*]:-none}"
+        for pkg in "${candidates[@]}"; do
+            if fetch_kernel "$pkg"; then
+                KERNEL_PKG=$pkg
+                log "kernel package: $pkg"
+                return
+            fi
+            tried+=("$pkg")
+            log "WARNING: apt-get download $pkg failed; trying the next candidate"
+        done
+        [[ $APT_UPDATED -eq 0 ]] || break
         apt_update_once
-        pkg=$(newest_kernel_package)
-    fi
-    [[ -n $pkg ]] || die "apt offers no linux-image-*-amd64 package (check /etc/apt/sources.list)"
-    printf '%s\n' "$pkg"
+    done
+    die "no linux-image-*-amd64 package could be downloaded (tried: ${tried[*]:-none}; check /etc/apt/sources.list)"
 }
 
+# Downloads package $1 and unpacks it (dpkg -x, never installed) into the cache, unless it is there
+# already. Returns non-zero when the download fails.
 fetch_kernel() {
-    local pkg=$1 dest=$CACHE/kernels/$pkg
+    local pkg=$1 dest=$CACHE/kernels/$1
     if [[ -f $dest/.complete ]]; then
         log "kernel $pkg already unpacked in $dest"
-        return
+        return 0
     fi
+    mkdir -p "$CACHE"
     local work
     work=$(mktemp -d "$CACHE/fetch.XXXXXX")
     TEMP_DIRS+=("$work")
     log "fetching kernel $pkg (apt-get download)..."
     if ! (cd "$work" && apt-get -o APT::Sandbox::User=root download "$pkg" >&2); then
-        apt_update_once
-        (cd "$work" && apt-get -o APT::Sandbox::User=root download "$pkg" >&2) \
-            || die "apt-get download $pkg failed"
+        rm -rf "$work"
+        return 1
     fi
     log "unpacking kernel (dpkg -x, not installed)..."
     mkdir -p "$work/root"
@@ -228,8 +266,8 @@ prepare() {
     mkdir -p "$CACHE"
     install_packages
     local pkg root
-    pkg=$(resolve_kernel_package)
-    fetch_kernel "$pkg"
+    choose_and_fetch_kernel
+    pkg=$KERNEL_PKG
     root=$CACHE/kernels/$pkg
     kernel_layout "$root"
     # The guest gets these modules at /lib/modules/<version>, as an installed kernel has them (Xen's
@@ -333,15 +371,17 @@ console_reader() {
 }
 
 run_lab() {
+    # shares: "rw PATH" or "ro PATH", each mounted over the same path in the guest.
     local timeout=$DEFAULT_TIMEOUT mem=$DEFAULT_MEM cpus=$DEFAULT_CPUS verbose=0 shares=()
     while [[ $# -gt 0 ]]; do
         case $1 in
             --timeout) [[ ${2:-} =~ ^[0-9]+$ ]] || die "--timeout needs seconds"; timeout=$2; shift 2 ;;
             --mem) [[ ${2:-} =~ ^[0-9]+$ ]] || die "--mem needs megabytes"; mem=$2; shift 2 ;;
             --cpus) [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || die "--cpus needs a count"; cpus=$2; shift 2 ;;
-            --rw) [[ -d ${2:-} ]] || die "--rw needs an existing directory (got '${2:-}')"
-                  [[ $2 != *,* ]] || die "--rw: qemu cannot share a path with a comma ($2)"
-                  shares+=("$(realpath "$2")"); shift 2 ;;
+            --rw|--ro) [[ -d ${2:-} ]] || die "$1 needs an existing directory (got '${2:-}')"
+                  [[ $2 != *,* && $2 != *[[:space:]]* ]] \
+                      || die "$1: cannot share a path with a comma or a blank ($2)"
+                  shares+=("${1#--} $(realpath "$2")"); shift 2 ;;
             --verbose) verbose=1; shift ;;
             --) shift; break ;;
             -h|--help) usage; exit 0 ;;
@@ -359,17 +399,21 @@ run_lab() {
     write_run_script "$ctl" "$timeout" "$@"
     local virtfs=(-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
                   -virtfs "local,path=$ctl,mount_tag=labctl,security_model=none")
-    local i=0 dir
+    local i=0 share mode dir ro
     : > "$ctl/shares"
-    for dir in "${shares[@]}"; do
-        virtfs+=(-virtfs "local,path=$dir,mount_tag=labrw$i,security_model=none,multidevs=remap")
-        printf 'labrw%d %s\n' "$i" "$dir" >> "$ctl/shares"
+    for share in "${shares[@]}"; do
+        mode=${share%% *} dir=${share#* } ro=""
+        [[ $mode == ro ]] && ro=",readonly=on"
+        virtfs+=(-virtfs "local,path=$dir,mount_tag=labshare$i,security_model=none,multidevs=remap$ro")
+        printf 'labshare%d %s %s\n' "$i" "$mode" "$dir" >> "$ctl/shares"
         i=$((i + 1))
     done
+    # A directory before those inside it, so that a share inside another stays visible.
+    sort -k3,3 -o "$ctl/shares" "$ctl/shares"
     local append="console=ttyS0 panic=-1 8250.nr_uarts=4"
     if [[ $verbose -eq 0 ]]; then append+=" quiet loglevel=1"; fi
 
-    log "booting $(basename "$LAB_KERNEL") (cpu Nehalem, ${cpus} vcpu, ${mem} MB, timeout ${timeout} s)..."
+    log "booting $(basename "$LAB_KERNEL") from $LAB_KERNEL_PACKAGE (cpu Nehalem, ${cpus} vcpu, ${mem} MB, timeout ${timeout} s)..."
     # The command's output arrives in files on the control share; tail streams them while the VM
     # runs and, once the placeholder process it watches is gone, reads what is left and exits.
     : > "$ctl/stdout"
@@ -439,9 +483,26 @@ mvn_verify() {
     # Under software emulation the JIT's C2 tier and a parallel GC cost more than they give.
     local jvm_opts="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
     export MAVEN_OPTS="${MAVEN_OPTS:-$jvm_opts}"
+    # Xen's reference script, which the lab tests run, lives outside the tree: share it explicitly, as
+    # the guest's fresh /tmp would hide it when the checkout is under /tmp.
+    local reference=${NETBUF_REFERENCE_DIR:-$REPO_DIR/../shared}
+    if [[ -d $reference ]]; then
+        opts+=(--ro "$reference")
+    else
+        log "no reference directory at $reference (NETBUF_REFERENCE_DIR): tests that need Xen's script will say so"
+    fi
     # Inside the lab nothing may be skipped: a missing feature there is a broken lab, not a weak machine.
     run_lab "${opts[@]}" --rw "$REPO_DIR" -- \
         mvn -o -B -Dnetbuf.lab=true -Dnetbuf.privileged=required "-DargLine=$jvm_opts" "${args[@]}" verify
+}
+
+# lab.sh kernel [--list]: the kernel choice alone (no root needed where the cache is writable).
+kernel_command() {
+    case ${1:-} in
+        --list) kernel_candidates ;;
+        "") choose_and_fetch_kernel; printf '%s\n' "$KERNEL_PKG" ;;
+        *) usage; die "unknown option '$1' for kernel" ;;
+    esac
 }
 
 main() {
@@ -449,6 +510,7 @@ main() {
     [[ $# -gt 0 ]] && shift
     case $cmd in
         prepare) prepare ;;
+        kernel) kernel_command "$@" ;;
         run) run_lab "$@" ;;
         mvn-verify) mvn_verify "$@" ;;
         -h|--help|help) usage ;;

@@ -85,7 +85,7 @@ final class ReferenceScript {
     static ReferenceScript install(Path script, Path lockWaits) {
         for (String tool : List.of("nl-qdisc-add", "nl-qdisc-list", "nl-qdisc-delete", "ifconfig", "modinfo",
                 "xenstore-write", "arping")) {
-            Requirements.require(onPath(tool), "the tool " + tool + " (scripts/install-test-deps.sh installs it)");
+            Requirements.require(Requirements.onPath(tool), "the tool " + tool + " (scripts/install-test-deps.sh installs it)");
         }
         Requirements.require(Files.isReadable(XEN_SCRIPTS.resolve("xen-hotplug-common.sh")),
                 "Xen's hotplug helpers in " + XEN_SCRIPTS + " (package xen-utils-common)");
@@ -246,26 +246,11 @@ final class ReferenceScript {
         }
     }
 
-
     private static Path referenceDir() {
         String env = System.getenv("NETBUF_REFERENCE_DIR");
         if (env != null && !env.isBlank()) {
             return Path.of(env);
         }
-        Path dir = Path.of("").toAbsolutePath();
-        while (dir != null && !Files.isRegularFile(dir.resolve("it/kernel-lab/lab.sh"))) {
-            dir = dir.getParent();
-        }
-        Path repo = dir != null ? dir : Path.of("").toAbsolutePath();
-        return repo.resolveSibling("shared").resolve("reference");
-    }
-
-    private static boolean onPath(String tool) {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
-            if (Files.isExecutable(Path.of(dir, tool))) {
-                return true;
-            }
-        }
-        return Files.isExecutable(Path.of("/usr/sbin", tool)) || Files.isExecutable(Path.of("/sbin", tool));
+        return RepoLayout.root().resolveSibling("shared").resolve("reference");
     }
 }

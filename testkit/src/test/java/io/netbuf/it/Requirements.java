@@ -40,6 +40,22 @@ public final class Requirements {
         Assumptions.abort(message);
     }
 
+    /**
+     * Whether a tool can be run: on {@code PATH}, or in {@code /usr/sbin} or {@code /sbin} (which a
+     * non-root {@code PATH} may lack).
+     *
+     * @param tool the command's name
+     * @return whether an executable of that name exists there
+     */
+    public static boolean onPath(String tool) {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, tool))) {
+                return true;
+            }
+        }
+        return Files.isExecutable(Path.of("/usr/sbin", tool)) || Files.isExecutable(Path.of("/sbin", tool));
+    }
+
     /** Requires uid 0. */
     public static void root() {
         require("root".equals(System.getProperty("user.name")) || uidIsZero(), "root (uid 0)");
