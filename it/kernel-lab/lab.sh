@@ -338,9 +338,9 @@ write_run_script() {
             printf 'export %s=%q\n' "$name" "${!name}"
         done
         echo 'export NETBUF_LAB=true TERM=dumb'
-        # The lab kernel's modules where an installed kernel has them (in the guest's overlay only).
-        local root=${LAB_KERNEL%/boot/*} kver=${LAB_KERNEL##*/vmlinuz-}
-        printf 'mkdir -p /lib/modules && ln -sfn %q %q\n' "$root/lib/modules/$kver" "/lib/modules/$kver"
+        # The lab kernel's modules where an installed kernel has them (in the guest's overlay only);
+        # run_lab shares their cache directory with the guest, wherever the cache is.
+        printf 'mkdir -p /lib/modules && ln -sfn %q %q\n' "$LAB_MODULES" "/lib/modules/${LAB_MODULES##*/}"
         printf 'cd -- %q 2>/dev/null || cd /\n' "$PWD"
         # The command gets what is left of --timeout (the kernel's uptime ~ the time since boot),
         # so that a hung command still lets the guest report and power off before the host kills it.
@@ -392,6 +392,11 @@ run_lab() {
     (( timeout >= 30 )) || die "--timeout must be at least 30 s (boot alone takes 5-10 s)"
     need_root "lab.sh run"
     ensure_prepared
+    # Shared explicitly: a cache under /tmp (or /run) would be hidden by the guest's fresh tmpfs.
+    LAB_MODULES=$(realpath "${LAB_KERNEL%/boot/*}/lib/modules/${LAB_KERNEL##*/vmlinuz-}")
+    [[ $LAB_MODULES != *,* && $LAB_MODULES != *[[:space:]]* ]] \
+        || die "the lab cache's path has a comma or a blank, which qemu cannot share: $LAB_MODULES (set NETBUF_LAB_CACHE)"
+    shares+=("ro $LAB_MODULES")
 
     local ctl
     ctl=$(mktemp -d /tmp/netbuf-lab.XXXXXX)
