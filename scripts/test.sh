@@ -52,14 +52,14 @@ if [[ $(id -u) -ne 0 ]]; then
     exit 0
 fi
 say "part 2/2: kernel-lab suite (it/kernel-lab/lab.sh mvn-verify)"
-rm -f testkit/target/failsafe-reports/TEST-*LabIT*.xml
+rm -f it/target/failsafe-reports/TEST-*LabIT*.xml
 lab_rc=0
 it/kernel-lab/lab.sh mvn-verify --timeout 1200 || lab_rc=$?
 if [[ $lab_rc -eq 75 ]]; then
     # The guest kernel died under emulation before the suite reached a verdict (lab.sh exit 75): run it
     # once more from the start. A test failure or a second crash still fails the run.
     say "WARNING: the lab's guest kernel died mid-suite (no verdict); running the kernel-lab suite once more"
-    rm -f testkit/target/failsafe-reports/TEST-*LabIT*.xml
+    rm -f it/target/failsafe-reports/TEST-*LabIT*.xml
     lab_rc=0
     it/kernel-lab/lab.sh mvn-verify --timeout 1200 || lab_rc=$?
 fi
@@ -67,7 +67,7 @@ if [[ $lab_rc -ne 0 ]]; then
     say "ERROR: the kernel-lab suite failed (lab.sh exit $lab_rc)"
     exit "$lab_rc"
 fi
-read -r tests skipped < <(count_reports testkit/target/failsafe-reports/TEST-*LabIT*.xml)
+read -r tests skipped < <(count_reports it/target/failsafe-reports/TEST-*LabIT*.xml)
 say "kernel-lab suite: $tests tests, $skipped skipped, in $(elapsed "$lab_start")"
 if [[ $tests -eq 0 || $skipped -ne 0 ]]; then
     say "ERROR: in the lab every *LabIT test must run: $tests ran, $skipped skipped"

@@ -71,7 +71,7 @@ usage: lab.sh prepare
               --verbose      show the kernel's boot messages
   mvn-verify  runs `mvn -o -B verify -Dnetbuf.lab=true` (the lab profile: *LabIT tests only) on this
               working tree in the guest, the tree shared writable so target/ reports land on the host.
-              Maven arguments default to `-pl testkit -am`.
+              Maven arguments default to `-pl it -am`.
 EOF
 }
 
@@ -482,7 +482,7 @@ mvn_verify() {
             *) args=("$@"); break ;;
         esac
     done
-    [[ ${#args[@]} -gt 0 ]] || args=(-pl testkit -am)
+    [[ ${#args[@]} -gt 0 ]] || args=(-pl it -am)
     command -v mvn >/dev/null || die "mvn not found (apt-get install maven)"
     cd "$REPO_DIR"
     # Under software emulation the JIT's C2 tier and a parallel GC cost more than they give.

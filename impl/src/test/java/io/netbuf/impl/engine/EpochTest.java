@@ -1,6 +1,6 @@
-package io.netbuf.engine;
+package io.netbuf.impl.engine;
 
-import static io.netbuf.engine.EngineFixtures.VIF;
+import static io.netbuf.impl.engine.EngineFixtures.VIF;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

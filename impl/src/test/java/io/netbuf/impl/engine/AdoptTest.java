@@ -1,7 +1,7 @@
-package io.netbuf.engine;
+package io.netbuf.impl.engine;
 
-import static io.netbuf.engine.EngineFixtures.VIF;
-import static io.netbuf.engine.EngineFixtures.XENBUS;
+import static io.netbuf.impl.engine.EngineFixtures.VIF;
+import static io.netbuf.impl.engine.EngineFixtures.XENBUS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

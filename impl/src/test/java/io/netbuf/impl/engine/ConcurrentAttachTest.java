@@ -1,4 +1,4 @@
-package io.netbuf.engine;
+package io.netbuf.impl.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,4 +1,4 @@
-package io.netbuf.engine;
+package io.netbuf.impl.engine;
 
 import io.netbuf.testkit.FakeHost;
 

@@ -1,0 +1,122 @@
+package io.netbuf.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.netbuf.NetworkBuffer;
+import io.netbuf.impl.host.SystemHost;
+import io.netbuf.testkit.FakeHost;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.spi.ToolProvider;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The import rules of {@code docs/ARCHITECTURE.md}, checked on the compiled classes of
+ * {@code netbuf-api}, {@code netbuf-impl} and {@code netbuf-testkit} with the JDK's own
+ * dependency analyser ({@code jdeps}), so that the house stays as drawn.
+ */
+class ArchitectureTest {
+    private static final Pattern EDGE = Pattern.compile("^\\s+([\\w.$]+)\\s+->\\s+([\\w.$]+)\\s");
+
+    /** Package, then the packages (outside the JDK) its classes use. */
+    private static final Map<String, Set<String>> USES = new TreeMap<>();
+
+    @BeforeAll
+    static void readCompiledClasses() throws URISyntaxException {
+        for (Class<?> module : List.of(NetworkBuffer.class, SystemHost.class, FakeHost.class)) {
+            Path location = Path.of(module.getProtectionDomain().getCodeSource().getLocation().toURI());
+            for (String line : jdeps("-verbose:package", "-filter:none", location.toString()).split("\n")) {
+                Matcher m = EDGE.matcher(line);
+                if (m.find() && !m.group(2).startsWith("java.") && !m.group(2).startsWith("javax.")) {
+                    USES.computeIfAbsent(m.group(1), p -> new TreeSet<>()).add(m.group(2));
+                }
+            }
+        }
+        assertTrue(USES.keySet().containsAll(Set.of("io.netbuf", "io.netbuf.spi", "io.netbuf.impl.engine",
+                "io.netbuf.impl.host", "io.netbuf.impl.netlink", "io.netbuf.impl.libc", "io.netbuf.testkit")),
+                "jdeps must have read every module; read: " + USES.keySet());
+    }
+
+    @Test
+    void theApiUsesNothingButItselfAndSlf4j() {
+        assertOnly(p -> p.equals("io.netbuf") || p.equals("io.netbuf.spi"),
+                u -> u.equals("io.netbuf") || u.equals("io.netbuf.spi") || u.startsWith("org.slf4j"));
+    }
+
+    @Test
+    void theEngineKnowsOnlyThePorts() {
+        assertOnly(p -> p.equals("io.netbuf.impl.engine"),
+                u -> u.equals("io.netbuf") || u.equals("io.netbuf.spi") || u.equals("io.netbuf.impl.engine")
+                        || u.startsWith("org.slf4j"));
+    }
+
+    @Test
+    void backendsUseNoOtherBackendNorTheEngine() {
+        for (String backend : List.of("netlink", "xenstore", "tools", "lock", "features")) {
+            String own = "io.netbuf.impl." + backend;
+            assertOnly(p -> p.equals(own), u -> u.equals(own) || u.equals("io.netbuf") || u.equals("io.netbuf.spi")
+                    || u.equals("io.netbuf.impl.libc") || u.equals("io.netbuf.impl.exec")
+                    || u.startsWith("org.slf4j"));
+        }
+    }
+
+    @Test
+    void onlyTheNativeLayerBindsLibc() {
+        assertOnly(p -> !p.equals("io.netbuf.impl.libc"), u -> !u.startsWith("com.sun.jna"));
+    }
+
+    @Test
+    void theTestkitNeverUsesTheImplementation() {
+        assertOnly(p -> p.startsWith("io.netbuf.testkit"), u -> !u.startsWith("io.netbuf.impl")
+                && !u.startsWith("io.netbuf.it"));
+    }
+
+    @Test
+    void onlyTheHostComposesBackends() {
+        Set<String> composers = new TreeSet<>();
+        USES.forEach((p, uses) -> {
+            long backends = uses.stream().filter(u -> !u.equals(p)).filter(ArchitectureTest::isBackend).count();
+            if (backends > 0 && !isBackend(p) && p.startsWith("io.netbuf")) {
+                composers.add(p);
+            }
+        });
+        assertEquals(Set.of("io.netbuf.impl.host"), composers, "packages above the backends that use them");
+    }
+
+    private static boolean isBackend(String p) {
+        return Set.of("io.netbuf.impl.netlink", "io.netbuf.impl.xenstore", "io.netbuf.impl.tools",
+                "io.netbuf.impl.lock", "io.netbuf.impl.features").contains(p);
+    }
+
+    private static void assertOnly(Predicate<String> packages, Predicate<String> allowed) {
+        Set<String> broken = new TreeSet<>();
+        USES.forEach((p, uses) -> {
+            if (packages.test(p)) {
+                uses.stream().filter(allowed.negate()).forEach(u -> broken.add(p + " -> " + u));
+            }
+        });
+        assertEquals(Set.of(), broken, "imports that docs/ARCHITECTURE.md does not allow");
+    }
+
+    private static String jdeps(String... args) {
+        ToolProvider jdeps = ToolProvider.findFirst("jdeps")
+                .orElseThrow(() -> new AssertionError("the JDK has no jdeps (module jdk.jdeps)"));
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int exit = jdeps.run(new PrintWriter(out), new PrintWriter(err), args);
+        assertEquals(0, exit, "jdeps " + String.join(" ", args) + ": " + err);
+        return out.toString();
+    }
+}
