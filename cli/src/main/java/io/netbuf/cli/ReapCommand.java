@@ -86,9 +86,9 @@ final class ReapCommand implements Command {
 
     private static void printJson(PrintStream out, List<ReapFinding> found, List<ReapFinding> removed,
             boolean apply) {
-        String items = found.stream().map(f -> "{\"kind\": " + Json.string(f.kind().name())
-                + ", \"xenbusPath\": " + Json.string(f.xenbusPath()) + ", \"vif\": " + Json.string(f.vif())
-                + ", \"ifb\": " + Json.string(f.ifb()) + ", \"removed\": " + removed.contains(f) + "}")
+        String items = found.stream().map(f -> "{\"kind\": " + JsonWriter.string(f.kind().name())
+                + ", \"xenbusPath\": " + JsonWriter.string(f.xenbusPath()) + ", \"vif\": " + JsonWriter.string(f.vif())
+                + ", \"ifb\": " + JsonWriter.string(f.ifb()) + ", \"removed\": " + removed.contains(f) + "}")
                 .collect(Collectors.joining(",\n    "));
         out.println("{\"applied\": " + apply + ", \"findings\": [" + (items.isEmpty() ? "" : "\n    " + items + "\n")
                 + "]}");

@@ -77,17 +77,17 @@ final class StatusCommand implements Command {
 
     private static String json(BufferInventory.Entry e) {
         Qdisc plug = e.plug();
-        return "{\"vif\": " + Json.string(e.vif()) + ", \"ifb\": " + Json.string(e.ifb())
+        return "{\"vif\": " + JsonWriter.string(e.vif()) + ", \"ifb\": " + JsonWriter.string(e.ifb())
                 + ", \"domid\": " + (e.domid() < 0 ? "null" : e.domid())
                 + ", \"devid\": " + (e.devid() < 0 ? "null" : e.devid())
-                + ", \"xenbusPath\": " + Json.string(e.xenbusPath())
-                + ", \"hotplugStatus\": " + Json.string(e.hotplugStatus())
+                + ", \"xenbusPath\": " + JsonWriter.string(e.xenbusPath())
+                + ", \"hotplugStatus\": " + JsonWriter.string(e.hotplugStatus())
                 + ", \"backlogBytes\": " + (plug == null ? "null" : plug.backlogBytes())
                 + ", \"backlogPackets\": " + (plug == null ? "null" : plug.backlogPackets())
                 + ", \"drops\": " + (plug == null ? "null" : plug.drops())
                 + ", \"sentPackets\": " + (plug == null ? "null" : plug.sentPackets())
                 + ", \"complete\": " + e.complete()
-                + ", \"problems\": [" + e.problems().stream().map(Json::string).collect(Collectors.joining(", "))
+                + ", \"problems\": [" + e.problems().stream().map(JsonWriter::string).collect(Collectors.joining(", "))
                 + "]}";
     }
 

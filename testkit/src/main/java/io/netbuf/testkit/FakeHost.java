@@ -47,12 +47,12 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class FakeHost implements Host {
     private final FakeKernel kernel = new FakeKernel();
     private final FakeXenstore store = new FakeXenstore();
-    private final Invoker invoker = new Invoker();
-    private final Links links = new Ports.FakeLinks(invoker, kernel);
-    private final TrafficControl trafficControl = new Ports.FakeTrafficControl(invoker, kernel);
-    private final KernelFeatures features = new Ports.FakeFeatures(invoker, kernel);
-    private final Xenstore xenstore = new Ports.InjectingXenstore(invoker, store);
-    private final FakeHostLock lock = new FakeHostLock(invoker);
+    private final CallInterceptor interceptor = new CallInterceptor();
+    private final Links links = new InterceptedPorts.FakeLinks(interceptor, kernel);
+    private final TrafficControl trafficControl = new InterceptedPorts.FakeTrafficControl(interceptor, kernel);
+    private final KernelFeatures features = new InterceptedPorts.FakeFeatures(interceptor, kernel);
+    private final Xenstore xenstore = new InterceptedPorts.InterceptedXenstore(interceptor, store);
+    private final FakeHostLock lock = new FakeHostLock(interceptor);
     private final AtomicLong frameIds = new AtomicLong();
     private final Object baselineLock = new Object();
     private Map<String, String> baseline;
@@ -68,7 +68,7 @@ public final class FakeHost implements Host {
 
     /** @return every port operation name a fault can target, e.g. {@code "trafficControl.addPlug"} */
     public static List<String> operations() {
-        return List.copyOf(new TreeSet<>(Operations.ALL));
+        return PortOperation.publicNames();
     }
 
     // ------------------------------------------------------------------ setup
@@ -165,7 +165,7 @@ public final class FakeHost implements Host {
      * @return this
      */
     public FakeHost withoutTool(String tool) {
-        invoker.missingTools().addAll(tools(tool));
+        interceptor.missingTools().addAll(tools(tool));
         return this;
     }
 
@@ -176,7 +176,7 @@ public final class FakeHost implements Host {
      * @return this
      */
     public FakeHost withTool(String tool) {
-        invoker.missingTools().removeAll(tools(tool));
+        interceptor.missingTools().removeAll(tools(tool));
         return this;
     }
 
@@ -305,7 +305,7 @@ public final class FakeHost implements Host {
 
     /** @return the fault injection of this host */
     public Faults faults() {
-        return invoker.faults();
+        return interceptor.faults();
     }
 
     /**
@@ -320,19 +320,19 @@ public final class FakeHost implements Host {
         if (limit < 1) {
             throw new IllegalArgumentException("call log limit must be at least 1: " + limit);
         }
-        invoker.callLogLimit(limit);
+        interceptor.callLogLimit(limit);
         return this;
     }
 
     /** @return how many of the oldest calls the log has forgotten to stay within its limit */
     public long droppedCalls() {
-        return invoker.droppedCalls();
+        return interceptor.droppedCalls();
     }
 
     /** @return the names of the port operations called so far, in order (failed ones included) */
     public List<String> calls() {
         List<String> out = new ArrayList<>();
-        for (Call c : invoker.calls()) {
+        for (Call c : interceptor.calls()) {
             out.add(c.operation());
         }
         return out;
@@ -343,12 +343,12 @@ public final class FakeHost implements Host {
      *     {@link #withCallLogLimit}) with their arguments and outcome, in order
      */
     public List<Call> callLog() {
-        return invoker.calls();
+        return interceptor.calls();
     }
 
     /** Forgets the call log (and the count of dropped calls). */
     public void clearCalls() {
-        invoker.clearCalls();
+        interceptor.clearCalls();
     }
 
     /** @return the xenstore behind {@link #xenstore()}, to inspect or change without logging or faults */
@@ -452,11 +452,11 @@ public final class FakeHost implements Host {
 
     private static List<String> tools(String tool) {
         if ("xenstore".equals(tool)) {
-            return List.of("xenstore-read", "xenstore-write", "xenstore-list", "xenstore-exists", "xenstore-rm");
+            return PortOperation.TOOL_PACKAGES.keySet().stream().filter(t -> t.startsWith("xenstore-")).toList();
         }
-        if (tool == null || !Operations.PACKAGES.containsKey(tool)) {
+        if (tool == null || !PortOperation.TOOL_PACKAGES.containsKey(tool)) {
             throw new IllegalArgumentException("unknown tool '" + tool + "'; known: xenstore, "
-                    + new TreeSet<>(Operations.PACKAGES.keySet()));
+                    + new TreeSet<>(PortOperation.TOOL_PACKAGES.keySet()));
         }
         return List.of(tool);
     }

@@ -16,16 +16,16 @@ import java.util.concurrent.TimeUnit;
  * which names are held, for the leak check.
  */
 final class FakeHostLock implements HostLock {
-    private final Invoker invoker;
+    private final CallInterceptor interceptor;
     private final Map<String, Thread> holders = new TreeMap<>();
 
-    FakeHostLock(Invoker invoker) {
-        this.invoker = invoker;
+    FakeHostLock(CallInterceptor interceptor) {
+        this.interceptor = interceptor;
     }
 
     @Override
     public Held acquire(String name, Duration timeout) {
-        return invoker.call("lock.acquire", Arrays.asList(name, timeout), () -> take(name, timeout));
+        return interceptor.call(PortOperation.LOCK_ACQUIRE, Arrays.asList(name, timeout), () -> take(name, timeout));
     }
 
     /** @return the names held now, with the thread that took each */

@@ -8,14 +8,9 @@ import java.util.function.Supplier;
 /**
  * Fault injection for a {@link FakeHost}: makes chosen port operations throw instead of running.
  * An injected failure happens before the operation touches the fake kernel or xenstore, so the
- * host is unchanged by it. Operation names are {@code "<port>.<method>"}: {@code links.find},
- * {@code links.ifbs}, {@code links.createIfb}, {@code links.deleteIfb}, {@code links.setUp},
- * {@code trafficControl.qdiscs}, {@code trafficControl.addIngress}, {@code trafficControl.deleteIngress},
- * {@code trafficControl.addRedirect}, {@code trafficControl.redirectTargets}, {@code trafficControl.addPlug},
- * {@code trafficControl.deleteRoot}, {@code trafficControl.plug}, {@code xenstore.read},
- * {@code xenstore.write}, {@code xenstore.mkdir}, {@code xenstore.list}, {@code xenstore.exists},
- * {@code xenstore.rm}, {@code xenstore.transaction}, {@code xenstore.isTransactional},
- * {@code lock.acquire}, {@code features.missing}. Operations inside a xenstore transaction are
+ * host is unchanged by it. Operation names are {@code "<port>.<method>"}, one for every method of
+ * the host ports (e.g. {@code trafficControl.addPlug}, {@code xenstore.write}, {@code lock.acquire});
+ * {@link FakeHost#operations()} lists them all. Operations inside a xenstore transaction are
  * counted under their own names too.
  *
  * <p>Without an explicit exception the failure is an {@link io.netbuf.OperationFailedException}
@@ -27,12 +22,12 @@ public final class Faults {
 
     /** One armed fault. */
     private static final class Rule {
-        final String operation;
+        final PortOperation operation;
         final int nth;
         final Supplier<? extends RuntimeException> failure;
         int seen;
 
-        Rule(String operation, int nth, Supplier<? extends RuntimeException> failure) {
+        Rule(PortOperation operation, int nth, Supplier<? extends RuntimeException> failure) {
             this.operation = operation;
             this.nth = nth;
             this.failure = failure;
@@ -124,10 +119,10 @@ public final class Faults {
      * @param operation the operation being called
      * @return the supplier of the exception to throw (null entry for the default), or null when the call proceeds
      */
-    synchronized Injected check(String operation) {
+    synchronized Injected check(PortOperation operation) {
         Injected hit = null;
         for (Rule rule : rules) {
-            if (rule.operation != null && !rule.operation.equals(operation)) {
+            if (rule.operation != null && rule.operation != operation) {
                 continue;
             }
             rule.seen++;
@@ -142,16 +137,14 @@ public final class Faults {
     record Injected(Supplier<? extends RuntimeException> failure) {
     }
 
-    private synchronized Faults add(String operation, int nth, Supplier<? extends RuntimeException> failure) {
+    private synchronized Faults add(PortOperation operation, int nth, Supplier<? extends RuntimeException> failure) {
         rules.add(new Rule(operation, nth, failure));
         return this;
     }
 
-    private static String checkName(String operation) {
-        if (operation == null || !Operations.ALL.contains(operation)) {
-            throw new IllegalArgumentException("unknown port operation '" + operation + "'; known: " + Operations.ALL);
-        }
-        return operation;
+    private static PortOperation checkName(String operation) {
+        return PortOperation.named(operation).orElseThrow(() -> new IllegalArgumentException(
+                "unknown port operation '" + operation + "'; known: " + PortOperation.publicNames()));
     }
 
     private static int checkN(int n) {

@@ -9,9 +9,24 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.netbuf.MissingToolException;
 import io.netbuf.OperationFailedException;
 import io.netbuf.XenstoreException;
+import io.netbuf.spi.HostLock;
+import io.netbuf.spi.KernelFeatures;
+import io.netbuf.spi.Links;
+import io.netbuf.spi.PlugAction;
+import io.netbuf.spi.TrafficControl;
+import io.netbuf.spi.Xenstore;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 class FaultsTest {
@@ -92,18 +107,51 @@ class FaultsTest {
 
     @Test
     void everyPortMethodHasAnOperationName() {
-        java.util.Map<String, Class<?>> ports = java.util.Map.of("links", io.netbuf.spi.Links.class,
-                "trafficControl", io.netbuf.spi.TrafficControl.class, "xenstore", io.netbuf.spi.Xenstore.class,
-                "lock", io.netbuf.spi.HostLock.class, "features", io.netbuf.spi.KernelFeatures.class);
-        java.util.Set<String> expected = new java.util.TreeSet<>();
+        Set<String> expected = new TreeSet<>(portMethods().keySet());
+        assertEquals(expected, new TreeSet<>(FakeHost.operations()));
+    }
+
+    @Test
+    void everyPortMethodIsLoggedUnderItsOwnName() throws IllegalAccessException {
+        Map<String, Object> ports = Map.of("links", host.links(), "trafficControl", host.trafficControl(),
+                "xenstore", host.xenstore(), "lock", host.lock(), "features", host.features());
+        for (Map.Entry<String, Method> e : portMethods().entrySet()) {
+            Method method = e.getValue();
+            Object[] args = Arrays.stream(method.getParameterTypes()).map(FaultsTest::sample).toArray();
+            host.clearCalls();
+            try {
+                method.invoke(ports.get(e.getKey().substring(0, e.getKey().indexOf('.'))), args);
+            } catch (InvocationTargetException refused) {
+                // a refused call is logged like any other
+            }
+            assertEquals(e.getKey(), host.calls().get(0), method::toString);
+        }
+    }
+
+    /** @return every abstract method of the host ports, by its operation name {@code "<port>.<method>"} */
+    private static Map<String, Method> portMethods() {
+        Map<String, Class<?>> ports = Map.of("links", Links.class, "trafficControl", TrafficControl.class,
+                "xenstore", Xenstore.class, "lock", HostLock.class, "features", KernelFeatures.class);
+        Map<String, Method> out = new TreeMap<>();
         ports.forEach((port, type) -> {
-            for (java.lang.reflect.Method m : type.getMethods()) {
-                if (!m.isDefault() && !java.lang.reflect.Modifier.isStatic(m.getModifiers())) {
-                    expected.add(port + "." + m.getName());
+            for (Method m : type.getMethods()) {
+                if (!m.isDefault() && !Modifier.isStatic(m.getModifiers())) {
+                    out.put(port + "." + m.getName(), m);
                 }
             }
         });
-        assertEquals(expected, new java.util.TreeSet<>(FakeHost.operations()));
+        return out;
+    }
+
+    /** @return a valid argument of a port method parameter type */
+    private static Object sample(Class<?> type) {
+        if (type.isEnum()) {
+            return type.getEnumConstants()[0];
+        }
+        Map<Class<?>, Object> samples = Map.of(String.class, "ifb0", long.class, 1L, boolean.class, true,
+                List.class, List.of("ifb0"), Set.class, Set.of(), Duration.class, Duration.ZERO,
+                PlugAction.class, PlugAction.BUFFER, Function.class, Function.identity());
+        return Optional.ofNullable(samples.get(type)).orElseThrow(() -> new AssertionError("no sample " + type));
     }
 
     @Test

@@ -98,7 +98,7 @@ final class Iproute2 {
             return List.of();
         }
         try {
-            return Json.objects(Json.parse(stdout), tool + " -j output");
+            return IprouteJson.objects(IprouteJson.parse(stdout), tool + " -j output");
         } catch (IllegalArgumentException e) {
             throw OperationFailedException.of(operation, "could not parse the JSON output of " + tool
                     + " (iproute2 4.13 or newer is needed): " + e.getMessage(), null, null, e);

@@ -136,8 +136,8 @@ public final class ToolsLinks implements Links {
     /** @return the {@code inet6_addr_gen_mode} of the named link, empty when it has no IPv6 */
     private static Optional<Ipv6AddrGenMode> addrGenMode(String operation, String name, String stdout) {
         for (Map<String, Object> entry : Iproute2.parseArray(operation, "ip", stdout)) {
-            if (name.equals(Json.string(entry, "ifname"))) {
-                String value = Json.string(entry, "inet6_addr_gen_mode");
+            if (name.equals(IprouteJson.string(entry, "ifname"))) {
+                String value = IprouteJson.string(entry, "inet6_addr_gen_mode");
                 if (value == null) {
                     return Optional.empty();
                 }
@@ -162,14 +162,14 @@ public final class ToolsLinks implements Links {
     static List<Link> links(String operation, String stdout) {
         List<Link> links = new ArrayList<>();
         for (Map<String, Object> entry : Iproute2.parseArray(operation, "ip", stdout)) {
-            String name = Json.string(entry, "ifname");
-            long index = Json.number(entry, "ifindex", -1);
+            String name = IprouteJson.string(entry, "ifname");
+            long index = IprouteJson.number(entry, "ifindex", -1);
             if (name == null || index < 0) {
                 throw OperationFailedException.of(operation, "ip -j printed a link without ifname/ifindex: "
                         + entry, null, null, null);
             }
-            String kind = Json.string(Json.child(entry, "linkinfo"), "info_kind");
-            boolean up = Json.array(entry, "flags").contains("UP");
+            String kind = IprouteJson.string(IprouteJson.child(entry, "linkinfo"), "info_kind");
+            boolean up = IprouteJson.array(entry, "flags").contains("UP");
             links.add(new Link(name, (int) index, kind == null ? "" : kind, up));
         }
         return links;

@@ -175,8 +175,8 @@ public final class ToolsTrafficControl implements TrafficControl {
     static List<Qdisc> qdiscs(String operation, String stdout) {
         List<Qdisc> out = new ArrayList<>();
         for (Map<String, Object> entry : Iproute2.parseArray(operation, "tc", stdout)) {
-            String kind = Json.string(entry, "kind");
-            String handle = Json.string(entry, "handle");
+            String kind = IprouteJson.string(entry, "kind");
+            String handle = IprouteJson.string(entry, "handle");
             if (kind == null || handle == null) {
                 throw OperationFailedException.of(operation, "tc -j printed a qdisc without kind/handle: " + entry,
                         null, null, null);
@@ -185,12 +185,12 @@ public final class ToolsTrafficControl implements TrafficControl {
             if (Boolean.TRUE.equals(entry.get("root"))) {
                 parent = ROOT;
             } else {
-                String parentId = Json.string(entry, "parent");
+                String parentId = IprouteJson.string(entry, "parent");
                 parent = parentId == null ? ROOT : handleId(operation, parentId);
             }
-            out.add(new Qdisc(kind, handleId(operation, handle), parent, Json.number(entry, "backlog", 0),
-                    Json.number(entry, "qlen", 0), Json.number(entry, "drops", 0), Json.number(entry, "bytes", 0),
-                    Json.number(entry, "packets", 0)));
+            out.add(new Qdisc(kind, handleId(operation, handle), parent, IprouteJson.number(entry, "backlog", 0),
+                    IprouteJson.number(entry, "qlen", 0), IprouteJson.number(entry, "drops", 0),
+                    IprouteJson.number(entry, "bytes", 0), IprouteJson.number(entry, "packets", 0)));
         }
         return out;
     }
@@ -205,14 +205,14 @@ public final class ToolsTrafficControl implements TrafficControl {
     static List<String> redirectTargets(String operation, String stdout) {
         Set<String> targets = new LinkedHashSet<>();
         for (Map<String, Object> filter : Iproute2.parseArray(operation, "tc", stdout)) {
-            for (Object action : Json.array(Json.child(filter, "options"), "actions")) {
+            for (Object action : IprouteJson.array(IprouteJson.child(filter, "options"), "actions")) {
                 if (!(action instanceof Map)) {
                     continue;
                 }
-                Map<String, Object> fields = Json.object(action, "action");
-                String target = Json.string(fields, "to_dev");
-                if ("mirred".equals(Json.string(fields, "kind")) && "redirect".equals(Json.string(fields,
-                        "mirred_action")) && target != null) {
+                Map<String, Object> fields = IprouteJson.object(action, "action");
+                String target = IprouteJson.string(fields, "to_dev");
+                if ("mirred".equals(IprouteJson.string(fields, "kind"))
+                        && "redirect".equals(IprouteJson.string(fields, "mirred_action")) && target != null) {
                     targets.add(target);
                 }
             }

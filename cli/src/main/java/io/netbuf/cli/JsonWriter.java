@@ -1,8 +1,8 @@
 package io.netbuf.cli;
 
 /** Writes the little JSON the command line prints: strings escaped as RFC 8259 requires. */
-final class Json {
-    private Json() {
+final class JsonWriter {
+    private JsonWriter() {
     }
 
     /**

@@ -11,8 +11,11 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
-/** Runs every port operation of a {@link FakeHost}: logs it, injects faults, simulates missing tools. */
-final class Invoker {
+/**
+ * Stands between the port facades of a {@link FakeHost} and its fakes: logs every port operation,
+ * injects faults and simulates missing tools before the operation runs.
+ */
+final class CallInterceptor {
     /** How many calls the log keeps by default: enough for any test, bounded for long runs. */
     static final int DEFAULT_CALL_LOG_LIMIT = 100_000;
 
@@ -80,27 +83,43 @@ final class Invoker {
         }
     }
 
-    void run(String operation, List<?> args, Runnable body) {
+    /**
+     * Runs an operation that returns nothing.
+     *
+     * @param operation what is called
+     * @param args its arguments, logged as text
+     * @param body the operation itself
+     */
+    void run(PortOperation operation, List<?> args, Runnable body) {
         call(operation, args, () -> {
             body.run();
             return null;
         });
     }
 
-    <T> T call(String operation, List<?> args, Supplier<T> body) {
+    /**
+     * Runs an operation that returns a value.
+     *
+     * @param operation what is called
+     * @param args its arguments, logged as text
+     * @param body the operation itself
+     * @return what the operation returned
+     */
+    <T> T call(PortOperation operation, List<?> args, Supplier<T> body) {
         List<String> text = new ArrayList<>(args.size());
         for (Object a : args) {
             text.add(String.valueOf(a));
         }
-        Entry slot = log(operation, text);
+        Entry slot = log(operation.publicName(), text);
         RuntimeException failure = null;
         Faults.Injected injected = faults.check(operation);
         if (injected != null) {
-            failure = injected.failure() == null ? defaultFailure(operation, text) : injected.failure().get();
+            failure = injected.failure() == null ? defaultFailure(operation.publicName(), text)
+                    : injected.failure().get();
         } else {
-            String tool = Operations.TOOLS.get(operation);
+            String tool = operation.tool();
             if (!tool.isEmpty() && missingTools.contains(tool)) {
-                failure = new MissingToolException(tool, Operations.PACKAGES.get(tool), null, null);
+                failure = new MissingToolException(tool, PortOperation.TOOL_PACKAGES.get(tool), null, null);
             }
         }
         if (failure != null) {

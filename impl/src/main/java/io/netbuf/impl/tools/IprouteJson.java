@@ -13,14 +13,14 @@ import java.util.Map;
  * {@code String}, {@code Boolean} and {@code null}. Malformed input is an
  * {@link IllegalArgumentException} naming the offset. Stateless and thread-safe.
  */
-final class Json {
+final class IprouteJson {
     /** Deeper nesting than this is rejected instead of overflowing the stack. */
     static final int MAX_DEPTH = 64;
 
     private final String text;
     private int pos;
 
-    private Json(String text) {
+    private IprouteJson(String text) {
         this.text = text;
     }
 
@@ -32,7 +32,7 @@ final class Json {
      * @throws IllegalArgumentException if it is not exactly one valid JSON value
      */
     static Object parse(String text) {
-        Json reader = new Json(text);
+        IprouteJson reader = new IprouteJson(text);
         reader.skipWhitespace();
         Object value = reader.value(0);
         reader.skipWhitespace();
