@@ -1,8 +1,8 @@
 package io.netbuf.impl.xenstore;
 
 import io.netbuf.XenstoreException;
-import io.netbuf.impl.xenstore.XsWire.Header;
-import io.netbuf.impl.xenstore.XsWire.Message;
+import io.netbuf.impl.xenstore.XenstoreWire.Header;
+import io.netbuf.impl.xenstore.XenstoreWire.Message;
 import io.netbuf.spi.TransactionalXenstore;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -86,7 +86,7 @@ public final class XenstoreClient extends TransactionalXenstore implements Chang
      * @throws XenstoreException EIO when no endpoint can be opened
      */
     public static XenstoreClient connect() {
-        return connect(XsTransport.candidates(System.getenv()), DEFAULT_TIMEOUT);
+        return connect(XenstoreTransport.candidates(System.getenv()), DEFAULT_TIMEOUT);
     }
 
     /**
@@ -135,7 +135,7 @@ public final class XenstoreClient extends TransactionalXenstore implements Chang
      */
     public List<String> getPerms(String path) {
         XenstorePaths.check("get perms", path);
-        return request(XsWire.GET_PERMS, 0, XsWire.payload(path), "get perms", path).strings();
+        return request(XenstoreWire.GET_PERMS, 0, XenstoreWire.payload(path), "get perms", path).strings();
     }
 
     /**
@@ -150,7 +150,7 @@ public final class XenstoreClient extends TransactionalXenstore implements Chang
         for (int i = 0; i < perms.size(); i++) {
             parts[i + 1] = perms.get(i);
         }
-        request(XsWire.SET_PERMS, 0, XsWire.payload(parts), "set perms", path);
+        request(XenstoreWire.SET_PERMS, 0, XenstoreWire.payload(parts), "set perms", path);
     }
 
     /**
@@ -161,11 +161,11 @@ public final class XenstoreClient extends TransactionalXenstore implements Chang
      */
     @Override
     public int transactionStart() {
-        Message reply = request(XsWire.TRANSACTION_START, 0, XsWire.payload(""), "transaction start", null);
+        Message reply = request(XenstoreWire.TRANSACTION_START, 0, XenstoreWire.payload(""), "transaction start", null);
         try {
             return Integer.parseUnsignedInt(reply.text());
         } catch (NumberFormatException e) {
-            throw XsWire.protocolError("transaction id '" + reply.text() + "' is not a number");
+            throw XenstoreWire.protocolError("transaction id '" + reply.text() + "' is not a number");
         }
     }
 
@@ -178,7 +178,7 @@ public final class XenstoreClient extends TransactionalXenstore implements Chang
      */
     @Override
     public void transactionEnd(int tx, boolean commit) {
-        request(XsWire.TRANSACTION_END, tx, XsWire.payload(commit ? "T" : "F"), "transaction end", null);
+        request(XenstoreWire.TRANSACTION_END, tx, XenstoreWire.payload(commit ? "T" : "F"), "transaction end", null);
     }
 
     /**
@@ -212,7 +212,7 @@ public final class XenstoreClient extends TransactionalXenstore implements Chang
         String token = reg.token;
         watches.put(token, reg);
         try {
-            request(XsWire.WATCH, 0, XsWire.payload(path, token), "watch", path);
+            request(XenstoreWire.WATCH, 0, XenstoreWire.payload(path, token), "watch", path);
         } catch (RuntimeException e) {
             watches.remove(token);
             throw e;
@@ -256,7 +256,7 @@ public final class XenstoreClient extends TransactionalXenstore implements Chang
     protected Optional<String> read(int tx, String path) {
         XenstorePaths.check("read", path);
         try {
-            return Optional.of(new String(request(XsWire.READ, tx, XsWire.payload(path), "read", path).payload(),
+            return Optional.of(new String(request(XenstoreWire.READ, tx, XenstoreWire.payload(path), "read", path).payload(),
                     StandardCharsets.UTF_8));
         } catch (XenstoreException e) {
             if (e.isNotFound()) {
@@ -269,13 +269,13 @@ public final class XenstoreClient extends TransactionalXenstore implements Chang
     @Override
     protected void write(int tx, String path, String value) {
         XenstorePaths.check("write", path);
-        request(XsWire.WRITE, tx, XsWire.pathAndValue(path, value.getBytes(StandardCharsets.UTF_8)), "write", path);
+        request(XenstoreWire.WRITE, tx, XenstoreWire.pathAndValue(path, value.getBytes(StandardCharsets.UTF_8)), "write", path);
     }
 
     @Override
     protected void mkdir(int tx, String path) {
         XenstorePaths.check("mkdir", path);
-        request(XsWire.MKDIR, tx, XsWire.payload(path), "mkdir", path);
+        request(XenstoreWire.MKDIR, tx, XenstoreWire.payload(path), "mkdir", path);
     }
 
     @Override
@@ -286,14 +286,14 @@ public final class XenstoreClient extends TransactionalXenstore implements Chang
     @Override
     protected void rm(int tx, String path) {
         XenstorePaths.check("rm", path);
-        request(XsWire.RM, tx, XsWire.payload(path), "rm", path);
+        request(XenstoreWire.RM, tx, XenstoreWire.payload(path), "rm", path);
     }
 
     @Override
     protected List<String> list(int tx, String path) {
         XenstorePaths.check("directory", path);
         try {
-            return List.copyOf(request(XsWire.DIRECTORY, tx, XsWire.payload(path), "directory", path).strings());
+            return List.copyOf(request(XenstoreWire.DIRECTORY, tx, XenstoreWire.payload(path), "directory", path).strings());
         } catch (XenstoreException e) {
             if (!"E2BIG".equals(e.errno())) {
                 throw e;
@@ -306,7 +306,7 @@ public final class XenstoreClient extends TransactionalXenstore implements Chang
     @Override
     protected List<Optional<String>> readAll(int tx, List<String> paths) {
         List<Optional<String>> values = new ArrayList<>(paths.size());
-        pipeline(XsWire.READ, tx, paths, "read", (path, reply, failure) -> {
+        pipeline(XenstoreWire.READ, tx, paths, "read", (path, reply, failure) -> {
             if (failure == null) {
                 values.add(Optional.of(new String(reply.payload(), StandardCharsets.UTF_8)));
             } else if (failure.isNotFound()) {
@@ -322,7 +322,7 @@ public final class XenstoreClient extends TransactionalXenstore implements Chang
     @Override
     protected List<Optional<List<String>>> listAll(int tx, List<String> paths) {
         List<Optional<List<String>>> listings = new ArrayList<>(paths.size());
-        pipeline(XsWire.DIRECTORY, tx, paths, "directory", (path, reply, failure) -> {
+        pipeline(XenstoreWire.DIRECTORY, tx, paths, "directory", (path, reply, failure) -> {
             if (failure == null) {
                 listings.add(Optional.of(List.copyOf(reply.strings())));
             } else if (failure.isNotFound()) {
@@ -355,12 +355,12 @@ public final class XenstoreClient extends TransactionalXenstore implements Chang
         for (int done = 0; done < n; done++) {
             while (sent < n && sent - done < window.length) {
                 String path = paths.get(sent);
-                window[sent % window.length] = send(type, tx, XsWire.payload(path), operation, path);
+                window[sent % window.length] = send(type, tx, XenstoreWire.payload(path), operation, path);
                 sent++;
             }
             String path = paths.get(done);
             Message reply = receive(window[done % window.length], type, operation, path);
-            if (reply.type() == XsWire.ERROR) {
+            if (reply.type() == XenstoreWire.ERROR) {
                 handler.accept(path, null, new XenstoreException(operation, path, reply.text(), null, null));
             } else {
                 handler.accept(path, reply, null);
@@ -375,11 +375,11 @@ public final class XenstoreClient extends TransactionalXenstore implements Chang
             String generation = null;
             boolean changed = false;
             while (true) {
-                byte[] reply = request(XsWire.DIRECTORY_PART, tx,
-                        XsWire.payload(path, Integer.toString(names.size())), "directory part", path).payload();
+                byte[] reply = request(XenstoreWire.DIRECTORY_PART, tx,
+                        XenstoreWire.payload(path, Integer.toString(names.size())), "directory part", path).payload();
                 int nul = indexOf(reply, (byte) 0);
                 if (nul < 0) {
-                    throw XsWire.protocolError("directory part reply without generation");
+                    throw XenstoreWire.protocolError("directory part reply without generation");
                 }
                 String gen = new String(reply, 0, nul, StandardCharsets.US_ASCII);
                 if (generation != null && !generation.equals(gen)) {
@@ -389,7 +389,7 @@ public final class XenstoreClient extends TransactionalXenstore implements Chang
                 generation = gen;
                 int dataLength = reply.length - nul - 1;
                 if (dataLength == 0) {
-                    throw XsWire.protocolError("directory part reply without data");
+                    throw XenstoreWire.protocolError("directory part reply without data");
                 }
                 names.write(reply, nul + 1, dataLength);
                 byte[] sofar = names.toByteArray();
@@ -400,7 +400,7 @@ public final class XenstoreClient extends TransactionalXenstore implements Chang
             if (!changed) {
                 byte[] all = names.toByteArray();
                 int length = all.length > 1 ? all.length - 1 : 0;
-                return List.copyOf(XsWire.strings(java.util.Arrays.copyOf(all, length), 0));
+                return List.copyOf(XenstoreWire.strings(java.util.Arrays.copyOf(all, length), 0));
             }
         }
         throw new XenstoreException("directory part", path, "EAGAIN",
@@ -421,7 +421,7 @@ public final class XenstoreClient extends TransactionalXenstore implements Chang
 
     private Message request(int type, int tx, byte[] payload, String operation, String path) {
         Message answer = receive(send(type, tx, payload, operation, path), type, operation, path);
-        if (answer.type() == XsWire.ERROR) {
+        if (answer.type() == XenstoreWire.ERROR) {
             throw new XenstoreException(operation, path, answer.text(), null, null);
         }
         return answer;
@@ -432,9 +432,9 @@ public final class XenstoreClient extends TransactionalXenstore implements Chang
     }
 
     private Pending send(int type, int tx, byte[] payload, String operation, String path) {
-        if (payload.length > XsWire.MAX_PAYLOAD) {
+        if (payload.length > XenstoreWire.MAX_PAYLOAD) {
             throw new XenstoreException(operation, path, "E2BIG",
-                    "request of " + payload.length + " bytes exceeds " + XsWire.MAX_PAYLOAD, null);
+                    "request of " + payload.length + " bytes exceeds " + XenstoreWire.MAX_PAYLOAD, null);
         }
         int reqId = nextReqId.incrementAndGet();
         Message request = new Message(type, reqId, tx, payload);
@@ -465,9 +465,9 @@ public final class XenstoreClient extends TransactionalXenstore implements Chang
     private Message receive(Pending pending, int type, String operation, String path) {
         Connection c = pending.connection();
         Message answer = await(c, pending.reqId(), pending.reply(), operation, path);
-        if (answer.type() != type && answer.type() != XsWire.ERROR) {
-            XenstoreException e = XsWire.protocolError("reply of type " + XsWire.typeName(answer.type())
-                    + " to a " + XsWire.typeName(type) + " request");
+        if (answer.type() != type && answer.type() != XenstoreWire.ERROR) {
+            XenstoreException e = XenstoreWire.protocolError("reply of type " + XenstoreWire.typeName(answer.type())
+                    + " to a " + XenstoreWire.typeName(type) + " request");
             c.fail(e);
             throw new XenstoreException(operation, path, "EPROTO", e.getMessage(), e);
         }
@@ -510,7 +510,7 @@ public final class XenstoreClient extends TransactionalXenstore implements Chang
             }
             reconnected = c != null;
             try {
-                c = new Connection(XsTransport.open(endpoints));
+                c = new Connection(XenstoreTransport.open(endpoints));
             } catch (IOException e) {
                 throw new XenstoreException("connect", null, "EIO", "cannot open " + endpoints + ": " + e.getMessage(), e);
             }
@@ -527,7 +527,7 @@ public final class XenstoreClient extends TransactionalXenstore implements Chang
     private void reRegisterWatches() {
         for (Registration reg : watches.values()) {
             try {
-                request(XsWire.WATCH, 0, XsWire.payload(reg.path, reg.token), "watch", reg.path);
+                request(XenstoreWire.WATCH, 0, XenstoreWire.payload(reg.path, reg.token), "watch", reg.path);
             } catch (XenstoreException e) {
                 LOG.warn("could not re-register watch on {} after reconnect: {}", reg.path, e.getMessage());
             }
@@ -569,13 +569,13 @@ public final class XenstoreClient extends TransactionalXenstore implements Chang
 
     /** One connection: its transport, its reader thread and the requests waiting for replies. */
     private final class Connection {
-        final XsTransport transport;
+        final XenstoreTransport transport;
         final Map<Integer, CompletableFuture<Message>> pending = new ConcurrentHashMap<>();
         final Object writeLock = new Object();
         final Thread reader;
         volatile XenstoreException failure;
 
-        Connection(XsTransport transport) {
+        Connection(XenstoreTransport transport) {
             this.transport = transport;
             this.reader = new Thread(this::readLoop, "xenstore-reader " + transport.path());
             this.reader.setDaemon(true);
@@ -593,7 +593,7 @@ public final class XenstoreClient extends TransactionalXenstore implements Chang
                 pending.remove(request.reqId());
                 throw new IOException("connection already broken: " + failed.getMessage(), failed);
             }
-            ByteBuffer frame = XsWire.encode(request);
+            ByteBuffer frame = XenstoreWire.encode(request);
             try {
                 synchronized (writeLock) {
                     transport.writeFully(frame);
@@ -627,24 +627,24 @@ public final class XenstoreClient extends TransactionalXenstore implements Chang
         }
 
         private void readLoop() {
-            ByteBuffer header = ByteBuffer.allocate(XsWire.HEADER_SIZE);
+            ByteBuffer header = ByteBuffer.allocate(XenstoreWire.HEADER_SIZE);
             try {
                 while (failure == null) {
                     header.clear();
                     if (!transport.readFully(header)) {
                         throw header.position() == 0
                                 ? new XenstoreException("read", null, "EIO", "connection closed by xenstored", null)
-                                : XsWire.protocolError("truncated frame: header cut after " + header.position()
+                                : XenstoreWire.protocolError("truncated frame: header cut after " + header.position()
                                         + " bytes");
                     }
-                    Header h = XsWire.decodeHeader(header);
+                    Header h = XenstoreWire.decodeHeader(header);
                     ByteBuffer body = ByteBuffer.allocate(h.length());
                     if (!transport.readFully(body)) {
-                        throw XsWire.protocolError("truncated frame: " + body.position() + " of " + h.length()
+                        throw XenstoreWire.protocolError("truncated frame: " + body.position() + " of " + h.length()
                                 + " payload bytes before the connection closed");
                     }
                     Message message = new Message(h.type(), h.reqId(), h.txId(), body.array());
-                    if (message.type() == XsWire.WATCH_EVENT) {
+                    if (message.type() == XenstoreWire.WATCH_EVENT) {
                         dispatchWatchEvent(message);
                         continue;
                     }
@@ -692,7 +692,7 @@ public final class XenstoreClient extends TransactionalXenstore implements Chang
                 return;
             }
             try {
-                request(XsWire.UNWATCH, 0, XsWire.payload(path, token), "unwatch", path);
+                request(XenstoreWire.UNWATCH, 0, XenstoreWire.payload(path, token), "unwatch", path);
             } catch (XenstoreException e) {
                 if (!e.isNotFound()) {
                     throw e;
