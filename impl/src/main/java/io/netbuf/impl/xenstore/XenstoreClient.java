@@ -3,6 +3,7 @@ package io.netbuf.impl.xenstore;
 import io.netbuf.XenstoreException;
 import io.netbuf.impl.xenstore.XenstoreWire.Header;
 import io.netbuf.impl.xenstore.XenstoreWire.Message;
+import io.netbuf.spi.ChangeFeed;
 import io.netbuf.spi.TransactionalXenstore;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -220,14 +221,8 @@ public final class XenstoreClient extends TransactionalXenstore implements Chang
         return reg;
     }
 
-    /** A registered watch. */
-    public interface Watch extends AutoCloseable {
-        /** @return the watched path */
-        String path();
-
-        /** Removes the watch from xenstored; idempotent. */
-        @Override
-        void close();
+    /** A registered watch; closing it removes the watch from xenstored. */
+    public interface Watch extends ChangeFeed.Subscription {
     }
 
     /** Closes the connection and stops the callback thread. Idempotent. */
