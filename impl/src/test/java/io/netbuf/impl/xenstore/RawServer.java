@@ -65,7 +65,8 @@ final class RawServer implements AutoCloseable {
                 if (!readFully(c, body)) {
                     return;
                 }
-                script.onRequest(new XenstoreWire.Message(header.type(), header.reqId(), header.txId(), body.array()), c);
+                script.onRequest(
+                        new XenstoreWire.Message(header.type(), header.reqId(), header.txId(), body.array()), c);
             }
         } catch (IOException e) {
             // peer gone

@@ -100,7 +100,8 @@ class XenstoreClientTest {
 
     @Test
     void oversizedLengthIsAProtocolErrorAndTheClientReconnects() throws Exception {
-        assertMalformedThenRecovers((m, c) -> RawServer.write(c, RawServer.header(XenstoreWire.READ, m.reqId(), 0, 1 << 30)),
+        assertMalformedThenRecovers(
+                (m, c) -> RawServer.write(c, RawServer.header(XenstoreWire.READ, m.reqId(), 0, 1 << 30)),
                 "payload of 1073741824");
     }
 
@@ -201,6 +202,7 @@ class XenstoreClientTest {
                 XenstoreTransport.candidates(java.util.Map.of("XENSTORED_PATH", "/tmp/xs")));
         List<java.nio.file.Path> defaults = XenstoreTransport.candidates(java.util.Map.of());
         assertEquals(XenstoreTransport.DEFAULT_SOCKET, defaults.get(0));
-        assertTrue(defaults.get(1).equals(XenstoreTransport.XENBUS_DEVICE) || defaults.get(1).equals(XenstoreTransport.PROC_XENBUS));
+        assertTrue(defaults.get(1).equals(XenstoreTransport.XENBUS_DEVICE)
+                || defaults.get(1).equals(XenstoreTransport.PROC_XENBUS));
     }
 }

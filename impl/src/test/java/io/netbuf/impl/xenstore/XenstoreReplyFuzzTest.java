@@ -125,8 +125,8 @@ class XenstoreReplyFuzzTest {
                 RawServer.write(c, ByteBuffer.wrap(junk));
             }
             case WRONG_REQ_ID -> RawServer.reply(c, m.type(), m.reqId() + 1 + random.nextInt(1000), m.txId(), body);
-            case WRONG_TYPE -> RawServer.reply(c, m.type() == XenstoreWire.READ ? XenstoreWire.WRITE : XenstoreWire.READ, m.reqId(),
-                    m.txId(), body);
+            case WRONG_TYPE -> RawServer.reply(c, m.type() == XenstoreWire.READ ? XenstoreWire.WRITE : XenstoreWire.READ,
+                    m.reqId(), m.txId(), body);
             case OVERSIZED_LENGTH -> RawServer.write(c, RawServer.header(m.type(), m.reqId(), m.txId(),
                     XenstoreWire.MAX_PAYLOAD + 1 + random.nextInt(Integer.MAX_VALUE - XenstoreWire.MAX_PAYLOAD - 1)));
             case NEGATIVE_LENGTH -> RawServer.write(c, RawServer.header(m.type(), m.reqId(), m.txId(),

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 class XenstoreWireTest {
     @Test
     void encodesHeaderInHostOrderThenPayload() {
-        ByteBuffer frame = XenstoreWire.encode(new XenstoreWire.Message(XenstoreWire.WRITE, 7, 3, XenstoreWire.pathAndValue("/a", new byte[] {'v'})));
+        ByteBuffer frame = XenstoreWire.encode(
+                new XenstoreWire.Message(XenstoreWire.WRITE, 7, 3, XenstoreWire.pathAndValue("/a", new byte[] {'v'})));
         assertEquals(16 + 4, frame.remaining());
         frame.order(XenstoreWire.ORDER);
         assertEquals(XenstoreWire.WRITE, frame.getInt(0));
@@ -27,7 +28,8 @@ class XenstoreWireTest {
 
     @Test
     void roundTripsHeader() {
-        ByteBuffer frame = XenstoreWire.encode(new XenstoreWire.Message(XenstoreWire.DIRECTORY_PART, -5, 9, new byte[4096]));
+        ByteBuffer frame = XenstoreWire.encode(
+                new XenstoreWire.Message(XenstoreWire.DIRECTORY_PART, -5, 9, new byte[4096]));
         XenstoreWire.Header h = XenstoreWire.decodeHeader(frame.slice(0, 16));
         assertEquals(new XenstoreWire.Header(XenstoreWire.DIRECTORY_PART, -5, 9, 4096), h);
     }
