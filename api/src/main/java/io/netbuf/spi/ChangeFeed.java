@@ -14,9 +14,10 @@ package io.netbuf.spi;
 public interface ChangeFeed {
     /**
      * Tracks {@code path} and passes each change at or under it to {@code listener}. The listener is
-     * called once at once with {@code path} itself (xenstored's initial event), then with the
-     * changed node's path for every change at or under {@code path}, in the order the changes were
-     * committed, and with {@code path} itself when an ancestor of it is removed.
+     * called first with {@code path} itself (xenstored's initial event, at the latest before the
+     * reply to the next request is returned), then with the changed node's path for every change at
+     * or under {@code path}, in the order the changes were committed, and with {@code path} itself
+     * when an ancestor of it is removed.
      * {@link ChangeListener#missed()} is called whenever changes may have been lost.
      *
      * @param path an absolute path

@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * the removal of an ancestor. Per-node permissions are kept in xenstored's string form
  * ({@code "n0"}, {@code "r5"}); every caller is treated as dom0, so they are stored, not enforced.
  *
- * It is its own {@link ChangeFeed}: {@link #track} listeners are told of each change as it is
+ * <p>It is its own {@link ChangeFeed}: {@link #track} listeners are told of each change as it is
  * committed, so every change is known to them before any later request returns.
  *
  * <p>Thread-safe: every operation runs under one lock. Watch sinks and change listeners are called
