@@ -29,7 +29,7 @@ final class ReconnectingConnection {
      * Most requests of one {@link #pipeline} in flight at once: enough to hide the round trip, few
      * enough to stay far below any daemon's per-connection queue.
      */
-    static final int PIPELINE_WINDOW = 64;
+    private static final int PIPELINE_WINDOW = 64;
 
     /** What the owner of the connection is told besides replies. */
     interface Events {
