@@ -77,11 +77,11 @@ in_ns="ip netns exec $ns"
 for n in "${@:-1 10 100}"; do
   for domains in $n; do
     fifo=$(mktemp -u); mkfifo "$fifo"
-    "$java" -cp "$bench_jar" io.netbuf.benchmarks.XenstoredForBenchmarks "$domains" <"$fifo" >"$scripts/socket" &
+    "$java" -cp "$bench_jar" io.netbuf.benchmarks.TestkitXenstored "$domains" <"$fifo" >"$scripts/socket" &
     xs_pid=$!
     exec 9>"$fifo"; rm -f "$fifo"
-    for _ in $(seq 100); do [ -s "$scripts/socket" ] && break; sleep 0.05; done
-    export XENSTORED_PATH=$(cat "$scripts/socket")
+    for _ in $(seq 100); do grep -q '^XENSTORED_PATH=' "$scripts/socket" 2>/dev/null && break; sleep 0.05; done
+    export XENSTORED_PATH=$(sed -n 's/^XENSTORED_PATH=//p' "$scripts/socket")
     cycle() { echo "$in_ns sh -c 'env $env_common $1 setup >/dev/null 2>&1; env $env_common REMUS_IFB=\$(xenstore-read /libxl/1/remus/netbuf/0/ifb 2>/dev/null || true) $1 teardown >/dev/null 2>&1; true'"; }
     teardown() { echo "$in_ns env $env_common REMUS_IFB=ifb0 $1 teardown"; }
     cmds=(-n "netbuf launcher ($picked): setup+teardown" "$(cycle "$launcher")"

@@ -10,10 +10,10 @@ echo "== demo (no arguments but short)"
 time cli/bin/netbuf demo --epochs 5 --interval-ms 200; echo "demo rc=$?"
 echo "== remus-netbuf-setup like libxl, testkit xenstored with 10 other domains"
 fifo=/tmp/xsfifo; mkfifo $fifo
-java -cp benchmarks/target/benchmarks.jar io.netbuf.benchmarks.XenstoredForBenchmarks 10 <$fifo >/tmp/xssock &
+java -cp benchmarks/target/benchmarks.jar io.netbuf.benchmarks.TestkitXenstored 10 <$fifo >/tmp/xssock &
 exec 9>$fifo
-for i in $(seq 200); do [ -s /tmp/xssock ] && break; sleep 0.1; done
-export XENSTORED_PATH=$(cat /tmp/xssock)
+for i in $(seq 200); do grep -q '^XENSTORED_PATH=' /tmp/xssock 2>/dev/null && break; sleep 0.1; done
+export XENSTORED_PATH=$(sed -n 's/^XENSTORED_PATH=//p' /tmp/xssock)
 ip netns add t; ip -n t link set lo up; ip -n t link add vif1.0 type veth peer name g0; ip -n t link set vif1.0 up; ip -n t link set g0 up
 for round in 1 2 3; do
   s=$(date +%s%N)

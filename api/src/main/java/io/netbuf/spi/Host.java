@@ -1,5 +1,7 @@
 package io.netbuf.spi;
 
+import java.util.Optional;
+
 /**
  * One machine as netbuf sees it: the ports the engine drives. Implementations: the real host
  * (tools or native backends, in netbuf-impl) and {@code FakeHost} (netbuf-testkit).
@@ -22,4 +24,16 @@ public interface Host {
 
     /** @return which kernel features are present */
     KernelFeatures features();
+
+    /**
+     * The changes of {@link #xenstore()}, ordered with its replies, where the host can report them.
+     * By default the XenStore port itself when it is a {@link ChangeFeed}; a host whose port wraps
+     * a store that has a feed (to log or inject faults) overrides this to return that store's feed.
+     *
+     * @return the feed, or empty when changes can only be found by reading (the claims are then
+     *     read anew at every IFB pick)
+     */
+    default Optional<ChangeFeed> changeFeed() {
+        return xenstore() instanceof ChangeFeed feed ? Optional.of(feed) : Optional.empty();
+    }
 }

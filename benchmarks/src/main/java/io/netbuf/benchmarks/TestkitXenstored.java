@@ -4,10 +4,12 @@ import io.netbuf.testkit.xenstored.XenstoredServer;
 import java.io.IOException;
 
 /**
- * Runs the testkit xenstored as a process for {@code compare-reference.sh}: prints
- * {@code XENSTORED_PATH=<socket>} on the first line of standard output, serves until standard
+ * Runs the testkit xenstored as a process for the side-by-side harnesses
+ * ({@code compare-reference.sh}, {@code scripts/hotplug-walltime.sh}, the kernel lab's cli check):
+ * prints {@code XENSTORED_PATH=<socket>} on the first line of standard output, serves until standard
  * input closes, then stops. The store holds domain 0, domain 1 (the guest under test) and, when
- * an argument is given, that many other domains with netbuf claims ({@link BenchXenstore#populate}).
+ * an argument is given, that many other domains with netbuf claims on IFBs that do not exist, so
+ * every claim scan reads them all ({@link BenchXenstore#populate}).
  */
 public final class TestkitXenstored {
     private TestkitXenstored() {

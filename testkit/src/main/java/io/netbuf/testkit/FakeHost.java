@@ -1,5 +1,6 @@
 package io.netbuf.testkit;
 
+import io.netbuf.spi.ChangeFeed;
 import io.netbuf.spi.Host;
 import io.netbuf.spi.HostLock;
 import io.netbuf.spi.Ipv6AddrGenMode;
@@ -249,6 +250,15 @@ public final class FakeHost implements Host {
     @Override
     public KernelFeatures features() {
         return features;
+    }
+
+    /**
+     * {@inheritDoc} The changes of {@link #fakeXenstore()}, the store behind {@link #xenstore()}:
+     * subscribing is not a port operation, so it is neither logged nor faulted.
+     */
+    @Override
+    public Optional<ChangeFeed> changeFeed() {
+        return Optional.of(store);
     }
 
     // ------------------------------------------------------------------ traffic

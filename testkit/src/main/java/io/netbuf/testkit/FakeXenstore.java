@@ -2,6 +2,7 @@ package io.netbuf.testkit;
 
 import io.netbuf.Validate;
 import io.netbuf.XenstoreException;
+import io.netbuf.spi.ChangeFeed;
 import io.netbuf.spi.TransactionalXenstore;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
@@ -12,12 +13,15 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BiConsumer;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * An in-memory XenStore with the semantics of C xenstored: writes create missing parents, children
@@ -30,10 +34,14 @@ import java.util.regex.Pattern;
  * the removal of an ancestor. Per-node permissions are kept in xenstored's string form
  * ({@code "n0"}, {@code "r5"}); every caller is treated as dom0, so they are stored, not enforced.
  *
- * <p>Thread-safe: every operation runs under one lock. Watch sinks are called while that lock is
- * held, in the order the changes happen, so they must not block or call back into the store.
+ * <p>It is its own {@link ChangeFeed}: {@link #track} listeners are told of each change as it is
+ * committed, so every change is known to them before any later request returns.
+ *
+ * <p>Thread-safe: every operation runs under one lock. Watch sinks and change listeners are called
+ * while that lock is held, in the order the changes happen, so they must not block or call back into
+ * the store.
  */
-public final class FakeXenstore extends TransactionalXenstore {
+public final class FakeXenstore extends TransactionalXenstore implements ChangeFeed {
     /** Longest absolute path xenstored accepts, in bytes. */
     public static final int MAX_PATH_BYTES = 3072;
     /** Largest payload of one wire message; a write whose path and value exceed it fails with E2BIG. */
@@ -43,6 +51,9 @@ public final class FakeXenstore extends TransactionalXenstore {
     private static final Pattern PERM = Pattern.compile("[nrwb][0-9]+");
     private static final int MAX_ATTEMPTS = 1000;
     private static final long ABSENT = -1;
+    private static final Logger LOG = LoggerFactory.getLogger(FakeXenstore.class);
+    /** The token of {@link #track} watches: never seen by anyone, so one is enough. */
+    private static final String CHANGE_FEED_TOKEN = "change-feed";
 
     private final Object lock = new Object();
     private final Map<String, Node> tree = new HashMap<>();
@@ -351,16 +362,38 @@ public final class FakeXenstore extends TransactionalXenstore {
         return w;
     }
 
+    /**
+     * {@inheritDoc} The listener is called synchronously, under the store's lock: at once with
+     * {@code path}, then as each change at or under {@code path} is made (a transaction's changes
+     * when it commits, in the order it made them; none when it aborts), and with {@code path} when an
+     * ancestor is removed. A listener that throws is logged and keeps its subscription. The store
+     * never loses a change, so {@link ChangeListener#missed()} is never called.
+     *
+     * @param path an absolute path
+     * @param listener receives the changes
+     * @return the subscription (a watch with an internal token); closing it stops the feed
+     * @throws XenstoreException EINVAL for a bad path
+     */
+    @Override
+    public WatchHandle track(String path, ChangeListener listener) {
+        checkPath("watch", path);
+        Objects.requireNonNull(listener, "listener");
+        return watch(path, CHANGE_FEED_TOKEN, (changed, token) -> {
+            try {
+                listener.changed(changed);
+            } catch (RuntimeException e) {
+                LOG.warn("change listener for {} failed", path, e);
+            }
+        });
+    }
+
     /** @return how many watches are registered */
     public int watchCount() {
         return watches.size();
     }
 
-    /** A registered watch. */
-    public interface WatchHandle extends AutoCloseable {
-        /** @return the watched path */
-        String path();
-
+    /** A registered watch (or {@link #track} subscription). */
+    public interface WatchHandle extends ChangeFeed.Subscription {
         /** @return the token */
         String token();
 

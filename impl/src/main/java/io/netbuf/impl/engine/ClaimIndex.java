@@ -1,7 +1,7 @@
 package io.netbuf.impl.engine;
 
-import io.netbuf.impl.xenstore.ChangeFeed;
-import io.netbuf.spi.Xenstore;
+import io.netbuf.spi.ChangeFeed;
+import io.netbuf.spi.Host;
 import io.netbuf.spi.XenstoreOps;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -18,8 +18,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Every live domain's IFB claims, kept current by a watch on {@code /libxl} instead of read anew
- * at each pick: an attach then costs the same with 1,000 domains as with one. Only for backends
- * that report changes in order with their replies ({@link ChangeFeed}): listing the live domains
+ * at each pick: an attach then costs the same with 1,000 domains as with one. Only for hosts
+ * that report changes in order with their replies ({@link Host#changeFeed()}): listing the live domains
  * is a round trip, after which every change committed before it has marked its domain stale, and
  * only the stale domains (and those newly listed) are read again. Exact under the host lock, which
  * every claimer holds.
@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
 final class ClaimIndex implements ChangeFeed.ChangeListener {
     private static final Logger LOG = LoggerFactory.getLogger(ClaimIndex.class);
     private static final String LIBXL = "/libxl";
-    /** One index per backend; the index holds no reference to its backend, so both can be collected. */
+    /** One index per feed; the index holds no reference to its feed, so both can be collected. */
     private static final Map<ChangeFeed, ClaimIndex> INDEXES = new WeakHashMap<>();
 
     /** Changed by the reader thread, emptied by {@link #claims}. */
@@ -43,14 +43,19 @@ final class ClaimIndex implements ChangeFeed.ChangeListener {
     }
 
     /**
-     * @param xenstore a backend
-     * @return its index, started on first use; empty when the backend cannot feed one (then read
-     *     the claims with {@link XenbusRecord#claims})
+     * @param host a host
+     * @return the index of its change feed, started on first use; empty when the host has no feed
+     *     (then read the claims with {@link XenbusRecord#claims})
      */
-    static Optional<ClaimIndex> of(Xenstore xenstore) {
-        if (!(xenstore instanceof ChangeFeed feed)) {
-            return Optional.empty();
-        }
+    static Optional<ClaimIndex> of(Host host) {
+        return host.changeFeed().map(ClaimIndex::of);
+    }
+
+    /**
+     * @param feed the changes of the store the claims are read from
+     * @return its index, started on first use
+     */
+    static ClaimIndex of(ChangeFeed feed) {
         synchronized (INDEXES) {
             ClaimIndex index = INDEXES.get(feed);
             if (index == null) {
@@ -58,7 +63,7 @@ final class ClaimIndex implements ChangeFeed.ChangeListener {
                 feed.track(LIBXL, index);
                 INDEXES.put(feed, index);
             }
-            return Optional.of(index);
+            return index;
         }
     }
 
@@ -66,7 +71,7 @@ final class ClaimIndex implements ChangeFeed.ChangeListener {
      * Reads what changed since the last call and returns every live domain's claims, as
      * {@link XenbusRecord#claims} would read them.
      *
-     * @param ops the indexed backend
+     * @param ops the store whose changes the index's feed reports
      * @return each claimed IFB with the xenbus path that claims it (the first claimant, in
      *     XenStore's order, when two claim the same IFB)
      */

@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Picks a free IFB and claims it, under the host lock. An IFB is free when it carries no qdisc that
- * someone added and no live domain's xenbus record claims it. With the native XenStore client the
+ * someone added and no live domain's xenbus record claims it. Where the host has a change feed the
  * claims come from a {@link ClaimIndex} (a pick costs the same whatever the number of domains);
  * elsewhere the claim scan and the claim write run in one transaction (where the backend has them).
  */
@@ -82,7 +82,7 @@ final class IfbPicker {
     private Pick create(Map<String, String> busy, Undo undo) {
         String name;
         try {
-            Set<String> claimed = Set.copyOf(claims(host.xenstore()).keySet());
+            Set<String> claimed = Set.copyOf(claims().keySet());
             name = freeName(claimed);
             host.links().createIfb(name);
         } catch (NetworkBufferException e) {
@@ -100,7 +100,7 @@ final class IfbPicker {
 
     /**
      * Claims the first of {@code candidates} no live domain claims: in one transaction with the
-     * claim scan, or, where the backend keeps a {@link ClaimIndex}, after refreshing the index (the
+     * claim scan, or, where the host has a {@link ClaimIndex}, after refreshing the index (the
      * host lock then makes the read and the write one step).
      *
      * @param candidates IFBs without a qdisc, in order of preference
@@ -109,7 +109,7 @@ final class IfbPicker {
      */
     private String claimFirstUnclaimed(List<String> candidates, Map<String, String> busy) {
         Xenstore xenstore = host.xenstore();
-        Optional<ClaimIndex> index = ClaimIndex.of(xenstore);
+        Optional<ClaimIndex> index = ClaimIndex.of(host);
         if (index.isPresent()) {
             return claimFirst(index.get().claims(xenstore), candidates, busy, xenstore);
         }
@@ -129,9 +129,10 @@ final class IfbPicker {
         return null;
     }
 
-    /** @return every live domain's claims, from the index where the backend keeps one */
-    private static Map<String, String> claims(Xenstore xenstore) {
-        Optional<ClaimIndex> index = ClaimIndex.of(xenstore);
+    /** @return every live domain's claims, from the index where the host has one */
+    private Map<String, String> claims() {
+        Xenstore xenstore = host.xenstore();
+        Optional<ClaimIndex> index = ClaimIndex.of(host);
         return index.isPresent() ? index.get().claims(xenstore) : xenstore.transaction(XenbusRecord::claims);
     }
 

@@ -49,12 +49,12 @@ public final class XenstoreBackends {
     public static Xenstore open(Mode mode, Map<String, String> environment, Duration timeout) {
         switch (mode) {
             case NATIVE:
-                return XenstoreClient.connect(XsTransport.candidates(environment), timeout);
+                return XenstoreClient.connect(XenstoreTransport.candidates(environment), timeout);
             case TOOLS:
                 return new XenstoreTools(new CommandRunner(timeout, environment));
             default:
                 try {
-                    return XenstoreClient.connect(XsTransport.candidates(environment), timeout);
+                    return XenstoreClient.connect(XenstoreTransport.candidates(environment), timeout);
                 } catch (XenstoreException e) {
                     LOG.info("native xenstore client cannot connect ({}); using the xenstore-* tools", e.getMessage());
                     return new XenstoreTools(new CommandRunner(timeout, environment));
@@ -67,7 +67,7 @@ public final class XenstoreBackends {
      * @return whether any xenstored endpoint (socket or device) exists on this host
      */
     public static boolean endpointExists(Map<String, String> environment) {
-        return XsTransport.candidates(environment).stream().anyMatch(java.nio.file.Files::exists);
+        return XenstoreTransport.candidates(environment).stream().anyMatch(java.nio.file.Files::exists);
     }
 
     /**

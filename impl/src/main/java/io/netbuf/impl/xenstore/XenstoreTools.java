@@ -63,9 +63,9 @@ public final class XenstoreTools implements Xenstore {
     public void write(String path, String value) {
         XenstorePaths.check("write", path);
         byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
-        if (path.getBytes(StandardCharsets.UTF_8).length + 1 + bytes.length > XsWire.MAX_PAYLOAD) {
+        if (path.getBytes(StandardCharsets.UTF_8).length + 1 + bytes.length > XenstoreWire.MAX_PAYLOAD) {
             throw new XenstoreException("write", path, "E2BIG",
-                    "path and value exceed the " + XsWire.MAX_PAYLOAD + "-byte message limit", null);
+                    "path and value exceed the " + XenstoreWire.MAX_PAYLOAD + "-byte message limit", null);
         }
         CommandRunner.Result r = run("write", CommandRunner.argv("xenstore-write", "--", path, sanitise(bytes)));
         if (!r.ok()) {

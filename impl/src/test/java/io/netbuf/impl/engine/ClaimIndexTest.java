@@ -3,8 +3,13 @@ package io.netbuf.impl.engine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netbuf.impl.exec.CommandRunner;
 import io.netbuf.impl.xenstore.XenstoreClient;
+import io.netbuf.impl.xenstore.XenstoreTools;
+import io.netbuf.spi.BasicHost;
+import io.netbuf.spi.Host;
 import io.netbuf.spi.XenstoreOps;
+import io.netbuf.testkit.FakeHost;
 import io.netbuf.testkit.FakeXenstore;
 import io.netbuf.testkit.xenstored.XenstoredServer;
 import java.time.Duration;
@@ -46,7 +51,7 @@ class ClaimIndexTest {
 
     @Test
     void agreesWithTheFullScanAfterEveryChangeMadeElsewhere() {
-        ClaimIndex index = ClaimIndex.of(client).orElseThrow();
+        ClaimIndex index = ClaimIndex.of(client);
         Random random = new Random(20261127);
         for (int step = 0; step < 400; step++) {
             randomChange(random);
@@ -60,7 +65,7 @@ class ClaimIndexTest {
             addDomain(other, domid);
             claim(other, domid, 0, "ifb" + domid);
         }
-        ClaimIndex index = ClaimIndex.of(client).orElseThrow();
+        ClaimIndex index = ClaimIndex.of(client);
         Counting first = new Counting(client);
         assertEquals(200, index.claims(first).size());
         assertTrue(first.requests.get() > 400, "the first call reads everything: " + first.requests);
@@ -85,7 +90,7 @@ class ClaimIndexTest {
     void aDomainThatIsGoneNoLongerClaimsAndComesBackWithItsRecord() {
         addDomain(other, 5);
         claim(other, 5, 0, "ifb3");
-        ClaimIndex index = ClaimIndex.of(client).orElseThrow();
+        ClaimIndex index = ClaimIndex.of(client);
         assertEquals(Map.of("ifb3", "/libxl/5/remus/netbuf/0"), index.claims(client));
         other.rm("/local/domain/5");
         assertEquals(Map.of(), index.claims(client));
@@ -95,7 +100,7 @@ class ClaimIndexTest {
 
     @Test
     void aClaimWrittenWhileItsDomainIsNotListedCountsOnceTheDomainIs() {
-        ClaimIndex index = ClaimIndex.of(client).orElseThrow();
+        ClaimIndex index = ClaimIndex.of(client);
         assertEquals(Map.of(), index.claims(client));
         claim(other, 6, 0, "ifb2"); // libxl writes under /libxl before the domain is listed
         assertEquals(Map.of(), index.claims(client));
@@ -107,7 +112,7 @@ class ClaimIndexTest {
     void startsOverAfterXenstoredRestartsWithChangesItsWatchNeverSaw() {
         addDomain(other, 3);
         claim(other, 3, 0, "ifb1");
-        ClaimIndex index = ClaimIndex.of(client).orElseThrow();
+        ClaimIndex index = ClaimIndex.of(client);
         assertEquals(Map.of("ifb1", "/libxl/3/remus/netbuf/0"), index.claims(client));
 
         server.stop();
@@ -121,10 +126,19 @@ class ClaimIndexTest {
     }
 
     @Test
-    void oneIndexPerClient() {
-        assertTrue(ClaimIndex.of(client).orElseThrow() == ClaimIndex.of(client).orElseThrow());
-        assertTrue(ClaimIndex.of(client).orElseThrow() != ClaimIndex.of(other).orElseThrow());
-        assertEquals(Optional.empty(), ClaimIndex.of(server.store()), "FakeXenstore: scanned, not indexed");
+    void oneIndexPerFeed() {
+        assertTrue(ClaimIndex.of(client) == ClaimIndex.of(client));
+        assertTrue(ClaimIndex.of(client) != ClaimIndex.of(other));
+        assertTrue(ClaimIndex.of(server.store()) != ClaimIndex.of(client), "FakeXenstore: a feed of its own");
+    }
+
+    @Test
+    void aHostWithoutAFeedHasNoIndex() {
+        FakeHost fake = FakeHost.create();
+        Host tools = new BasicHost("xenstore-* tools", fake.links(), fake.trafficControl(),
+                new XenstoreTools(new CommandRunner(TIMEOUT, Map.of())), fake.lock(), fake.features());
+        assertEquals(Optional.empty(), ClaimIndex.of(tools), "the tools: scanned, not indexed");
+        assertTrue(ClaimIndex.of(fake).orElseThrow() == ClaimIndex.of(fake.fakeXenstore()), "FakeHost: indexed");
     }
 
     /** The first call after the restart fails (the connection is gone); the next one reconnects. */

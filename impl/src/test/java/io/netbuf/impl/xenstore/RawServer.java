@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class RawServer implements AutoCloseable {
     /** What the server does with one request on one connection. */
     interface Script {
-        void onRequest(XsWire.Message request, SocketChannel channel) throws IOException;
+        void onRequest(XenstoreWire.Message request, SocketChannel channel) throws IOException;
     }
 
     private final Path dir;
@@ -56,16 +56,17 @@ final class RawServer implements AutoCloseable {
     private static void serve(SocketChannel c, Script script) {
         try {
             while (true) {
-                ByteBuffer h = ByteBuffer.allocate(XsWire.HEADER_SIZE);
+                ByteBuffer h = ByteBuffer.allocate(XenstoreWire.HEADER_SIZE);
                 if (!readFully(c, h)) {
                     return;
                 }
-                XsWire.Header header = XsWire.decodeHeader(h);
+                XenstoreWire.Header header = XenstoreWire.decodeHeader(h);
                 ByteBuffer body = ByteBuffer.allocate(header.length());
                 if (!readFully(c, body)) {
                     return;
                 }
-                script.onRequest(new XsWire.Message(header.type(), header.reqId(), header.txId(), body.array()), c);
+                script.onRequest(
+                        new XenstoreWire.Message(header.type(), header.reqId(), header.txId(), body.array()), c);
             }
         } catch (IOException e) {
             // peer gone
@@ -89,7 +90,7 @@ final class RawServer implements AutoCloseable {
 
     /** Writes one well-formed frame. */
     static void reply(SocketChannel c, int type, int reqId, int txId, byte[] payload) throws IOException {
-        write(c, XsWire.encode(new XsWire.Message(type, reqId, txId, payload)));
+        write(c, XenstoreWire.encode(new XenstoreWire.Message(type, reqId, txId, payload)));
     }
 
     /** Writes raw bytes. */
@@ -103,7 +104,7 @@ final class RawServer implements AutoCloseable {
 
     /** A header with arbitrary fields, host byte order. */
     static ByteBuffer header(int type, int reqId, int txId, int len) {
-        ByteBuffer b = ByteBuffer.allocate(XsWire.HEADER_SIZE).order(XsWire.ORDER);
+        ByteBuffer b = ByteBuffer.allocate(XenstoreWire.HEADER_SIZE).order(XenstoreWire.ORDER);
         b.putInt(type).putInt(reqId).putInt(txId).putInt(len);
         return b.flip();
     }

@@ -24,7 +24,7 @@ class XenstoreClientTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(5);
 
     /** Answers READ with the path itself as the value. */
-    private static void echo(XsWire.Message m, SocketChannel c) throws java.io.IOException {
+    private static void echo(XenstoreWire.Message m, SocketChannel c) throws java.io.IOException {
         RawServer.reply(c, m.type(), m.reqId(), m.txId(), m.strings().get(0).getBytes(StandardCharsets.UTF_8));
     }
 
@@ -39,7 +39,7 @@ class XenstoreClientTest {
             synchronized (held) {
                 for (int i = held.size() - 1; i >= 0; i--) {
                     try {
-                        echo((XsWire.Message) held.get(i)[0], (SocketChannel) held.get(i)[1]);
+                        echo((XenstoreWire.Message) held.get(i)[0], (SocketChannel) held.get(i)[1]);
                     } catch (java.io.IOException e) {
                         return;
                     }
@@ -78,8 +78,8 @@ class XenstoreClientTest {
 
     @Test
     void errorFramesBecomeTypedExceptions() throws Exception {
-        try (RawServer server = new RawServer((m, c) -> RawServer.reply(c, XsWire.ERROR, m.reqId(), 0,
-                XsWire.payload(m.type() == XsWire.READ ? "ENOENT" : "EACCES")));
+        try (RawServer server = new RawServer((m, c) -> RawServer.reply(c, XenstoreWire.ERROR, m.reqId(), 0,
+                XenstoreWire.payload(m.type() == XenstoreWire.READ ? "ENOENT" : "EACCES")));
              XenstoreClient client = XenstoreClient.connect(server.socket(), TIMEOUT)) {
             assertEquals(Optional.empty(), client.read("/missing"));
             XenstoreException e = assertThrows(XenstoreException.class, () -> client.write("/locked", "v"));
@@ -100,7 +100,8 @@ class XenstoreClientTest {
 
     @Test
     void oversizedLengthIsAProtocolErrorAndTheClientReconnects() throws Exception {
-        assertMalformedThenRecovers((m, c) -> RawServer.write(c, RawServer.header(XsWire.READ, m.reqId(), 0, 1 << 30)),
+        assertMalformedThenRecovers(
+                (m, c) -> RawServer.write(c, RawServer.header(XenstoreWire.READ, m.reqId(), 0, 1 << 30)),
                 "payload of 1073741824");
     }
 
@@ -113,7 +114,7 @@ class XenstoreClientTest {
     @Test
     void truncatedFrameIsAProtocolError() throws Exception {
         assertMalformedThenRecovers((m, c) -> {
-            ByteBuffer h = RawServer.header(XsWire.READ, m.reqId(), 0, 100);
+            ByteBuffer h = RawServer.header(XenstoreWire.READ, m.reqId(), 0, 100);
             RawServer.write(c, h);
             RawServer.write(c, ByteBuffer.wrap(new byte[] {'a', 'b', 'c'}));
             c.close();
@@ -130,7 +131,7 @@ class XenstoreClientTest {
 
     @Test
     void replyOfTheWrongTypeIsAProtocolError() throws Exception {
-        assertMalformedThenRecovers((m, c) -> RawServer.reply(c, XsWire.DIRECTORY, m.reqId(), 0, new byte[0]),
+        assertMalformedThenRecovers((m, c) -> RawServer.reply(c, XenstoreWire.DIRECTORY, m.reqId(), 0, new byte[0]),
                 "reply of type directory to a read request");
     }
 
@@ -162,10 +163,10 @@ class XenstoreClientTest {
         CountDownLatch release = new CountDownLatch(1);
         CountDownLatch entered = new CountDownLatch(1);
         try (RawServer server = new RawServer((m, c) -> {
-            if (m.type() == XsWire.WATCH) {
-                RawServer.reply(c, XsWire.WATCH, m.reqId(), 0, XsWire.payload("OK"));
+            if (m.type() == XenstoreWire.WATCH) {
+                RawServer.reply(c, XenstoreWire.WATCH, m.reqId(), 0, XenstoreWire.payload("OK"));
                 List<String> args = m.strings();
-                RawServer.reply(c, XsWire.WATCH_EVENT, 0, 0, XsWire.payload(args.get(0), args.get(1)));
+                RawServer.reply(c, XenstoreWire.WATCH_EVENT, 0, 0, XenstoreWire.payload(args.get(0), args.get(1)));
             } else {
                 echo(m, c);
             }
@@ -198,9 +199,10 @@ class XenstoreClientTest {
     @Test
     void endpointsFollowLibxenstore() {
         assertEquals(List.of(java.nio.file.Path.of("/tmp/xs")),
-                XsTransport.candidates(java.util.Map.of("XENSTORED_PATH", "/tmp/xs")));
-        List<java.nio.file.Path> defaults = XsTransport.candidates(java.util.Map.of());
-        assertEquals(XsTransport.DEFAULT_SOCKET, defaults.get(0));
-        assertTrue(defaults.get(1).equals(XsTransport.XENBUS_DEVICE) || defaults.get(1).equals(XsTransport.PROC_XENBUS));
+                XenstoreTransport.candidates(java.util.Map.of("XENSTORED_PATH", "/tmp/xs")));
+        List<java.nio.file.Path> defaults = XenstoreTransport.candidates(java.util.Map.of());
+        assertEquals(XenstoreTransport.DEFAULT_SOCKET, defaults.get(0));
+        assertTrue(defaults.get(1).equals(XenstoreTransport.XENBUS_DEVICE)
+                || defaults.get(1).equals(XenstoreTransport.PROC_XENBUS));
     }
 }

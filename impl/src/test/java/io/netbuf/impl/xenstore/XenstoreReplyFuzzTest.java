@@ -35,22 +35,22 @@ class XenstoreReplyFuzzTest {
     @Test
     void randomAndMutatedHeadersAreRefusedWithEprotoBeforeAnyAllocationForTheirPayload() {
         Random random = new Random(SEED);
-        ByteBuffer valid = RawServer.header(XsWire.READ, 7, 0, 12);
+        ByteBuffer valid = RawServer.header(XenstoreWire.READ, 7, 0, 12);
         assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
             int refusedHere = 0;
             long before = allocatedBytes();
             for (int i = 0; i < HEADER_CASES; i++) {
-                ByteBuffer h = ByteBuffer.allocate(XsWire.HEADER_SIZE).order(ByteOrder.nativeOrder());
+                ByteBuffer h = ByteBuffer.allocate(XenstoreWire.HEADER_SIZE).order(ByteOrder.nativeOrder());
                 if (i % 2 == 0) {
                     random.ints(4).forEach(h::putInt);
                 } else {
                     h.put(valid.duplicate().rewind());
-                    h.put(random.nextInt(XsWire.HEADER_SIZE), (byte) random.nextInt());
+                    h.put(random.nextInt(XenstoreWire.HEADER_SIZE), (byte) random.nextInt());
                 }
                 try {
-                    XsWire.Header header = XsWire.decodeHeader(h.rewind());
-                    assertTrue(header.length() >= 0 && header.length() <= XsWire.MAX_PAYLOAD, header.toString());
-                    assertTrue(XsWire.isKnownType(header.type()), header.toString());
+                    XenstoreWire.Header header = XenstoreWire.decodeHeader(h.rewind());
+                    assertTrue(header.length() >= 0 && header.length() <= XenstoreWire.MAX_PAYLOAD, header.toString());
+                    assertTrue(XenstoreWire.isKnownType(header.type()), header.toString());
                 } catch (XenstoreException e) {
                     assertTrue(e.errno().equals("EPROTO"), e.toString());
                     refusedHere++;
@@ -68,9 +68,9 @@ class XenstoreReplyFuzzTest {
     void randomPayloadsSplitIntoStringsWithoutFailing() {
         Random random = new Random(SEED + 1);
         for (int i = 0; i < 20_000; i++) {
-            byte[] payload = new byte[random.nextInt(XsWire.MAX_PAYLOAD + 1)];
+            byte[] payload = new byte[random.nextInt(XenstoreWire.MAX_PAYLOAD + 1)];
             random.nextBytes(payload);
-            List<String> strings = XsWire.strings(payload, 0);
+            List<String> strings = XenstoreWire.strings(payload, 0);
             int total = strings.stream().mapToInt(s -> s.getBytes(StandardCharsets.UTF_8).length).sum();
             assertTrue(strings.size() <= payload.length + 1 && total <= payload.length * 3, "bounded by the payload");
         }
@@ -115,7 +115,7 @@ class XenstoreReplyFuzzTest {
         }
     }
 
-    private static void misbehave(Mischief kind, Random random, XsWire.Message m, SocketChannel c)
+    private static void misbehave(Mischief kind, Random random, XenstoreWire.Message m, SocketChannel c)
             throws java.io.IOException {
         byte[] body = "ifb0".getBytes(StandardCharsets.US_ASCII);
         switch (kind) {
@@ -125,14 +125,14 @@ class XenstoreReplyFuzzTest {
                 RawServer.write(c, ByteBuffer.wrap(junk));
             }
             case WRONG_REQ_ID -> RawServer.reply(c, m.type(), m.reqId() + 1 + random.nextInt(1000), m.txId(), body);
-            case WRONG_TYPE -> RawServer.reply(c, m.type() == XsWire.READ ? XsWire.WRITE : XsWire.READ, m.reqId(),
-                    m.txId(), body);
+            case WRONG_TYPE -> RawServer.reply(c, m.type() == XenstoreWire.READ ? XenstoreWire.WRITE : XenstoreWire.READ,
+                    m.reqId(), m.txId(), body);
             case OVERSIZED_LENGTH -> RawServer.write(c, RawServer.header(m.type(), m.reqId(), m.txId(),
-                    XsWire.MAX_PAYLOAD + 1 + random.nextInt(Integer.MAX_VALUE - XsWire.MAX_PAYLOAD - 1)));
+                    XenstoreWire.MAX_PAYLOAD + 1 + random.nextInt(Integer.MAX_VALUE - XenstoreWire.MAX_PAYLOAD - 1)));
             case NEGATIVE_LENGTH -> RawServer.write(c, RawServer.header(m.type(), m.reqId(), m.txId(),
                     -1 - random.nextInt(Integer.MAX_VALUE)));
             case FLIPPED_PAYLOAD -> {
-                byte[] p = new byte[random.nextInt(XsWire.MAX_PAYLOAD + 1)];
+                byte[] p = new byte[random.nextInt(XenstoreWire.MAX_PAYLOAD + 1)];
                 random.nextBytes(p);
                 RawServer.reply(c, m.type(), m.reqId(), m.txId(), p);
             }
@@ -145,7 +145,7 @@ class XenstoreReplyFuzzTest {
             case ERROR_GARBAGE -> {
                 byte[] p = new byte[random.nextInt(40)];
                 random.nextBytes(p);
-                RawServer.reply(c, XsWire.ERROR, m.reqId(), m.txId(), p);
+                RawServer.reply(c, XenstoreWire.ERROR, m.reqId(), m.txId(), p);
             }
             default -> RawServer.reply(c, 1000 + random.nextInt(1 << 20), m.reqId(), m.txId(), body);
         }

@@ -12,7 +12,7 @@ import java.util.List;
  * The XenStore wire format (xs_wire.h): a 16-byte header {type, req_id, tx_id, len} in host byte
  * order followed by {@code len} payload bytes, at most {@link #MAX_PAYLOAD}. Stateless.
  */
-public final class XsWire {
+public final class XenstoreWire {
     /** Size of the header. */
     public static final int HEADER_SIZE = 16;
     /** Largest payload xenstored sends or accepts (XENSTORE_PAYLOAD_MAX). */
@@ -63,7 +63,7 @@ public final class XsWire {
     /** Lists part of a large directory. */
     public static final int DIRECTORY_PART = 22;
 
-    private XsWire() {
+    private XenstoreWire() {
     }
 
     /**
@@ -86,7 +86,7 @@ public final class XsWire {
 
         /** @return the NUL-terminated strings of the payload (a missing final NUL is tolerated) */
         public List<String> strings() {
-            return XsWire.strings(payload, 0);
+            return XenstoreWire.strings(payload, 0);
         }
     }
 

@@ -18,7 +18,7 @@ import java.util.Map;
  * A byte stream to xenstored: a unix socket or the xenbus device. Reads and writes may happen on
  * two threads at once; {@link #close()} unblocks a pending read.
  */
-final class XsTransport implements AutoCloseable {
+final class XenstoreTransport implements AutoCloseable {
     /** The daemon's default socket (XEN_RUN_STORED/socket). */
     static final Path DEFAULT_SOCKET = Path.of("/var/run/xenstored/socket");
     /** The kernel's xenbus device in dom0. */
@@ -29,7 +29,7 @@ final class XsTransport implements AutoCloseable {
     private final ByteChannel channel;
     private final Path path;
 
-    private XsTransport(ByteChannel channel, Path path) {
+    private XenstoreTransport(ByteChannel channel, Path path) {
         this.channel = channel;
         this.path = path;
     }
@@ -66,7 +66,7 @@ final class XsTransport implements AutoCloseable {
      * @return the transport
      * @throws IOException describing every failed attempt
      */
-    static XsTransport open(List<Path> candidates) throws IOException {
+    static XenstoreTransport open(List<Path> candidates) throws IOException {
         IOException failure = null;
         for (Path candidate : candidates) {
             try {
@@ -91,9 +91,9 @@ final class XsTransport implements AutoCloseable {
      * @return the open transport
      * @throws IOException when it does not exist or cannot be opened
      */
-    static XsTransport open(Path path) throws IOException {
+    static XenstoreTransport open(Path path) throws IOException {
         if (isSocket(path) && UnixSocketChannel.unavailableReason() == null) {
-            return new XsTransport(UnixSocketChannel.connect(path), path);
+            return new XenstoreTransport(UnixSocketChannel.connect(path), path);
         }
         if (isSocket(path)) {
             SocketChannel socket = SocketChannel.open(StandardProtocolFamily.UNIX);
@@ -103,9 +103,9 @@ final class XsTransport implements AutoCloseable {
                 socket.close();
                 throw e;
             }
-            return new XsTransport(socket, path);
+            return new XenstoreTransport(socket, path);
         }
-        return new XsTransport(FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE), path);
+        return new XenstoreTransport(FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE), path);
     }
 
     private static boolean isSocket(Path path) throws IOException {

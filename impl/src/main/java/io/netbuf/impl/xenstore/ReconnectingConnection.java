@@ -1,0 +1,272 @@
+package io.netbuf.impl.xenstore;
+
+import io.netbuf.XenstoreException;
+import io.netbuf.impl.xenstore.XenstoreWire.Message;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Requests to xenstored over one {@link XenstoreConnection} at a time, opened again by the next
+ * request after it broke. Requests from many threads are pipelined on the connection and matched to
+ * their replies by request id; every wait for a reply is bounded by the timeout. A broken connection
+ * fails the requests in flight with {@code EIO}; a reply of the wrong type fails with {@code EPROTO}
+ * and drops the connection. Thread-safe.
+ */
+final class ReconnectingConnection {
+    private static final Logger LOG = LoggerFactory.getLogger(ReconnectingConnection.class);
+    /**
+     * Most requests of one {@link #pipeline} in flight at once: enough to hide the round trip, few
+     * enough to stay far below any daemon's per-connection queue.
+     */
+    private static final int PIPELINE_WINDOW = 64;
+
+    /** What the owner of the connection is told besides replies. */
+    interface Events {
+        /**
+         * A WATCH_EVENT arrived; runs on the reader thread, before any later reply is delivered.
+         *
+         * @param event the event frame
+         */
+        void watchEvent(Message event);
+
+        /** The connection broke: events may have been lost. */
+        void connectionLost();
+
+        /** A new connection replaced a broken one; runs on the requesting thread, outside any lock. */
+        void reconnected();
+    }
+
+    /** What to do with one reply of a pipeline, in request order: the reply, or the daemon's error. */
+    interface ReplyHandler {
+        /**
+         * @param path the request's path
+         * @param reply the reply, or null when the daemon answered with an error
+         * @param failure the daemon's error, or null
+         */
+        void accept(String path, Message reply, XenstoreException failure);
+    }
+
+    /** A request sent and not yet answered. */
+    private record Pending(XenstoreConnection connection, int reqId, CompletableFuture<Message> reply) {
+    }
+
+    private final List<Path> endpoints;
+    private final Duration timeout;
+    private final Events events;
+    private final AtomicInteger nextReqId = new AtomicInteger();
+    private final Object connectLock = new Object();
+    private volatile XenstoreConnection connection;
+    private volatile boolean closed;
+
+    /**
+     * Does not connect yet: the first request (or {@link #open()}) does.
+     *
+     * @param endpoints where to connect, tried in order
+     * @param timeout the longest wait for one reply
+     * @param events told about watch events and connection changes
+     */
+    ReconnectingConnection(List<Path> endpoints, Duration timeout, Events events) {
+        this.endpoints = List.copyOf(endpoints);
+        this.timeout = Objects.requireNonNull(timeout, "timeout");
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("timeout must be positive: " + timeout);
+        }
+        this.events = events;
+    }
+
+    /**
+     * Connects now unless connected.
+     *
+     * @throws XenstoreException EIO when no endpoint can be opened, or after {@link #close()}
+     */
+    void open() {
+        live();
+    }
+
+    /** @return the endpoint of the current connection, or empty when disconnected */
+    Optional<Path> endpoint() {
+        XenstoreConnection c = connection;
+        return c == null || c.isBroken() ? Optional.empty() : Optional.of(c.path());
+    }
+
+    /** @return the endpoints tried, in order */
+    List<Path> endpoints() {
+        return endpoints;
+    }
+
+    /** @return whether {@link #close()} was called */
+    boolean isClosed() {
+        return closed;
+    }
+
+    /** Closes the connection; requests from now on fail with EIO. Idempotent. */
+    void close() {
+        closed = true;
+        XenstoreConnection c;
+        synchronized (connectLock) {
+            c = connection;
+            connection = null;
+        }
+        if (c != null) {
+            c.fail(new XenstoreException("close", null, "EIO", "client closed", null));
+        }
+    }
+
+    /**
+     * Sends a request and waits for its reply.
+     *
+     * @param type the message type
+     * @param tx the transaction id, 0 for none
+     * @param payload the payload
+     * @param operation the operation, for errors
+     * @param path the path, for errors (may be null)
+     * @return the reply, of the request's type
+     * @throws XenstoreException with the daemon's errno, or EIO/ETIMEDOUT/EPROTO/EINTR/E2BIG
+     */
+    Message request(int type, int tx, byte[] payload, String operation, String path) {
+        Message answer = receive(send(type, tx, payload, operation, path), type, operation, path);
+        if (answer.type() == XenstoreWire.ERROR) {
+            throw new XenstoreException(operation, path, answer.text(), null, null);
+        }
+        return answer;
+    }
+
+    /**
+     * Sends one request per path (its payload the path), keeping up to {@link #PIPELINE_WINDOW} in
+     * flight, and hands the replies to {@code handler} in request order. The paths must have been
+     * checked by the caller.
+     *
+     * @param type the message type
+     * @param tx the transaction id, 0 for none
+     * @param paths the paths
+     * @param operation the operation, for errors
+     * @param handler receives each reply or daemon error
+     */
+    void pipeline(int type, int tx, List<String> paths, String operation, ReplyHandler handler) {
+        int n = paths.size();
+        Pending[] window = new Pending[Math.min(n, PIPELINE_WINDOW)];
+        int sent = 0;
+        for (int done = 0; done < n; done++) {
+            while (sent < n && sent - done < window.length) {
+                String path = paths.get(sent);
+                window[sent % window.length] = send(type, tx, XenstoreWire.payload(path), operation, path);
+                sent++;
+            }
+            String path = paths.get(done);
+            Message reply = receive(window[done % window.length], type, operation, path);
+            if (reply.type() == XenstoreWire.ERROR) {
+                handler.accept(path, null, new XenstoreException(operation, path, reply.text(), null, null));
+            } else {
+                handler.accept(path, reply, null);
+            }
+        }
+    }
+
+    private Pending send(int type, int tx, byte[] payload, String operation, String path) {
+        if (payload.length > XenstoreWire.MAX_PAYLOAD) {
+            throw new XenstoreException(operation, path, "E2BIG",
+                    "request of " + payload.length + " bytes exceeds " + XenstoreWire.MAX_PAYLOAD, null);
+        }
+        int reqId = nextReqId.incrementAndGet();
+        Message request = new Message(type, reqId, tx, payload);
+        XenstoreConnection c = live();
+        CompletableFuture<Message> reply;
+        try {
+            reply = c.send(request);
+        } catch (IOException notSent) {
+            // nothing reached the daemon: safe to try once more on a fresh connection
+            c.fail(new XenstoreException(operation, path, "EIO", notSent.toString(), notSent));
+            c = live();
+            try {
+                reply = c.send(request);
+            } catch (IOException e) {
+                c.fail(new XenstoreException(operation, path, "EIO", e.toString(), e));
+                throw new XenstoreException(operation, path, "EIO", "cannot send to xenstored: " + e, e);
+            }
+        }
+        return new Pending(c, reqId, reply);
+    }
+
+    /**
+     * Waits for the reply to a sent request.
+     *
+     * @return the reply: of the request's type, or an ERROR carrying the daemon's errno name
+     * @throws XenstoreException EIO/ETIMEDOUT/EPROTO/EINTR when the exchange itself failed
+     */
+    private Message receive(Pending pending, int type, String operation, String path) {
+        XenstoreConnection c = pending.connection();
+        Message answer = await(pending, operation, path);
+        if (answer.type() != type && answer.type() != XenstoreWire.ERROR) {
+            XenstoreException e = XenstoreWire.protocolError("reply of type " + XenstoreWire.typeName(answer.type())
+                    + " to a " + XenstoreWire.typeName(type) + " request");
+            c.fail(e);
+            throw new XenstoreException(operation, path, "EPROTO", e.getMessage(), e);
+        }
+        return answer;
+    }
+
+    private Message await(Pending pending, String operation, String path) {
+        XenstoreConnection c = pending.connection();
+        try {
+            return pending.reply().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            c.forget(pending.reqId());
+            throw new XenstoreException(operation, path, "ETIMEDOUT",
+                    "no reply from " + c.path() + " within " + timeout.toMillis() + " ms", e);
+        } catch (InterruptedException e) {
+            c.forget(pending.reqId());
+            Thread.currentThread().interrupt();
+            throw new XenstoreException(operation, path, "EINTR", "interrupted while waiting for xenstored", e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof XenstoreException x) {
+                throw new XenstoreException(operation, path, x.errno(), x.getMessage(), x);
+            }
+            throw new XenstoreException(operation, path, "EIO", String.valueOf(cause), cause);
+        }
+    }
+
+    /** @return the current connection, opened anew when there is none or it broke */
+    private XenstoreConnection live() {
+        XenstoreConnection c = connection;
+        if (c != null && !c.isBroken()) {
+            return c;
+        }
+        boolean reconnected;
+        synchronized (connectLock) {
+            if (closed) {
+                throw new XenstoreException("connect", null, "EIO", "client closed", null);
+            }
+            c = connection;
+            if (c != null && !c.isBroken()) {
+                return c;
+            }
+            reconnected = c != null;
+            try {
+                c = new XenstoreConnection(XenstoreTransport.open(endpoints), events::watchEvent,
+                        events::connectionLost);
+            } catch (IOException e) {
+                throw new XenstoreException("connect", null, "EIO",
+                        "cannot open " + endpoints + ": " + e.getMessage(), e);
+            }
+            connection = c;
+            c.start();
+        }
+        if (reconnected) {
+            LOG.info("reconnected to xenstore at {}", c.path());
+            events.reconnected();
+        }
+        return c;
+    }
+}
