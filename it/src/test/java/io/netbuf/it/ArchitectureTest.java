@@ -35,9 +35,12 @@ class ArchitectureTest {
 
     @BeforeAll
     static void readCompiledClasses() throws URISyntaxException {
+        // netbuf-api is a named module that requires org.slf4j: jdeps resolves it on a module path.
+        String slf4j = location(org.slf4j.Logger.class).toString();
         for (Class<?> module : List.of(NetworkBuffer.class, SystemHost.class, FakeHost.class)) {
-            Path location = Path.of(module.getProtectionDomain().getCodeSource().getLocation().toURI());
-            for (String line : jdeps("-verbose:package", "-filter:none", location.toString()).split("\n")) {
+            String classes = location(module).toString();
+            for (String line : jdeps("--multi-release", "17", "--module-path", slf4j, "-verbose:package", "-filter:none",
+                    classes).split("\n")) {
                 Matcher m = EDGE.matcher(line);
                 if (m.find() && !m.group(2).startsWith("java.") && !m.group(2).startsWith("javax.")) {
                     USES.computeIfAbsent(m.group(1), p -> new TreeSet<>()).add(m.group(2));
@@ -93,6 +96,10 @@ class ArchitectureTest {
             }
         });
         assertEquals(Set.of("io.netbuf.impl.host"), composers, "packages above the backends that use them");
+    }
+
+    private static Path location(Class<?> type) throws URISyntaxException {
+        return Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI());
     }
 
     private static boolean isBackend(String p) {
