@@ -1,5 +1,6 @@
 package io.netbuf.impl.netlink;
 
+import io.netbuf.impl.libc.Errno;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayDeque;
@@ -92,16 +93,16 @@ final class FakeChannel implements NetlinkChannel {
         while (off < datagram.capacity()) {
             int len = datagram.getInt(off);
             out.add(new int[] {off, len});
-            off += Nl.align(len);
+            off += NetlinkConstants.align(len);
         }
         return out;
     }
 
     /** An NLMSG_ERROR answering the message at {@code off} of {@code request} (error 0 = ack). */
     static byte[] ack(ByteBuffer request, int off, int error, String extack) {
-        return Msg.of(Nl.NLMSG_ERROR, extack == null ? Nl.NLM_F_CAPPED : Nl.NLM_F_CAPPED | Nl.NLM_F_ACK_TLVS,
-                request.getInt(off + 8)).i32(error).raw(request, off, Nl.NLMSG_HDRLEN)
-                .attr(Nl.NLMSGERR_ATTR_MSG, extack).bytes();
+        return Msg.of(NetlinkConstants.NLMSG_ERROR, extack == null ? NetlinkConstants.NLM_F_CAPPED : NetlinkConstants.NLM_F_CAPPED | NetlinkConstants.NLM_F_ACK_TLVS,
+                request.getInt(off + 8)).i32(error).raw(request, off, NetlinkConstants.NLMSG_HDRLEN)
+                .attr(NetlinkConstants.NLMSGERR_ATTR_MSG, extack).bytes();
     }
 
     /** A message builder for replies (native byte order). */
