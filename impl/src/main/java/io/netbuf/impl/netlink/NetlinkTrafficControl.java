@@ -1,5 +1,29 @@
 package io.netbuf.impl.netlink;
 
+import static io.netbuf.impl.netlink.NetlinkConstants.ETH_P_ALL;
+import static io.netbuf.impl.netlink.NetlinkConstants.ETH_P_IP;
+import static io.netbuf.impl.netlink.NetlinkConstants.INGRESS_HANDLE;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLM_F_ACK;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLM_F_CREATE;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLM_F_DUMP;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLM_F_EXCL;
+import static io.netbuf.impl.netlink.NetlinkConstants.REDIRECT_PRIO;
+import static io.netbuf.impl.netlink.NetlinkConstants.RTM_DELQDISC;
+import static io.netbuf.impl.netlink.NetlinkConstants.RTM_GETQDISC;
+import static io.netbuf.impl.netlink.NetlinkConstants.RTM_GETTFILTER;
+import static io.netbuf.impl.netlink.NetlinkConstants.RTM_NEWQDISC;
+import static io.netbuf.impl.netlink.NetlinkConstants.RTM_NEWTFILTER;
+import static io.netbuf.impl.netlink.NetlinkConstants.TCA_ACT_KIND;
+import static io.netbuf.impl.netlink.NetlinkConstants.TCA_ACT_OPTIONS;
+import static io.netbuf.impl.netlink.NetlinkConstants.TCA_KIND;
+import static io.netbuf.impl.netlink.NetlinkConstants.TCA_OPTIONS;
+import static io.netbuf.impl.netlink.NetlinkConstants.TCA_U32_ACT;
+import static io.netbuf.impl.netlink.NetlinkConstants.TC_H_INGRESS;
+import static io.netbuf.impl.netlink.NetlinkConstants.TC_H_ROOT;
+import static io.netbuf.impl.netlink.NetlinkConstants.TC_PLUG_QOPT_ACTION;
+import static io.netbuf.impl.netlink.NetlinkConstants.TC_PLUG_QOPT_LIMIT;
+import static io.netbuf.impl.netlink.NetlinkConstants.htons;
+
 import io.netbuf.OperationFailedException;
 import io.netbuf.Protocols;
 import io.netbuf.Validate;
@@ -56,7 +80,7 @@ public final class NetlinkTrafficControl implements TrafficControl {
         String operation = "list qdiscs of " + dev;
         synchronized (rtnl) {
             int ifindex = resolve(dev, operation, null, null);
-            NetlinkWriter w = rtnl.request(NetlinkConstants.RTM_GETQDISC, NetlinkConstants.NLM_F_DUMP);
+            NetlinkWriter w = rtnl.request(RTM_GETQDISC, NLM_F_DUMP);
             w.tcmsg(0, 0, 0, 0);
             w.end();
             return List.copyOf(rtnl.dump(operation, (b, off, len) -> TcDecoder.parseQdisc(b, off, len, ifindex)));
@@ -69,9 +93,9 @@ public final class NetlinkTrafficControl implements TrafficControl {
         String operation = "add ingress qdisc to " + dev;
         synchronized (rtnl) {
             int ifindex = resolve(dev, operation, dev, null);
-            NetlinkWriter w = rtnl.request(NetlinkConstants.RTM_NEWQDISC, NetlinkConstants.NLM_F_ACK | NetlinkConstants.NLM_F_CREATE | NetlinkConstants.NLM_F_EXCL);
-            w.tcmsg(ifindex, NetlinkConstants.INGRESS_HANDLE, NetlinkConstants.TC_H_INGRESS, 0);
-            w.string(NetlinkConstants.TCA_KIND, "ingress");
+            NetlinkWriter w = rtnl.request(RTM_NEWQDISC, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL);
+            w.tcmsg(ifindex, INGRESS_HANDLE, TC_H_INGRESS, 0);
+            w.string(TCA_KIND, "ingress");
             w.end();
             rtnl.ack(operation, dev, null);
         }
@@ -83,8 +107,8 @@ public final class NetlinkTrafficControl implements TrafficControl {
         String operation = "delete ingress qdisc of " + dev;
         synchronized (rtnl) {
             int ifindex = resolve(dev, operation, dev, null);
-            NetlinkWriter w = rtnl.request(NetlinkConstants.RTM_DELQDISC, NetlinkConstants.NLM_F_ACK);
-            w.tcmsg(ifindex, NetlinkConstants.INGRESS_HANDLE, NetlinkConstants.TC_H_INGRESS, 0);
+            NetlinkWriter w = rtnl.request(RTM_DELQDISC, NLM_F_ACK);
+            w.tcmsg(ifindex, INGRESS_HANDLE, TC_H_INGRESS, 0);
             w.end();
             rtnl.ack(operation, dev, null);
         }
@@ -98,19 +122,19 @@ public final class NetlinkTrafficControl implements TrafficControl {
             throw new IllegalArgumentException("protocols must not be null");
         }
         String operation = "add redirect filter " + vif + " -> " + ifb;
-        int ethertype = protocols == Protocols.ALL ? NetlinkConstants.ETH_P_ALL : NetlinkConstants.ETH_P_IP;
+        int ethertype = protocols == Protocols.ALL ? ETH_P_ALL : ETH_P_IP;
         synchronized (rtnl) {
             int vifIndex = resolve(vif, operation, vif, ifb);
             int ifbIndex = resolve(ifb, operation, vif, ifb);
-            NetlinkWriter w = rtnl.request(NetlinkConstants.RTM_NEWTFILTER, NetlinkConstants.NLM_F_ACK | NetlinkConstants.NLM_F_CREATE | NetlinkConstants.NLM_F_EXCL);
-            w.tcmsg(vifIndex, 0, NetlinkConstants.INGRESS_HANDLE, (NetlinkConstants.REDIRECT_PRIO << 16) | NetlinkConstants.htons(ethertype));
-            w.string(NetlinkConstants.TCA_KIND, "u32");
-            int options = w.nest(NetlinkConstants.TCA_OPTIONS);
+            NetlinkWriter w = rtnl.request(RTM_NEWTFILTER, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL);
+            w.tcmsg(vifIndex, 0, INGRESS_HANDLE, (REDIRECT_PRIO << 16) | htons(ethertype));
+            w.string(TCA_KIND, "u32");
+            int options = w.nest(TCA_OPTIONS);
             w.u32MatchAll();
-            int actions = w.nest(NetlinkConstants.TCA_U32_ACT);
+            int actions = w.nest(TCA_U32_ACT);
             int first = w.nest(1);
-            w.string(NetlinkConstants.TCA_ACT_KIND, "mirred");
-            int mirred = w.nest(NetlinkConstants.TCA_ACT_OPTIONS);
+            w.string(TCA_ACT_KIND, "mirred");
+            int mirred = w.nest(TCA_ACT_OPTIONS);
             w.mirredEgressRedirect(ifbIndex);
             w.endNest(mirred);
             w.endNest(first);
@@ -127,8 +151,8 @@ public final class NetlinkTrafficControl implements TrafficControl {
         String operation = "list redirect filters of " + vif;
         synchronized (rtnl) {
             int ifindex = resolve(vif, operation, vif, null);
-            NetlinkWriter w = rtnl.request(NetlinkConstants.RTM_GETTFILTER, NetlinkConstants.NLM_F_DUMP);
-            w.tcmsg(ifindex, 0, NetlinkConstants.INGRESS_HANDLE, 0);
+            NetlinkWriter w = rtnl.request(RTM_GETTFILTER, NLM_F_DUMP);
+            w.tcmsg(ifindex, 0, INGRESS_HANDLE, 0);
             w.end();
             List<int[]> targets;
             try {
@@ -159,8 +183,8 @@ public final class NetlinkTrafficControl implements TrafficControl {
         Validate.ifb(ifb);
         Validate.limit(limitBytes);
         synchronized (rtnl) {
-            plugWords[NetlinkConstants.TC_PLUG_QOPT_ACTION] = PlugAction.LIMIT_CODE;
-            plugWords[NetlinkConstants.TC_PLUG_QOPT_LIMIT] = (int) limitBytes;
+            plugWords[TC_PLUG_QOPT_ACTION] = PlugAction.LIMIT_CODE;
+            plugWords[TC_PLUG_QOPT_LIMIT] = (int) limitBytes;
             rootQdiscs.add(ifb, "plug", plugWords, "add plug qdisc to " + ifb);
         }
     }
@@ -171,8 +195,8 @@ public final class NetlinkTrafficControl implements TrafficControl {
         String operation = "delete root qdisc of " + ifb;
         synchronized (rtnl) {
             int ifindex = resolve(ifb, operation, null, ifb);
-            NetlinkWriter w = rtnl.request(NetlinkConstants.RTM_DELQDISC, NetlinkConstants.NLM_F_ACK);
-            w.tcmsg(ifindex, 0, NetlinkConstants.TC_H_ROOT, 0);
+            NetlinkWriter w = rtnl.request(RTM_DELQDISC, NLM_F_ACK);
+            w.tcmsg(ifindex, 0, TC_H_ROOT, 0);
             w.end();
             rtnl.ack(operation, null, ifb);
         }
@@ -181,8 +205,8 @@ public final class NetlinkTrafficControl implements TrafficControl {
     @Override
     public void plug(List<String> ifbs, PlugAction action) {
         synchronized (rtnl) {
-            plugWords[NetlinkConstants.TC_PLUG_QOPT_ACTION] = action.code();
-            plugWords[NetlinkConstants.TC_PLUG_QOPT_LIMIT] = (int) action.limit();
+            plugWords[TC_PLUG_QOPT_ACTION] = action.code();
+            plugWords[TC_PLUG_QOPT_LIMIT] = (int) action.limit();
             rootQdiscs.change(ifbs, "plug", plugWords, PLUG_OPERATIONS[action.code()]);
         }
     }

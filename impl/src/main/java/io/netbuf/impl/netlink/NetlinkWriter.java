@@ -1,5 +1,34 @@
 package io.netbuf.impl.netlink;
 
+import static io.netbuf.impl.netlink.NetlinkConstants.IFINFOMSG_LEN;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLMSG_FLAGS_OFFSET;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLMSG_HDRLEN;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLMSG_LEN_OFFSET;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLMSG_PID_OFFSET;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLMSG_SEQ_OFFSET;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLMSG_TYPE_OFFSET;
+import static io.netbuf.impl.netlink.NetlinkConstants.RTA_HDRLEN;
+import static io.netbuf.impl.netlink.NetlinkConstants.RTA_LEN_OFFSET;
+import static io.netbuf.impl.netlink.NetlinkConstants.RTA_TYPE_OFFSET;
+import static io.netbuf.impl.netlink.NetlinkConstants.TCA_EGRESS_REDIR;
+import static io.netbuf.impl.netlink.NetlinkConstants.TCA_MIRRED_PARMS;
+import static io.netbuf.impl.netlink.NetlinkConstants.TCA_U32_SEL;
+import static io.netbuf.impl.netlink.NetlinkConstants.TCMSG_HANDLE;
+import static io.netbuf.impl.netlink.NetlinkConstants.TCMSG_IFINDEX;
+import static io.netbuf.impl.netlink.NetlinkConstants.TCMSG_INFO;
+import static io.netbuf.impl.netlink.NetlinkConstants.TCMSG_LEN;
+import static io.netbuf.impl.netlink.NetlinkConstants.TCMSG_PARENT;
+import static io.netbuf.impl.netlink.NetlinkConstants.TC_ACT_STOLEN;
+import static io.netbuf.impl.netlink.NetlinkConstants.TC_MIRRED_ACTION;
+import static io.netbuf.impl.netlink.NetlinkConstants.TC_MIRRED_EACTION;
+import static io.netbuf.impl.netlink.NetlinkConstants.TC_MIRRED_IFINDEX;
+import static io.netbuf.impl.netlink.NetlinkConstants.TC_MIRRED_LEN;
+import static io.netbuf.impl.netlink.NetlinkConstants.TC_U32_TERMINAL;
+import static io.netbuf.impl.netlink.NetlinkConstants.U32_SEL_FLAGS;
+import static io.netbuf.impl.netlink.NetlinkConstants.U32_SEL_NKEYS;
+import static io.netbuf.impl.netlink.NetlinkConstants.U32_SEL_ONE_KEY_LEN;
+import static io.netbuf.impl.netlink.NetlinkConstants.align;
+
 import java.nio.ByteBuffer;
 
 /**
@@ -50,14 +79,14 @@ final class NetlinkWriter {
         if (messageStart >= 0) {
             throw new IllegalStateException("previous message not ended");
         }
-        need(NetlinkConstants.NLMSG_HDRLEN);
+        need(NLMSG_HDRLEN);
         messageStart = pos;
-        buf.putInt(pos + NetlinkConstants.NLMSG_LEN_OFFSET, 0);
-        buf.putShort(pos + NetlinkConstants.NLMSG_TYPE_OFFSET, (short) type);
-        buf.putShort(pos + NetlinkConstants.NLMSG_FLAGS_OFFSET, (short) flags);
-        buf.putInt(pos + NetlinkConstants.NLMSG_SEQ_OFFSET, seq);
-        buf.putInt(pos + NetlinkConstants.NLMSG_PID_OFFSET, 0);
-        pos += NetlinkConstants.NLMSG_HDRLEN;
+        buf.putInt(pos + NLMSG_LEN_OFFSET, 0);
+        buf.putShort(pos + NLMSG_TYPE_OFFSET, (short) type);
+        buf.putShort(pos + NLMSG_FLAGS_OFFSET, (short) flags);
+        buf.putInt(pos + NLMSG_SEQ_OFFSET, seq);
+        buf.putInt(pos + NLMSG_PID_OFFSET, 0);
+        pos += NLMSG_HDRLEN;
     }
 
     /** Ends the open message by writing its length. */
@@ -65,7 +94,7 @@ final class NetlinkWriter {
         if (messageStart < 0) {
             throw new IllegalStateException("no message begun");
         }
-        buf.putInt(messageStart + NetlinkConstants.NLMSG_LEN_OFFSET, pos - messageStart);
+        buf.putInt(messageStart + NLMSG_LEN_OFFSET, pos - messageStart);
         messageStart = -1;
     }
 
@@ -78,13 +107,13 @@ final class NetlinkWriter {
      * @param info tcm_info
      */
     void tcmsg(int ifindex, int handle, int parent, int info) {
-        need(NetlinkConstants.TCMSG_LEN);
+        need(TCMSG_LEN);
         buf.putInt(pos, 0); // family AF_UNSPEC + padding
-        buf.putInt(pos + NetlinkConstants.TCMSG_IFINDEX, ifindex);
-        buf.putInt(pos + NetlinkConstants.TCMSG_HANDLE, handle);
-        buf.putInt(pos + NetlinkConstants.TCMSG_PARENT, parent);
-        buf.putInt(pos + NetlinkConstants.TCMSG_INFO, info);
-        pos += NetlinkConstants.TCMSG_LEN;
+        buf.putInt(pos + TCMSG_IFINDEX, ifindex);
+        buf.putInt(pos + TCMSG_HANDLE, handle);
+        buf.putInt(pos + TCMSG_PARENT, parent);
+        buf.putInt(pos + TCMSG_INFO, info);
+        pos += TCMSG_LEN;
     }
 
     /**
@@ -95,12 +124,12 @@ final class NetlinkWriter {
      * @param change ifi_change
      */
     void ifinfomsg(int index, int flags, int change) {
-        need(NetlinkConstants.IFINFOMSG_LEN);
+        need(IFINFOMSG_LEN);
         buf.putInt(pos, 0);
         buf.putInt(pos + 4, index);
         buf.putInt(pos + 8, flags);
         buf.putInt(pos + 12, change);
-        pos += NetlinkConstants.IFINFOMSG_LEN;
+        pos += IFINFOMSG_LEN;
     }
 
     /**
@@ -110,14 +139,14 @@ final class NetlinkWriter {
      * @param value the string (ASCII)
      */
     void string(int type, String value) {
-        int len = NetlinkConstants.RTA_HDRLEN + value.length() + 1;
-        need(NetlinkConstants.align(len));
+        int len = RTA_HDRLEN + value.length() + 1;
+        need(align(len));
         header(len, type);
         for (int i = 0; i < value.length(); i++) {
-            buf.put(pos + NetlinkConstants.RTA_HDRLEN + i, (byte) value.charAt(i));
+            buf.put(pos + RTA_HDRLEN + i, (byte) value.charAt(i));
         }
-        zero(pos + NetlinkConstants.RTA_HDRLEN + value.length(), NetlinkConstants.align(len) - len + 1);
-        pos += NetlinkConstants.align(len);
+        zero(pos + RTA_HDRLEN + value.length(), align(len) - len + 1);
+        pos += align(len);
     }
 
     /**
@@ -169,11 +198,11 @@ final class NetlinkWriter {
      * @param words the payload
      */
     void words(int type, int[] words) {
-        int len = NetlinkConstants.RTA_HDRLEN + 4 * words.length;
+        int len = RTA_HDRLEN + 4 * words.length;
         need(len);
         header(len, type);
         for (int i = 0; i < words.length; i++) {
-            buf.putInt(pos + NetlinkConstants.RTA_HDRLEN + 4 * i, words[i]);
+            buf.putInt(pos + RTA_HDRLEN + 4 * i, words[i]);
         }
         pos += len;
     }
@@ -185,10 +214,10 @@ final class NetlinkWriter {
      * @return the token to pass to {@link #endNest(int)}
      */
     int nest(int type) {
-        need(NetlinkConstants.RTA_HDRLEN);
+        need(RTA_HDRLEN);
         int start = pos;
-        header(NetlinkConstants.RTA_HDRLEN, type);
-        pos += NetlinkConstants.RTA_HDRLEN;
+        header(RTA_HDRLEN, type);
+        pos += RTA_HDRLEN;
         return start;
     }
 
@@ -198,7 +227,7 @@ final class NetlinkWriter {
      * @param start the token {@link #nest(int)} returned
      */
     void endNest(int start) {
-        buf.putShort(start + NetlinkConstants.RTA_LEN_OFFSET, (short) (pos - start));
+        buf.putShort(start + RTA_LEN_OFFSET, (short) (pos - start));
     }
 
     /**
@@ -206,13 +235,13 @@ final class NetlinkWriter {
      * every packet (mask 0, value 0, offset 0): u32's "match u32 0 0".
      */
     void u32MatchAll() {
-        int len = NetlinkConstants.RTA_HDRLEN + NetlinkConstants.U32_SEL_ONE_KEY_LEN;
+        int len = RTA_HDRLEN + U32_SEL_ONE_KEY_LEN;
         need(len);
-        header(len, NetlinkConstants.TCA_U32_SEL);
-        int p = pos + NetlinkConstants.RTA_HDRLEN;
-        zero(p, NetlinkConstants.U32_SEL_ONE_KEY_LEN);
-        buf.put(p + NetlinkConstants.U32_SEL_FLAGS, (byte) NetlinkConstants.TC_U32_TERMINAL);
-        buf.put(p + NetlinkConstants.U32_SEL_NKEYS, (byte) 1); // the one key after the selector stays all zero
+        header(len, TCA_U32_SEL);
+        int p = pos + RTA_HDRLEN;
+        zero(p, U32_SEL_ONE_KEY_LEN);
+        buf.put(p + U32_SEL_FLAGS, (byte) TC_U32_TERMINAL);
+        buf.put(p + U32_SEL_NKEYS, (byte) 1); // the one key after the selector stays all zero
         pos += len;
     }
 
@@ -222,20 +251,20 @@ final class NetlinkWriter {
      * @param ifindex the target device
      */
     void mirredEgressRedirect(int ifindex) {
-        int len = NetlinkConstants.RTA_HDRLEN + NetlinkConstants.TC_MIRRED_LEN;
+        int len = RTA_HDRLEN + TC_MIRRED_LEN;
         need(len);
-        header(len, NetlinkConstants.TCA_MIRRED_PARMS);
-        int p = pos + NetlinkConstants.RTA_HDRLEN;
-        zero(p, NetlinkConstants.TC_MIRRED_LEN);
-        buf.putInt(p + NetlinkConstants.TC_MIRRED_ACTION, NetlinkConstants.TC_ACT_STOLEN);
-        buf.putInt(p + NetlinkConstants.TC_MIRRED_EACTION, NetlinkConstants.TCA_EGRESS_REDIR);
-        buf.putInt(p + NetlinkConstants.TC_MIRRED_IFINDEX, ifindex);
+        header(len, TCA_MIRRED_PARMS);
+        int p = pos + RTA_HDRLEN;
+        zero(p, TC_MIRRED_LEN);
+        buf.putInt(p + TC_MIRRED_ACTION, TC_ACT_STOLEN);
+        buf.putInt(p + TC_MIRRED_EACTION, TCA_EGRESS_REDIR);
+        buf.putInt(p + TC_MIRRED_IFINDEX, ifindex);
         pos += len;
     }
 
     private void header(int len, int type) {
-        buf.putShort(pos + NetlinkConstants.RTA_LEN_OFFSET, (short) len);
-        buf.putShort(pos + NetlinkConstants.RTA_TYPE_OFFSET, (short) type);
+        buf.putShort(pos + RTA_LEN_OFFSET, (short) len);
+        buf.putShort(pos + RTA_TYPE_OFFSET, (short) type);
     }
 
     private void zero(int from, int count) {

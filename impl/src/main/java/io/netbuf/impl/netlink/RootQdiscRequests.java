@@ -1,5 +1,17 @@
 package io.netbuf.impl.netlink;
 
+import static io.netbuf.impl.netlink.NetlinkConstants.NLMSG_HDRLEN;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLM_F_ACK;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLM_F_CREATE;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLM_F_EXCL;
+import static io.netbuf.impl.netlink.NetlinkConstants.RTA_HDRLEN;
+import static io.netbuf.impl.netlink.NetlinkConstants.RTM_NEWQDISC;
+import static io.netbuf.impl.netlink.NetlinkConstants.TCA_KIND;
+import static io.netbuf.impl.netlink.NetlinkConstants.TCA_OPTIONS;
+import static io.netbuf.impl.netlink.NetlinkConstants.TCMSG_LEN;
+import static io.netbuf.impl.netlink.NetlinkConstants.TC_H_ROOT;
+import static io.netbuf.impl.netlink.NetlinkConstants.align;
+
 import io.netbuf.OperationFailedException;
 import io.netbuf.Validate;
 import io.netbuf.impl.libc.Errno;
@@ -80,8 +92,8 @@ public final class RootQdiscRequests {
     void add(String dev, String kind, int[] options, String operation) {
         synchronized (rtnl) {
             int ifindex = resolve(dev, operation, null, dev);
-            NetlinkWriter w = rtnl.request(NetlinkConstants.RTM_NEWQDISC,
-                    NetlinkConstants.NLM_F_ACK | NetlinkConstants.NLM_F_CREATE | NetlinkConstants.NLM_F_EXCL);
+            NetlinkWriter w = rtnl.request(RTM_NEWQDISC,
+                    NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL);
             writeRoot(w, ifindex, kind, options);
             rtnl.ack(operation, null, dev);
         }
@@ -95,9 +107,9 @@ public final class RootQdiscRequests {
         }
         synchronized (rtnl) {
             ensureCapacity(n);
-            int messageBytes = NetlinkConstants.NLMSG_HDRLEN + NetlinkConstants.TCMSG_LEN
-                    + NetlinkConstants.align(NetlinkConstants.RTA_HDRLEN + kind.length() + 1)
-                    + NetlinkConstants.RTA_HDRLEN + 4 * options.length;
+            int messageBytes = NLMSG_HDRLEN + TCMSG_LEN
+                    + align(RTA_HDRLEN + kind.length() + 1)
+                    + RTA_HDRLEN + 4 * options.length;
             for (int i = 0; i < n; i++) {
                 failures[i] = null;
                 retry[i] = false;
@@ -113,8 +125,8 @@ public final class RootQdiscRequests {
                     if (messages > 0 && rtnl.remaining() < messageBytes) {
                         break;
                     }
-                    NetlinkWriter w = messages == 0 ? rtnl.request(NetlinkConstants.RTM_NEWQDISC, NetlinkConstants.NLM_F_ACK)
-                            : rtnl.append(NetlinkConstants.RTM_NEWQDISC, NetlinkConstants.NLM_F_ACK);
+                    NetlinkWriter w = messages == 0 ? rtnl.request(RTM_NEWQDISC, NLM_F_ACK)
+                            : rtnl.append(RTM_NEWQDISC, NLM_F_ACK);
                     writeRoot(w, indexes[next], kind, options);
                     messageDevice[messages++] = next;
                 }
@@ -153,9 +165,9 @@ public final class RootQdiscRequests {
 
     /** Writes the rest of a root qdisc message (tcmsg, kind, options) and ends it. */
     private static void writeRoot(NetlinkWriter w, int ifindex, String kind, int[] options) {
-        w.tcmsg(ifindex, 0, NetlinkConstants.TC_H_ROOT, 0);
-        w.string(NetlinkConstants.TCA_KIND, kind);
-        w.words(NetlinkConstants.TCA_OPTIONS, options);
+        w.tcmsg(ifindex, 0, TC_H_ROOT, 0);
+        w.string(TCA_KIND, kind);
+        w.words(TCA_OPTIONS, options);
         w.end();
     }
 
@@ -180,7 +192,7 @@ public final class RootQdiscRequests {
     private void retryOnce(String dev, String kind, int[] options, String operation, int i) {
         try {
             int ifindex = resolve(dev, operation, null, dev);
-            NetlinkWriter w = rtnl.request(NetlinkConstants.RTM_NEWQDISC, NetlinkConstants.NLM_F_ACK);
+            NetlinkWriter w = rtnl.request(RTM_NEWQDISC, NLM_F_ACK);
             writeRoot(w, ifindex, kind, options);
             rtnl.ack(operation, null, dev);
         } catch (OperationFailedException e) {

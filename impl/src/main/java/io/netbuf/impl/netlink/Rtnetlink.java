@@ -1,5 +1,12 @@
 package io.netbuf.impl.netlink;
 
+import static io.netbuf.impl.netlink.NetlinkConstants.NLMSG_DONE;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLMSG_ERROR;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLMSG_NOOP;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLMSG_OVERRUN;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLM_F_DUMP_INTR;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLM_F_REQUEST;
+
 import io.netbuf.OperationFailedException;
 import io.netbuf.impl.libc.Errno;
 import io.netbuf.impl.libc.Libc;
@@ -140,7 +147,7 @@ public final class Rtnetlink implements AutoCloseable {
      * @return the writer
      */
     NetlinkWriter append(int type, int flags) {
-        writer.begin(type, flags | NetlinkConstants.NLM_F_REQUEST, nextSeq++);
+        writer.begin(type, flags | NLM_F_REQUEST, nextSeq++);
         count++;
         return writer;
     }
@@ -178,7 +185,7 @@ public final class Rtnetlink implements AutoCloseable {
                 int off = 0;
                 while (off < end) {
                     int len = NetlinkReader.messageLength(rx, off, end);
-                    if (NetlinkReader.type(rx, off) == NetlinkConstants.NLMSG_ERROR) {
+                    if (NetlinkReader.type(rx, off) == NLMSG_ERROR) {
                         int index = NetlinkReader.seq(rx, off) - firstSeq;
                         if (index >= 0 && index < count && !acked[index]) {
                             acked[index] = true;
@@ -253,7 +260,7 @@ public final class Rtnetlink implements AutoCloseable {
                     int len = NetlinkReader.messageLength(rx, off, end);
                     if (NetlinkReader.seq(rx, off) == firstSeq) {
                         int type = NetlinkReader.type(rx, off);
-                        if (type == NetlinkConstants.NLMSG_ERROR) {
+                        if (type == NLMSG_ERROR) {
                             int errno = -NetlinkReader.error(rx, off, len);
                             if (errno == 0) {
                                 throw OperationFailedException.of(operation, "the kernel acked without a reply", vif,
@@ -314,20 +321,20 @@ public final class Rtnetlink implements AutoCloseable {
                 while (off < end) {
                     int len = NetlinkReader.messageLength(rx, off, end);
                     if (NetlinkReader.seq(rx, off) == firstSeq) {
-                        if ((NetlinkReader.flags(rx, off) & NetlinkConstants.NLM_F_DUMP_INTR) != 0) {
+                        if ((NetlinkReader.flags(rx, off) & NLM_F_DUMP_INTR) != 0) {
                             consistent = false;
                         }
                         int type = NetlinkReader.type(rx, off);
-                        if (type == NetlinkConstants.NLMSG_DONE) {
+                        if (type == NLMSG_DONE) {
                             return consistent;
                         }
-                        if (type == NetlinkConstants.NLMSG_ERROR) {
+                        if (type == NLMSG_ERROR) {
                             int errno = -NetlinkReader.error(rx, off, len);
                             String text = NetlinkReader.extackMessage(rx, off, len);
                             throw OperationFailedException.ofErrno(operation, errno,
                                     text != null ? text : Errno.describe(errno), null, null);
                         }
-                        if (type != NetlinkConstants.NLMSG_NOOP && type != NetlinkConstants.NLMSG_OVERRUN) {
+                        if (type != NLMSG_NOOP && type != NLMSG_OVERRUN) {
                             T value = parser.parse(rx, off, len);
                             if (value != null) {
                                 out.add(value);

@@ -1,5 +1,15 @@
 package io.netbuf.impl.netlink;
 
+import static io.netbuf.impl.netlink.NetlinkConstants.AF_INET6;
+import static io.netbuf.impl.netlink.NetlinkConstants.IFINFOMSG_LEN;
+import static io.netbuf.impl.netlink.NetlinkConstants.IFLA_AF_SPEC;
+import static io.netbuf.impl.netlink.NetlinkConstants.IFLA_IFNAME;
+import static io.netbuf.impl.netlink.NetlinkConstants.IFLA_INET6_ADDR_GEN_MODE;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLMSG_HDRLEN;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLM_F_ACK;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLM_F_REQUEST;
+import static io.netbuf.impl.netlink.NetlinkConstants.RTM_GETLINK;
+import static io.netbuf.impl.netlink.NetlinkConstants.RTM_NEWLINK;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -22,13 +32,13 @@ class NetlinkLinksTest {
     private static FakeChannel kernel(Integer mode) {
         return new FakeChannel(req -> {
             int type = req.getShort(4);
-            if (type == NetlinkConstants.RTM_GETLINK) {
-                Msg reply = Msg.of(NetlinkConstants.RTM_NEWLINK, 0, req.getInt(8)).i32(0).i32(IFINDEX).i32(0).i32(0)
-                        .attr(NetlinkConstants.IFLA_IFNAME, "ifb0");
+            if (type == RTM_GETLINK) {
+                Msg reply = Msg.of(RTM_NEWLINK, 0, req.getInt(8)).i32(0).i32(IFINDEX).i32(0).i32(0)
+                        .attr(IFLA_IFNAME, "ifb0");
                 if (mode != null) {
-                    int spec = reply.nest(NetlinkConstants.IFLA_AF_SPEC);
-                    int inet6 = reply.nest(NetlinkConstants.AF_INET6);
-                    reply.attrBytes(NetlinkConstants.IFLA_INET6_ADDR_GEN_MODE, new byte[] {(byte) (int) mode});
+                    int spec = reply.nest(IFLA_AF_SPEC);
+                    int inet6 = reply.nest(AF_INET6);
+                    reply.attrBytes(IFLA_INET6_ADDR_GEN_MODE, new byte[] {(byte) (int) mode});
                     reply.end(inet6).end(spec);
                 }
                 return List.of(reply.bytes());
@@ -48,15 +58,15 @@ class NetlinkLinksTest {
                 links(ch).setIpv6AddrGenMode("ifb0", Ipv6AddrGenMode.NONE));
         assertEquals(2, ch.sent.size(), "one look-up, one change");
         ByteBuffer set = ch.sent.get(1);
-        assertEquals(NetlinkConstants.RTM_NEWLINK, set.getShort(4));
-        assertEquals(NetlinkConstants.NLM_F_REQUEST | NetlinkConstants.NLM_F_ACK, set.getShort(6));
+        assertEquals(RTM_NEWLINK, set.getShort(4));
+        assertEquals(NLM_F_REQUEST | NLM_F_ACK, set.getShort(6));
         int end = set.getInt(0);
-        int attrs = NetlinkConstants.NLMSG_HDRLEN + NetlinkConstants.IFINFOMSG_LEN;
-        assertEquals("ifb0", NetlinkReader.string(set, NetlinkReader.find(set, attrs, end, NetlinkConstants.IFLA_IFNAME)));
-        int spec = NetlinkReader.find(set, attrs, end, NetlinkConstants.IFLA_AF_SPEC);
-        int inet6 = NetlinkReader.find(set, NetlinkReader.payload(spec), NetlinkReader.payloadEnd(set, spec), NetlinkConstants.AF_INET6);
+        int attrs = NLMSG_HDRLEN + IFINFOMSG_LEN;
+        assertEquals("ifb0", NetlinkReader.string(set, NetlinkReader.find(set, attrs, end, IFLA_IFNAME)));
+        int spec = NetlinkReader.find(set, attrs, end, IFLA_AF_SPEC);
+        int inet6 = NetlinkReader.find(set, NetlinkReader.payload(spec), NetlinkReader.payloadEnd(set, spec), AF_INET6);
         int mode = NetlinkReader.find(set, NetlinkReader.payload(inet6), NetlinkReader.payloadEnd(set, inet6),
-                NetlinkConstants.IFLA_INET6_ADDR_GEN_MODE);
+                IFLA_INET6_ADDR_GEN_MODE);
         assertEquals(1, NetlinkReader.payloadLength(set, mode), "IFLA_INET6_ADDR_GEN_MODE is a u8");
         assertEquals(Ipv6AddrGenMode.NONE.code(), set.get(NetlinkReader.payload(mode)));
         assertEquals(0, end % 4, "the message stays 4-byte aligned");
