@@ -7,11 +7,10 @@ import com.sun.jna.Platform;
 import java.util.Objects;
 
 /**
- * libc functions bound through JNA {@link Function} handles, for the native parts that pass every
- * argument as an int or a long (pointers and sizes as {@code long}): 64-bit Linux only. Binding
- * never throws; where it fails, {@link #unavailableReason()} says why and no function is bound.
- * Handles, not a JNA interface proxy or direct mapping: both generate classes at run time, several
- * milliseconds of every short-lived process (a hotplug call).
+ * libc functions bound through JNA {@link Function} handles, all or none, for {@link Libc}: 64-bit
+ * Linux only. Binding never throws; where it fails, {@link #unavailableReason()} says why and no
+ * function is bound. Handles, not a JNA interface proxy or direct mapping: both generate classes
+ * at run time, several milliseconds of every short-lived process (a hotplug call).
  */
 final class LibcFunctions {
     private final Function[] functions;
