@@ -153,7 +153,7 @@ class NetlinkTrafficControlIT {
     }
 
     @Test
-    void changeRootOptionsChangesEveryDeviceInOneBatch() {
+    void rootQdiscChangeChangesEveryDeviceInOneBatch() {
         for (String ifb : List.of("ifb0", "ifb1")) {
             ns.tc("qdisc", "add", "dev", ifb, "root", "handle", "1:", "pfifo", "limit", "10");
         }

@@ -4,7 +4,6 @@ import com.sun.jna.Function;
 import com.sun.jna.Native;
 import com.sun.jna.NativeLibrary;
 import com.sun.jna.Platform;
-import com.sun.jna.Pointer;
 
 /**
  * The libc calls of netbuf's native parts (the rtnetlink socket, the XenStore unix socket, the
@@ -149,11 +148,11 @@ public final class Libc {
      * connect(2).
      *
      * @param fd a socket
-     * @param addr the native socket address
+     * @param addr the address of the native socket address
      * @param addrlen its size
      * @return 0, or -1
      */
-    public static int connect(int fd, Pointer addr, int addrlen) {
+    public static int connect(int fd, long addr, int addrlen) {
         return bound(CONNECT).invokeInt(new Object[] {fd, addr, addrlen});
     }
 
@@ -211,11 +210,11 @@ public final class Libc {
      * read(2).
      *
      * @param fd a descriptor
-     * @param buf where to read to
+     * @param buf the address to read to
      * @param count at most this many bytes
      * @return the bytes read (0 at the end), or -1
      */
-    public static long read(int fd, Pointer buf, long count) {
+    public static long read(int fd, long buf, long count) {
         return bound(READ).invokeLong(new Object[] {fd, buf, count});
     }
 
@@ -223,11 +222,11 @@ public final class Libc {
      * write(2).
      *
      * @param fd a descriptor
-     * @param buf the bytes to write
+     * @param buf the address of the bytes to write
      * @param count how many
      * @return the bytes written, or -1
      */
-    public static long write(int fd, Pointer buf, long count) {
+    public static long write(int fd, long buf, long count) {
         return bound(WRITE).invokeLong(new Object[] {fd, buf, count});
     }
 

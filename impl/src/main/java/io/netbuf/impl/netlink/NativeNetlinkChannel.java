@@ -1,12 +1,10 @@
 package io.netbuf.impl.netlink;
 
-import com.sun.jna.Memory;
-import com.sun.jna.Pointer;
 import io.netbuf.OperationFailedException;
 import io.netbuf.impl.libc.Errno;
 import io.netbuf.impl.libc.Libc;
+import io.netbuf.impl.libc.NativeMemory;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -21,8 +19,8 @@ final class NativeNetlinkChannel implements NetlinkChannel {
     private static final String NETNS_DIR = "/var/run/netns/";
 
     private final int fd;
-    private final Memory sendMemory;
-    private final Memory receiveMemory;
+    private final NativeMemory sendMemory;
+    private final NativeMemory receiveMemory;
     private final long sendAddress;
     private final long receiveAddress;
     private final ByteBuffer sendBuffer;
@@ -31,12 +29,12 @@ final class NativeNetlinkChannel implements NetlinkChannel {
 
     private NativeNetlinkChannel(int fd, int sendSize, int receiveSize) {
         this.fd = fd;
-        this.sendMemory = new Memory(sendSize);
-        this.receiveMemory = new Memory(receiveSize);
-        this.sendAddress = Pointer.nativeValue(sendMemory);
-        this.receiveAddress = Pointer.nativeValue(receiveMemory);
-        this.sendBuffer = sendMemory.getByteBuffer(0, sendSize).order(ByteOrder.nativeOrder());
-        this.receiveBuffer = receiveMemory.getByteBuffer(0, receiveSize).order(ByteOrder.nativeOrder());
+        this.sendMemory = new NativeMemory(sendSize);
+        this.receiveMemory = new NativeMemory(receiveSize);
+        this.sendAddress = sendMemory.address();
+        this.receiveAddress = receiveMemory.address();
+        this.sendBuffer = sendMemory.buffer();
+        this.receiveBuffer = receiveMemory.buffer();
     }
 
     /**
@@ -121,9 +119,10 @@ final class NativeNetlinkChannel implements NetlinkChannel {
     }
 
     private static void configure(int fd, Duration timeout) {
-        try (Memory scratch = new Memory(16)) {
-            long p = Pointer.nativeValue(scratch);
-            scratch.setInt(0, 1);
+        try (NativeMemory scratch = new NativeMemory(16)) {
+            long p = scratch.address();
+            ByteBuffer b = scratch.buffer();
+            b.putInt(0, 1);
             // Both are optional (older kernels lack them): without them errors still arrive.
             if (Libc.setsockopt(fd, Libc.SOL_NETLINK, Libc.NETLINK_EXT_ACK, p, 4) != 0) {
                 LOG.debug("NETLINK_EXT_ACK not supported: {}", Errno.describe(Libc.errno()));
@@ -132,8 +131,8 @@ final class NativeNetlinkChannel implements NetlinkChannel {
                 LOG.debug("NETLINK_CAP_ACK not supported: {}", Errno.describe(Libc.errno()));
             }
             long micros = Math.max(1000, timeout.toNanos() / 1000);
-            scratch.setLong(0, micros / 1_000_000);
-            scratch.setLong(8, micros % 1_000_000);
+            b.putLong(0, micros / 1_000_000);
+            b.putLong(8, micros % 1_000_000);
             if (Libc.setsockopt(fd, Libc.SOL_SOCKET, Libc.SO_RCVTIMEO, p, 16) != 0) {
                 throw failure("configure rtnetlink socket", "setsockopt SO_RCVTIMEO", Libc.errno());
             }
@@ -141,8 +140,8 @@ final class NativeNetlinkChannel implements NetlinkChannel {
                 throw failure("configure rtnetlink socket", "setsockopt SO_SNDTIMEO", Libc.errno());
             }
             // struct sockaddr_nl {sa_family_t nl_family; unsigned short pad; u32 nl_pid = 0 (kernel picks); u32 nl_groups}
-            scratch.clear(16);
-            scratch.setShort(0, (short) Libc.AF_NETLINK);
+            scratch.clear();
+            b.putShort(0, (short) Libc.AF_NETLINK);
             if (Libc.bind(fd, p, 12) != 0) {
                 throw failure("configure rtnetlink socket", "bind", Libc.errno());
             }

@@ -1,8 +1,8 @@
 package io.netbuf.impl.xenstore;
 
-import com.sun.jna.Memory;
 import io.netbuf.impl.libc.Errno;
 import io.netbuf.impl.libc.Libc;
+import io.netbuf.impl.libc.NativeMemory;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousCloseException;
@@ -33,10 +33,10 @@ final class UnixSocketChannel implements ByteChannel {
     private static final long CLOSE_WAIT_NANOS = 2_000_000_000L;
 
     private final int fd;
-    private final Memory readMemory = new Memory(CHUNK);
-    private final Memory writeMemory = new Memory(CHUNK);
-    private final ByteBuffer readBuffer = readMemory.getByteBuffer(0, CHUNK);
-    private final ByteBuffer writeBuffer = writeMemory.getByteBuffer(0, CHUNK);
+    private final NativeMemory readMemory = new NativeMemory(CHUNK);
+    private final NativeMemory writeMemory = new NativeMemory(CHUNK);
+    private final ByteBuffer readBuffer = readMemory.buffer();
+    private final ByteBuffer writeBuffer = writeMemory.buffer();
     private final Object readLock = new Object();
     private final Object writeLock = new Object();
     /** Calls in progress; guarded by {@code this}. */
@@ -72,14 +72,12 @@ final class UnixSocketChannel implements ByteChannel {
         if (fd < 0) {
             throw failure("socket(AF_UNIX)", Libc.errno());
         }
-        try (Memory address = new Memory(SOCKADDR_UN_SIZE)) {
-            address.clear();
-            address.setShort(0, (short) Libc.AF_UNIX);
-            address.write(2, name, 0, name.length);
+        try (NativeMemory address = new NativeMemory(SOCKADDR_UN_SIZE)) {
+            address.buffer().putShort(0, (short) Libc.AF_UNIX).put(2, name);
             int rc;
             int errno;
             do {
-                rc = Libc.connect(fd, address, SOCKADDR_UN_SIZE);
+                rc = Libc.connect(fd, address.address(), SOCKADDR_UN_SIZE);
                 errno = rc < 0 ? Libc.errno() : 0;
             } while (rc < 0 && errno == Errno.EINTR);
             if (rc < 0) {
@@ -181,10 +179,10 @@ final class UnixSocketChannel implements ByteChannel {
     }
 
     /** One read(2) or write(2) of {@code count} bytes at {@code memory}, retried when a signal interrupts it. */
-    private long transfer(boolean write, Memory memory, int count) throws IOException {
+    private long transfer(boolean write, NativeMemory memory, int count) throws IOException {
         long n;
         do {
-            n = write ? Libc.write(fd, memory, count) : Libc.read(fd, memory, count);
+            n = write ? Libc.write(fd, memory.address(), count) : Libc.read(fd, memory.address(), count);
         } while (n < 0 && Libc.errno() == Errno.EINTR && isOpen());
         if (n < 0) {
             throw closedOr(failure(write ? "write" : "read", Libc.errno()));

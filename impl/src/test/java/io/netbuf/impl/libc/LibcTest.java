@@ -4,9 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-/** The one libc binding: every call bound, errno readable, sendto/recvfrom moving to direct mapping. */
+/** The one libc binding: calls, errno, the move of sendto/recvfrom to direct mapping, native memory. */
 class LibcTest {
     private static final int EBADF = 9;
 
@@ -32,6 +38,26 @@ class LibcTest {
             assertEquals(EBADF, Libc.errno(), "call " + i);
         }
         assertTrue(Libc.isDirect());
+    }
+
+    @Test
+    void readsIntoNativeMemoryByAddress(@TempDir Path dir) throws IOException {
+        Path file = Files.writeString(dir.resolve("f"), "netbuf");
+        try (NativeMemory memory = new NativeMemory(16)) {
+            assertEquals(ByteOrder.nativeOrder(), memory.buffer().order());
+            assertEquals(0L, memory.buffer().getLong(0), "zeroed");
+            int fd = Libc.open(file.toString(), Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
+            try {
+                assertEquals(6, Libc.read(fd, memory.address(), 16));
+            } finally {
+                Libc.close(fd);
+            }
+            byte[] read = new byte[6];
+            memory.buffer().get(0, read);
+            assertEquals("netbuf", new String(read, StandardCharsets.US_ASCII));
+            memory.clear();
+            assertEquals(0L, memory.buffer().getLong(0), "cleared");
+        }
     }
 
     @Test

@@ -168,7 +168,7 @@ class NetlinkTrafficControlTest {
     }
 
     @Test
-    void addPlugAndAddRootQdiscCreateTheRootWithItsOptionsInOneRequest() {
+    void addPlugAndRootQdiscAddCreateTheRootWithItsOptionsInOneRequest() {
         devices.put("ifb0", 7);
         devices.put("ifb1", 8);
 
@@ -202,7 +202,7 @@ class NetlinkTrafficControlTest {
     }
 
     @Test
-    void addRootQdiscRefusesABadKindBeforeSending() {
+    void rootQdiscAddRefusesABadKindBeforeSending() {
         devices.put("ifb0", 7);
         int sends = channel.sent.size();
         assertThrows(IllegalArgumentException.class, () -> RootQdiscRequests.of(tc).add("ifb0", "", new int[] {1}));
