@@ -36,7 +36,7 @@ final class BenchHost implements Host, AutoCloseable {
         String describe() {
             return this == REAL ? "plug: real sch_plug (BUFFER / RELEASE_ONE plug actions)"
                     : "plug: STAND-IN (this kernel has no sch_plug): each plug action is the same RTM_NEWQDISC change "
-                            + "sent to a root pfifo (NetlinkTrafficControl.changeRootOptions / tc qdisc change ... pfifo)";
+                            + "sent to a root pfifo (RootQdiscRequests.change / tc qdisc change ... pfifo)";
         }
     }
 

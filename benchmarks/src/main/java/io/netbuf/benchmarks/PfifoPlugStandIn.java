@@ -4,6 +4,7 @@ import io.netbuf.OperationFailedException;
 import io.netbuf.Protocols;
 import io.netbuf.impl.exec.CommandRunner;
 import io.netbuf.impl.netlink.NetlinkTrafficControl;
+import io.netbuf.impl.netlink.RootQdiscRequests;
 import io.netbuf.spi.PlugAction;
 import io.netbuf.spi.Qdisc;
 import io.netbuf.spi.TrafficControl;
@@ -18,8 +19,9 @@ import java.util.List;
  * (CREATE|EXCL, parent root) of kind {@code pfifo} with a {@code tc_fifo_qopt {limit}}, and every
  * plug action (BUFFER, RELEASE_ONE, ...) is the same {@code RTM_NEWQDISC} change (REQUEST|ACK, no
  * CREATE) that {@link NetlinkTrafficControl#plug} sends, with kind {@code pfifo}: same message
- * type, flags and size class, same kernel path (tc_modify_qdisc, qdisc_change), through
- * {@link NetlinkTrafficControl#changeRootOptions} (one send, one ack per device). Through the
+ * type, flags and size class, same kernel path (tc_modify_qdisc, qdisc_change), built here from
+ * the kind and options and sent through the backend's {@link RootQdiscRequests} (one send, one
+ * ack per device, the backend's socket and ifindex cache). Through the
  * tools it is {@code tc qdisc change dev IFB root pfifo limit N}, the twin of
  * {@code tc qdisc change dev IFB root plug block}. The root pfifo is reported as kind
  * {@code plug}, so the engine finds and removes it like a plug. No packet is held: only the cost
@@ -28,10 +30,13 @@ import java.util.List;
 final class PfifoPlugStandIn implements TrafficControl {
     /** The pfifo limit in packets; every change sets it again (the plug's BUFFER sets nothing either). */
     static final int LIMIT_PACKETS = 1000;
+    /** The stand-in's qdisc kind. */
+    static final String KIND = "pfifo";
+    /** Its options: a {@code struct tc_fifo_qopt {u32 limit;}}. */
     private static final int[] OPTIONS = {LIMIT_PACKETS};
 
     private final TrafficControl backend;
-    private final NetlinkTrafficControl netlink;
+    private final RootQdiscRequests rootQdiscs;
     private final CommandRunner runner;
     private final String namespace;
 
@@ -42,7 +47,7 @@ final class PfifoPlugStandIn implements TrafficControl {
      */
     PfifoPlugStandIn(TrafficControl backend, CommandRunner runner, String namespace) {
         this.backend = backend;
-        this.netlink = backend instanceof NetlinkTrafficControl n ? n : null;
+        this.rootQdiscs = backend instanceof NetlinkTrafficControl n ? RootQdiscRequests.of(n) : null;
         this.runner = runner;
         this.namespace = namespace;
     }
@@ -51,7 +56,7 @@ final class PfifoPlugStandIn implements TrafficControl {
     public List<Qdisc> qdiscs(String dev) {
         List<Qdisc> out = new ArrayList<>();
         for (Qdisc q : backend.qdiscs(dev)) {
-            boolean standIn = q.parent() == ROOT && q.isExplicit() && q.kind().equals("pfifo");
+            boolean standIn = q.parent() == ROOT && q.isExplicit() && q.kind().equals(KIND);
             out.add(standIn ? new Qdisc("plug", q.handle(), q.parent(), q.backlogBytes(), q.backlogPackets(), q.drops(),
                     q.sentBytes(), q.sentPackets()) : q);
         }
@@ -80,8 +85,8 @@ final class PfifoPlugStandIn implements TrafficControl {
 
     @Override
     public void addPlug(String ifb, long limitBytes) {
-        if (netlink != null) {
-            netlink.addRootQdisc(ifb, "pfifo", OPTIONS);
+        if (rootQdiscs != null) {
+            rootQdiscs.add(ifb, KIND, OPTIONS);
         } else {
             tc("add pfifo stand-in plug to " + ifb, "add", ifb);
         }
@@ -94,8 +99,8 @@ final class PfifoPlugStandIn implements TrafficControl {
 
     @Override
     public void plug(List<String> ifbs, PlugAction action) {
-        if (netlink != null) {
-            netlink.changeRootOptions(ifbs, "pfifo", OPTIONS);
+        if (rootQdiscs != null) {
+            rootQdiscs.change(ifbs, KIND, OPTIONS);
             return;
         }
         OperationFailedException first = null;
@@ -120,7 +125,7 @@ final class PfifoPlugStandIn implements TrafficControl {
         if (namespace != null) {
             argv.addAll(List.of("-n", namespace));
         }
-        argv.addAll(List.of("qdisc", verb, "dev", ifb, "root", "pfifo", "limit", Integer.toString(LIMIT_PACKETS)));
+        argv.addAll(List.of("qdisc", verb, "dev", ifb, "root", KIND, "limit", Integer.toString(LIMIT_PACKETS)));
         CommandRunner.Result r = runner.run("iproute2", operation, argv);
         if (!r.ok()) {
             throw OperationFailedException.ofCommand(operation, argv, r.exitCode(), r.stderr(), null, ifb);

@@ -3,6 +3,7 @@ package io.netbuf.benchmarks;
 import io.netbuf.impl.exec.CommandRunner;
 import io.netbuf.impl.netlink.NetlinkLinks;
 import io.netbuf.impl.netlink.NetlinkTrafficControl;
+import io.netbuf.impl.netlink.RootQdiscRequests;
 import io.netbuf.impl.netlink.Rtnetlink;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -48,7 +49,7 @@ public class RootQdiscChangeBenchmark {
     private final CommandRunner runner = new CommandRunner(Duration.ofSeconds(10), null);
     private String namespace;
     private Rtnetlink rtnl;
-    private NetlinkTrafficControl tc;
+    private RootQdiscRequests rootQdiscs;
     private RawRtnetlink raw;
     private RawRtnetlink.Prepared rawOne;
     private RawRtnetlink.Prepared rawSixteen;
@@ -74,7 +75,7 @@ public class RootQdiscChangeBenchmark {
 
         rtnl = Rtnetlink.open(namespace, Duration.ofSeconds(5));
         NetlinkLinks links = new NetlinkLinks(rtnl);
-        tc = new NetlinkTrafficControl(rtnl, links);
+        rootQdiscs = RootQdiscRequests.of(new NetlinkTrafficControl(rtnl, links));
         int ifindex = links.find("ifb0").orElseThrow().index();
 
         int[] all = new int[GROUP];
@@ -106,13 +107,13 @@ public class RootQdiscChangeBenchmark {
     /** One IFB through the native backend (the path of {@code plug()}). */
     @Benchmark
     public void nativeBackend() {
-        tc.changeRootOptions(one, "pfifo", PFIFO_LIMIT);
+        rootQdiscs.change(one, "pfifo", PFIFO_LIMIT);
     }
 
     /** Sixteen IFBs through the native backend: one send, sixteen acks. Divide by 16 for per-vif cost. */
     @Benchmark
     public void nativeBackendBatchOf16() {
-        tc.changeRootOptions(sixteen, "pfifo", PFIFO_LIMIT);
+        rootQdiscs.change(sixteen, "pfifo", PFIFO_LIMIT);
     }
 
     /** The same change with a prepared message and no checks beyond the ack's error field. */

@@ -1,7 +1,6 @@
 package io.netbuf.it;
 
-import com.sun.jna.Library;
-import com.sun.jna.Native;
+import io.netbuf.impl.libc.Libc;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -29,20 +28,7 @@ final class NetnsUdp implements AutoCloseable {
     private static final int IPV4_HLEN = 20;
     private static final int IPV6_HLEN = 40;
     private static final int UDP_HLEN = 8;
-    private static final int CLONE_NEWNET = 0x40000000;
-    private static final int O_RDONLY = 0;
     private static final Duration POLL = Duration.ofMillis(20);
-
-    /** The few libc calls needed to join a namespace. */
-    private interface CLib extends Library {
-        CLib INSTANCE = Native.load("c", CLib.class);
-
-        int open(String path, int flags);
-
-        int setns(int fd, int nstype);
-
-        int close(int fd);
-    }
 
     private final DatagramChannel channel;
     private final ByteBuffer rx = ByteBuffer.allocate(65_536);
@@ -59,15 +45,15 @@ final class NetnsUdp implements AutoCloseable {
     static NetnsUdp open(Netns ns, int port) {
         CompletableFuture<DatagramChannel> opened = new CompletableFuture<>();
         Thread t = new Thread(() -> {
-            int fd = CLib.INSTANCE.open("/var/run/netns/" + ns.name(), O_RDONLY);
+            int fd = Libc.open("/var/run/netns/" + ns.name(), Libc.O_RDONLY, 0);
             if (fd < 0) {
                 opened.completeExceptionally(new IllegalStateException("open netns " + ns.name() + ": errno "
-                        + Native.getLastError()));
+                        + Libc.errno()));
                 return;
             }
             try {
-                if (CLib.INSTANCE.setns(fd, CLONE_NEWNET) != 0) {
-                    throw new IllegalStateException("setns " + ns.name() + ": errno " + Native.getLastError());
+                if (Libc.setns(fd, Libc.CLONE_NEWNET) != 0) {
+                    throw new IllegalStateException("setns " + ns.name() + ": errno " + Libc.errno());
                 }
                 DatagramChannel ch = DatagramChannel.open(StandardProtocolFamily.INET6);
                 ch.bind(new InetSocketAddress("::", port));
@@ -76,7 +62,7 @@ final class NetnsUdp implements AutoCloseable {
             } catch (IOException | RuntimeException e) {
                 opened.completeExceptionally(e);
             } finally {
-                CLib.INSTANCE.close(fd);
+                Libc.close(fd);
             }
         }, "netns-udp-" + ns.name());
         t.setDaemon(true);

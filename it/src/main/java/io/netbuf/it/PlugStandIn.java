@@ -4,6 +4,7 @@ import io.netbuf.Protocols;
 import io.netbuf.Validate;
 import io.netbuf.impl.exec.CommandRunner;
 import io.netbuf.impl.netlink.NetlinkTrafficControl;
+import io.netbuf.impl.netlink.RootQdiscRequests;
 import io.netbuf.spi.PlugAction;
 import io.netbuf.spi.Qdisc;
 import io.netbuf.spi.TrafficControl;
@@ -18,7 +19,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code bfifo} qdisc (a byte-limited FIFO) on the IFB instead. The bfifo is created with
  * {@code tc qdisc add ... root bfifo limit N}, reported by {@link #qdiscs} as kind {@code plug},
  * and every plug action becomes a real kernel round trip on it: with the native backend an
- * rtnetlink change of its options ({@link NetlinkTrafficControl#changeRootOptions}), with the
+ * rtnetlink change of its options (kind and options built here, sent through the backend's
+ * {@link RootQdiscRequests}: its socket and ifindex cache), with the
  * tools backend {@code tc qdisc change ... bfifo limit N}. Buffering itself is not modelled:
  * what this proves is the state handling (which IFB has a "plug", what is created and removed,
  * what fails when a device disappears), never packet holding. Thread-safe.
@@ -28,7 +30,7 @@ final class PlugStandIn implements TrafficControl {
     static final String KIND = "bfifo";
 
     private final TrafficControl real;
-    private final NetlinkTrafficControl nativeTc;
+    private final RootQdiscRequests rootQdiscs;
     private final CommandRunner runner;
     private final String namespace;
     private final Map<String, Long> limits = new ConcurrentHashMap<>();
@@ -39,7 +41,7 @@ final class PlugStandIn implements TrafficControl {
      */
     PlugStandIn(TrafficControl real, String namespace) {
         this.real = real;
-        this.nativeTc = real instanceof NetlinkTrafficControl n ? n : null;
+        this.rootQdiscs = real instanceof NetlinkTrafficControl n ? RootQdiscRequests.of(n) : null;
         this.runner = new CommandRunner();
         this.namespace = namespace;
     }
@@ -69,8 +71,9 @@ final class PlugStandIn implements TrafficControl {
         for (String ifb : ifbs) {
             long limit = action.code() == PlugAction.LIMIT_CODE ? action.limit()
                     : limits.getOrDefault(ifb, 10_000_000L);
-            if (nativeTc != null) {
-                nativeTc.changeRootOptions(List.of(ifb), KIND, new int[] {(int) limit});
+            if (rootQdiscs != null) {
+                // a struct tc_fifo_qopt {u32 limit;}
+                rootQdiscs.change(List.of(ifb), KIND, new int[] {(int) limit});
             } else {
                 runner.check("iproute2", "stand-in plug " + action.label() + " on " + ifb, CommandRunner.argv("tc",
                         "-n", namespace, "qdisc", "change", "dev", ifb, "root", KIND, "limit", Long.toString(limit)));

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netbuf.impl.netlink.NetlinkLinks;
 import io.netbuf.impl.netlink.NetlinkTrafficControl;
+import io.netbuf.impl.netlink.RootQdiscRequests;
 import io.netbuf.impl.netlink.Rtnetlink;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
@@ -62,11 +63,11 @@ class NetlinkAllocationIT {
                 (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
         for (int i = 0; i < WARM_UP_CALLS; i++) {
-            tc.changeRootOptions(group, "pfifo", limit);
+            RootQdiscRequests.of(tc).change(group, "pfifo", limit);
         }
         long before = threads.getCurrentThreadAllocatedBytes();
         for (int i = 0; i < MEASURED_CALLS; i++) {
-            tc.changeRootOptions(group, "pfifo", limit);
+            RootQdiscRequests.of(tc).change(group, "pfifo", limit);
         }
         long allocated = threads.getCurrentThreadAllocatedBytes() - before;
 

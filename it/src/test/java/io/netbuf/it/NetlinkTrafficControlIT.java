@@ -9,6 +9,7 @@ import io.netbuf.OperationFailedException;
 import io.netbuf.Protocols;
 import io.netbuf.impl.netlink.NetlinkLinks;
 import io.netbuf.impl.netlink.NetlinkTrafficControl;
+import io.netbuf.impl.netlink.RootQdiscRequests;
 import io.netbuf.impl.netlink.Rtnetlink;
 import io.netbuf.spi.PlugAction;
 import io.netbuf.spi.Qdisc;
@@ -152,11 +153,11 @@ class NetlinkTrafficControlIT {
     }
 
     @Test
-    void changeRootOptionsChangesEveryDeviceInOneBatch() {
+    void rootQdiscChangeChangesEveryDeviceInOneBatch() {
         for (String ifb : List.of("ifb0", "ifb1")) {
             ns.tc("qdisc", "add", "dev", ifb, "root", "handle", "1:", "pfifo", "limit", "10");
         }
-        tc.changeRootOptions(List.of("ifb0", "ifb1"), "pfifo", new int[] {777});
+        RootQdiscRequests.of(tc).change(List.of("ifb0", "ifb1"), "pfifo", new int[] {777});
         assertTrue(ns.tc("qdisc", "show", "dev", "ifb0").contains("pfifo 1: root refcnt 2 limit 777p"));
         assertTrue(ns.tc("qdisc", "show", "dev", "ifb1").contains("pfifo 1: root refcnt 2 limit 777p"));
     }
@@ -164,11 +165,11 @@ class NetlinkTrafficControlIT {
     @Test
     void cachedIfindexIsRefreshedWhenTheDeviceIsRecreated() {
         ns.tc("qdisc", "add", "dev", "ifb0", "root", "handle", "1:", "pfifo", "limit", "10");
-        tc.changeRootOptions(List.of("ifb0"), "pfifo", new int[] {20});
+        RootQdiscRequests.of(tc).change(List.of("ifb0"), "pfifo", new int[] {20});
         links.deleteIfb("ifb0");
         links.createIfb("ifb0");
         ns.tc("qdisc", "add", "dev", "ifb0", "root", "handle", "1:", "pfifo", "limit", "10");
-        tc.changeRootOptions(List.of("ifb0"), "pfifo", new int[] {30});
+        RootQdiscRequests.of(tc).change(List.of("ifb0"), "pfifo", new int[] {30});
         assertTrue(ns.tc("qdisc", "show", "dev", "ifb0").contains("limit 30p"));
     }
 

@@ -7,13 +7,12 @@ import com.sun.jna.Platform;
 import java.util.Objects;
 
 /**
- * libc functions bound through JNA {@link Function} handles, for the native parts that pass every
- * argument as an int or a long (pointers and sizes as {@code long}): 64-bit Linux only. Binding
- * never throws; where it fails, {@link #unavailableReason()} says why and no function is bound.
- * Handles, not a JNA interface proxy or direct mapping: both generate classes at run time, several
- * milliseconds of every short-lived process (a hotplug call).
+ * libc functions bound through JNA {@link Function} handles, all or none, for {@link Libc}: 64-bit
+ * Linux only. Binding never throws; where it fails, {@link #unavailableReason()} says why and no
+ * function is bound. Handles, not a JNA interface proxy or direct mapping: both generate classes
+ * at run time, several milliseconds of every short-lived process (a hotplug call).
  */
-public final class LibcFunctions {
+final class LibcFunctions {
     private final Function[] functions;
     private final String unavailableReason;
 
@@ -27,7 +26,7 @@ public final class LibcFunctions {
      * @param names the libc functions
      * @return the binding, with its functions in the order of {@code names}, or the reason it failed
      */
-    public static LibcFunctions bind(String user, String... names) {
+    static LibcFunctions bind(String user, String... names) {
         Objects.requireNonNull(user, "user");
         Function[] bound = new Function[names.length];
         if (!Platform.isLinux()) {
@@ -51,12 +50,12 @@ public final class LibcFunctions {
      * @param index the position of the function in the names given to {@link #bind}
      * @return its handle, or null when the binding failed
      */
-    public Function function(int index) {
+    Function function(int index) {
         return functions[index];
     }
 
     /** @return why the functions could not be bound, or null when they were */
-    public String unavailableReason() {
+    String unavailableReason() {
         return unavailableReason;
     }
 }

@@ -4,6 +4,8 @@ import io.netbuf.InvalidConfigurationException;
 import io.netbuf.LockTimeoutException;
 import io.netbuf.OperationFailedException;
 import io.netbuf.Validate;
+import io.netbuf.impl.libc.Errno;
+import io.netbuf.impl.libc.Libc;
 import io.netbuf.spi.HostLock;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -160,10 +162,10 @@ public final class FlockHostLock implements HostLock {
 
     private static int open(Path file) {
         try {
-            int fd = LibC.open(file.toString(), LibC.O_RDWR | LibC.O_CREAT | LibC.O_CLOEXEC, FILE_MODE);
+            int fd = Libc.open(file.toString(), Libc.O_RDWR | Libc.O_CREAT | Libc.O_CLOEXEC, FILE_MODE);
             if (fd < 0) {
-                int errno = LibC.errno();
-                throw OperationFailedException.ofErrno("open host lock file " + file, errno, LibC.describe(errno),
+                int errno = Libc.errno();
+                throw OperationFailedException.ofErrno("open host lock file " + file, errno, describe(errno),
                         null, null);
             }
             return fd;
@@ -176,15 +178,15 @@ public final class FlockHostLock implements HostLock {
     /** @return true when the exclusive lock was taken, false when someone else holds it */
     private static boolean tryFlock(int fd, Path file) {
         while (true) {
-            if (LibC.flock(fd, LibC.LOCK_EX | LibC.LOCK_NB) == 0) {
+            if (Libc.flock(fd, Libc.LOCK_EX | Libc.LOCK_NB) == 0) {
                 return true;
             }
-            int errno = LibC.errno();
-            if (errno == LibC.EWOULDBLOCK) {
+            int errno = Libc.errno();
+            if (errno == Errno.EWOULDBLOCK) {
                 return false;
             }
-            if (errno != LibC.EINTR) {
-                throw OperationFailedException.ofErrno("flock host lock file " + file, errno, LibC.describe(errno),
+            if (errno != Errno.EINTR) {
+                throw OperationFailedException.ofErrno("flock host lock file " + file, errno, describe(errno),
                         null, null);
             }
         }
@@ -239,9 +241,14 @@ public final class FlockHostLock implements HostLock {
     }
 
     private static void close(int fd, Path file) {
-        if (LibC.close(fd) != 0) {
-            LOG.warn("could not close host lock file {} (fd {}): {}", file, fd, LibC.describe(LibC.errno()));
+        if (Libc.close(fd) != 0) {
+            LOG.warn("could not close host lock file {} (fd {}): {}", file, fd, describe(Libc.errno()));
         }
+    }
+
+    /** @return {@code [errno] description}, the description from strerror(3) */
+    private static String describe(int errno) {
+        return "[" + errno + "] " + Errno.strerror(errno);
     }
 
     private static void sleep(long nanos, Path file) {

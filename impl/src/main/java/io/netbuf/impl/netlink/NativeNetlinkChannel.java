@@ -1,11 +1,10 @@
 package io.netbuf.impl.netlink;
 
-import com.sun.jna.Memory;
-import com.sun.jna.Native;
-import com.sun.jna.Pointer;
 import io.netbuf.OperationFailedException;
+import io.netbuf.impl.libc.Errno;
+import io.netbuf.impl.libc.Libc;
+import io.netbuf.impl.libc.NativeMemory;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -20,8 +19,8 @@ final class NativeNetlinkChannel implements NetlinkChannel {
     private static final String NETNS_DIR = "/var/run/netns/";
 
     private final int fd;
-    private final Memory sendMemory;
-    private final Memory receiveMemory;
+    private final NativeMemory sendMemory;
+    private final NativeMemory receiveMemory;
     private final long sendAddress;
     private final long receiveAddress;
     private final ByteBuffer sendBuffer;
@@ -30,12 +29,12 @@ final class NativeNetlinkChannel implements NetlinkChannel {
 
     private NativeNetlinkChannel(int fd, int sendSize, int receiveSize) {
         this.fd = fd;
-        this.sendMemory = new Memory(sendSize);
-        this.receiveMemory = new Memory(receiveSize);
-        this.sendAddress = Pointer.nativeValue(sendMemory);
-        this.receiveAddress = Pointer.nativeValue(receiveMemory);
-        this.sendBuffer = sendMemory.getByteBuffer(0, sendSize).order(ByteOrder.nativeOrder());
-        this.receiveBuffer = receiveMemory.getByteBuffer(0, receiveSize).order(ByteOrder.nativeOrder());
+        this.sendMemory = new NativeMemory(sendSize);
+        this.receiveMemory = new NativeMemory(receiveSize);
+        this.sendAddress = sendMemory.address();
+        this.receiveAddress = receiveMemory.address();
+        this.sendBuffer = sendMemory.buffer();
+        this.receiveBuffer = receiveMemory.buffer();
     }
 
     /**
@@ -49,23 +48,23 @@ final class NativeNetlinkChannel implements NetlinkChannel {
      * @throws OperationFailedException when the socket cannot be opened or configured
      */
     static NativeNetlinkChannel open(String netns, Duration timeout, int sendSize, int receiveSize) {
-        if (!LibC.AVAILABLE) {
-            throw OperationFailedException.of("open rtnetlink socket", LibC.UNAVAILABLE_REASON, null, null, null);
+        if (Libc.unavailableReason() != null) {
+            throw OperationFailedException.of("open rtnetlink socket", Libc.unavailableReason(), null, null, null);
         }
         int fd = netns == null ? openSocket() : openSocketIn(netns);
         try {
             configure(fd, timeout);
             return new NativeNetlinkChannel(fd, sendSize, receiveSize);
         } catch (RuntimeException e) {
-            LibC.close(fd);
+            Libc.close(fd);
             throw e;
         }
     }
 
     private static int openSocket() {
-        int fd = LibC.socket(LibC.AF_NETLINK, LibC.SOCK_RAW | LibC.SOCK_CLOEXEC, LibC.NETLINK_ROUTE);
+        int fd = Libc.socket(Libc.AF_NETLINK, Libc.SOCK_RAW | Libc.SOCK_CLOEXEC, Libc.NETLINK_ROUTE);
         if (fd < 0) {
-            throw failure("open rtnetlink socket", "socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE)", Native.getLastError());
+            throw failure("open rtnetlink socket", "socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE)", Libc.errno());
         }
         return fd;
     }
@@ -80,19 +79,19 @@ final class NativeNetlinkChannel implements NetlinkChannel {
                     null, null, null);
         }
         String path = NETNS_DIR + netns;
-        int nsfd = LibC.open(path, LibC.O_RDONLY | LibC.O_CLOEXEC);
+        int nsfd = Libc.open(path, Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
         if (nsfd < 0) {
-            throw failure("open network namespace " + netns, "open " + path, Native.getLastError());
+            throw failure("open network namespace " + netns, "open " + path, Libc.errno());
         }
         try {
             int[] result = {-1, 0};
             Thread opener = new Thread(() -> {
-                if (LibC.setns(nsfd, LibC.CLONE_NEWNET) != 0) {
-                    result[1] = Native.getLastError();
+                if (Libc.setns(nsfd, Libc.CLONE_NEWNET) != 0) {
+                    result[1] = Libc.errno();
                     return;
                 }
-                int fd = LibC.socket(LibC.AF_NETLINK, LibC.SOCK_RAW | LibC.SOCK_CLOEXEC, LibC.NETLINK_ROUTE);
-                result[fd < 0 ? 1 : 0] = fd < 0 ? Native.getLastError() : fd;
+                int fd = Libc.socket(Libc.AF_NETLINK, Libc.SOCK_RAW | Libc.SOCK_CLOEXEC, Libc.NETLINK_ROUTE);
+                result[fd < 0 ? 1 : 0] = fd < 0 ? Libc.errno() : fd;
             }, "netbuf-netns-" + netns);
             opener.setDaemon(true);
             opener.start();
@@ -102,7 +101,7 @@ final class NativeNetlinkChannel implements NetlinkChannel {
             }
             return result[0];
         } finally {
-            LibC.close(nsfd);
+            Libc.close(nsfd);
         }
     }
 
@@ -120,30 +119,31 @@ final class NativeNetlinkChannel implements NetlinkChannel {
     }
 
     private static void configure(int fd, Duration timeout) {
-        try (Memory scratch = new Memory(16)) {
-            long p = Pointer.nativeValue(scratch);
-            scratch.setInt(0, 1);
+        try (NativeMemory scratch = new NativeMemory(16)) {
+            long p = scratch.address();
+            ByteBuffer b = scratch.buffer();
+            b.putInt(0, 1);
             // Both are optional (older kernels lack them): without them errors still arrive.
-            if (LibC.setsockopt(fd, LibC.SOL_NETLINK, LibC.NETLINK_EXT_ACK, p, 4) != 0) {
-                LOG.debug("NETLINK_EXT_ACK not supported: {}", Errno.describe(Native.getLastError()));
+            if (Libc.setsockopt(fd, Libc.SOL_NETLINK, Libc.NETLINK_EXT_ACK, p, 4) != 0) {
+                LOG.debug("NETLINK_EXT_ACK not supported: {}", Errno.describe(Libc.errno()));
             }
-            if (LibC.setsockopt(fd, LibC.SOL_NETLINK, LibC.NETLINK_CAP_ACK, p, 4) != 0) {
-                LOG.debug("NETLINK_CAP_ACK not supported: {}", Errno.describe(Native.getLastError()));
+            if (Libc.setsockopt(fd, Libc.SOL_NETLINK, Libc.NETLINK_CAP_ACK, p, 4) != 0) {
+                LOG.debug("NETLINK_CAP_ACK not supported: {}", Errno.describe(Libc.errno()));
             }
             long micros = Math.max(1000, timeout.toNanos() / 1000);
-            scratch.setLong(0, micros / 1_000_000);
-            scratch.setLong(8, micros % 1_000_000);
-            if (LibC.setsockopt(fd, LibC.SOL_SOCKET, LibC.SO_RCVTIMEO, p, 16) != 0) {
-                throw failure("configure rtnetlink socket", "setsockopt SO_RCVTIMEO", Native.getLastError());
+            b.putLong(0, micros / 1_000_000);
+            b.putLong(8, micros % 1_000_000);
+            if (Libc.setsockopt(fd, Libc.SOL_SOCKET, Libc.SO_RCVTIMEO, p, 16) != 0) {
+                throw failure("configure rtnetlink socket", "setsockopt SO_RCVTIMEO", Libc.errno());
             }
-            if (LibC.setsockopt(fd, LibC.SOL_SOCKET, LibC.SO_SNDTIMEO, p, 16) != 0) {
-                throw failure("configure rtnetlink socket", "setsockopt SO_SNDTIMEO", Native.getLastError());
+            if (Libc.setsockopt(fd, Libc.SOL_SOCKET, Libc.SO_SNDTIMEO, p, 16) != 0) {
+                throw failure("configure rtnetlink socket", "setsockopt SO_SNDTIMEO", Libc.errno());
             }
             // struct sockaddr_nl {sa_family_t nl_family; unsigned short pad; u32 nl_pid = 0 (kernel picks); u32 nl_groups}
-            scratch.clear(16);
-            scratch.setShort(0, (short) LibC.AF_NETLINK);
-            if (LibC.bind(fd, p, 12) != 0) {
-                throw failure("configure rtnetlink socket", "bind", Native.getLastError());
+            scratch.clear();
+            b.putShort(0, (short) Libc.AF_NETLINK);
+            if (Libc.bind(fd, p, 12) != 0) {
+                throw failure("configure rtnetlink socket", "bind", Libc.errno());
             }
         }
     }
@@ -165,12 +165,12 @@ final class NativeNetlinkChannel implements NetlinkChannel {
     @Override
     public int send(int length) {
         while (true) {
-            long n = LibC.sendto(fd, sendAddress, length, 0, 0L, 0);
+            long n = Libc.sendto(fd, sendAddress, length, 0, 0L, 0);
             if (n >= 0) {
                 return 0;
             }
-            int errno = Native.getLastError();
-            if (errno != LibC.EINTR) {
+            int errno = Libc.errno();
+            if (errno != Errno.EINTR) {
                 return -errno;
             }
         }
@@ -179,12 +179,12 @@ final class NativeNetlinkChannel implements NetlinkChannel {
     @Override
     public int receive() {
         while (true) {
-            long n = LibC.recvfrom(fd, receiveAddress, receiveBuffer.capacity(), LibC.MSG_TRUNC, 0L, 0L);
+            long n = Libc.recvfrom(fd, receiveAddress, receiveBuffer.capacity(), Libc.MSG_TRUNC, 0L, 0L);
             if (n >= 0) {
                 return (int) Math.min(n, Integer.MAX_VALUE);
             }
-            int errno = Native.getLastError();
-            if (errno != LibC.EINTR) {
+            int errno = Libc.errno();
+            if (errno != Errno.EINTR) {
                 return -errno;
             }
         }
@@ -193,7 +193,7 @@ final class NativeNetlinkChannel implements NetlinkChannel {
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
-            LibC.close(fd);
+            Libc.close(fd);
             sendMemory.close();
             receiveMemory.close();
         }

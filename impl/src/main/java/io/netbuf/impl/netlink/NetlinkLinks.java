@@ -1,7 +1,27 @@
 package io.netbuf.impl.netlink;
 
+import static io.netbuf.impl.netlink.NetlinkConstants.AF_INET6;
+import static io.netbuf.impl.netlink.NetlinkConstants.IFF_UP;
+import static io.netbuf.impl.netlink.NetlinkConstants.IFINFOMSG_LEN;
+import static io.netbuf.impl.netlink.NetlinkConstants.IFLA_AF_SPEC;
+import static io.netbuf.impl.netlink.NetlinkConstants.IFLA_EXT_MASK;
+import static io.netbuf.impl.netlink.NetlinkConstants.IFLA_IFNAME;
+import static io.netbuf.impl.netlink.NetlinkConstants.IFLA_INET6_ADDR_GEN_MODE;
+import static io.netbuf.impl.netlink.NetlinkConstants.IFLA_INFO_KIND;
+import static io.netbuf.impl.netlink.NetlinkConstants.IFLA_LINKINFO;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLMSG_HDRLEN;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLM_F_ACK;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLM_F_CREATE;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLM_F_DUMP;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLM_F_EXCL;
+import static io.netbuf.impl.netlink.NetlinkConstants.RTEXT_FILTER_SKIP_STATS;
+import static io.netbuf.impl.netlink.NetlinkConstants.RTM_DELLINK;
+import static io.netbuf.impl.netlink.NetlinkConstants.RTM_GETLINK;
+import static io.netbuf.impl.netlink.NetlinkConstants.RTM_NEWLINK;
+
 import io.netbuf.OperationFailedException;
 import io.netbuf.Validate;
+import io.netbuf.impl.libc.Errno;
 import io.netbuf.spi.Ipv6AddrGenMode;
 import io.netbuf.spi.Link;
 import io.netbuf.spi.Links;
@@ -40,9 +60,9 @@ public final class NetlinkLinks implements Links {
     public List<Link> all() {
         List<Link> all;
         synchronized (rtnl) {
-            NlWriter w = rtnl.request(Nl.RTM_GETLINK, Nl.NLM_F_DUMP);
+            NetlinkWriter w = rtnl.request(RTM_GETLINK, NLM_F_DUMP);
             w.ifinfomsg(0, 0, 0);
-            w.u32(Nl.IFLA_EXT_MASK, Nl.RTEXT_FILTER_SKIP_STATS);
+            w.u32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
             w.end();
             all = rtnl.dump("list links", NetlinkLinks::parse);
         }
@@ -58,11 +78,11 @@ public final class NetlinkLinks implements Links {
     public void createIfb(String name) {
         Validate.ifb(name);
         synchronized (rtnl) {
-            NlWriter w = rtnl.request(Nl.RTM_NEWLINK, Nl.NLM_F_ACK | Nl.NLM_F_CREATE | Nl.NLM_F_EXCL);
+            NetlinkWriter w = rtnl.request(RTM_NEWLINK, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL);
             w.ifinfomsg(0, 0, 0);
-            w.string(Nl.IFLA_IFNAME, name);
-            int info = w.nest(Nl.IFLA_LINKINFO);
-            w.string(Nl.IFLA_INFO_KIND, "ifb");
+            w.string(IFLA_IFNAME, name);
+            int info = w.nest(IFLA_LINKINFO);
+            w.string(IFLA_INFO_KIND, "ifb");
             w.endNest(info);
             w.end();
             rtnl.ack("create IFB " + name, null, name);
@@ -82,7 +102,7 @@ public final class NetlinkLinks implements Links {
                 throw OperationFailedException.of(operation, name + " is not an IFB (link kind '" + link.kind() + "')",
                         null, name, null);
             }
-            NlWriter w = rtnl.request(Nl.RTM_DELLINK, Nl.NLM_F_ACK);
+            NetlinkWriter w = rtnl.request(RTM_DELLINK, NLM_F_ACK);
             w.ifinfomsg(link.index(), 0, 0);
             w.end();
             rtnl.ack(operation, null, name);
@@ -93,9 +113,9 @@ public final class NetlinkLinks implements Links {
     public void setUp(String name, boolean up) {
         Validate.vif(name);
         synchronized (rtnl) {
-            NlWriter w = rtnl.request(Nl.RTM_NEWLINK, Nl.NLM_F_ACK);
-            w.ifinfomsg(0, up ? Nl.IFF_UP : 0, Nl.IFF_UP);
-            w.string(Nl.IFLA_IFNAME, name);
+            NetlinkWriter w = rtnl.request(RTM_NEWLINK, NLM_F_ACK);
+            w.ifinfomsg(0, up ? IFF_UP : 0, IFF_UP);
+            w.string(IFLA_IFNAME, name);
             w.end();
             rtnl.ack((up ? "set up " : "set down ") + name, null, null);
         }
@@ -115,10 +135,10 @@ public final class NetlinkLinks implements Links {
         }
         String operation = "set IPv6 addrgenmode " + mode.iproute2Name() + " on " + name;
         synchronized (rtnl) {
-            NlWriter w = rtnl.request(Nl.RTM_GETLINK, 0);
+            NetlinkWriter w = rtnl.request(RTM_GETLINK, 0);
             w.ifinfomsg(0, 0, 0);
-            w.string(Nl.IFLA_IFNAME, name);
-            w.u32(Nl.IFLA_EXT_MASK, Nl.RTEXT_FILTER_SKIP_STATS);
+            w.string(IFLA_IFNAME, name);
+            w.u32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
             w.end();
             Integer code = rtnl.get(operation, NetlinkLinks::addrGenMode, 0, null, name);
             if (code < 0) {
@@ -132,12 +152,12 @@ public final class NetlinkLinks implements Links {
                         e);
             }
             if (before != mode) {
-                w = rtnl.request(Nl.RTM_NEWLINK, Nl.NLM_F_ACK);
+                w = rtnl.request(RTM_NEWLINK, NLM_F_ACK);
                 w.ifinfomsg(0, 0, 0);
-                w.string(Nl.IFLA_IFNAME, name);
-                int spec = w.nest(Nl.IFLA_AF_SPEC);
-                int inet6 = w.nest(Nl.AF_INET6);
-                w.u8(Nl.IFLA_INET6_ADDR_GEN_MODE, mode.code());
+                w.string(IFLA_IFNAME, name);
+                int spec = w.nest(IFLA_AF_SPEC);
+                int inet6 = w.nest(AF_INET6);
+                w.u8(IFLA_INET6_ADDR_GEN_MODE, mode.code());
                 w.endNest(inet6);
                 w.endNest(spec);
                 w.end();
@@ -156,29 +176,29 @@ public final class NetlinkLinks implements Links {
      * @return the mode's code, -1 when the link has no IPv6, or null for any other message type
      */
     static Integer addrGenMode(ByteBuffer b, int off, int len) {
-        if (NlReader.type(b, off) != Nl.RTM_NEWLINK) {
+        if (NetlinkReader.type(b, off) != RTM_NEWLINK) {
             return null;
         }
         int end = off + len;
-        int attrs = off + Nl.NLMSG_HDRLEN + Nl.IFINFOMSG_LEN;
+        int attrs = off + NLMSG_HDRLEN + IFINFOMSG_LEN;
         if (attrs > end) {
             throw new MalformedReplyException("RTM_NEWLINK of " + len + " bytes has no ifinfomsg");
         }
-        int spec = NlReader.find(b, attrs, end, Nl.IFLA_AF_SPEC);
+        int spec = NetlinkReader.find(b, attrs, end, IFLA_AF_SPEC);
         if (spec < 0) {
             return -1;
         }
-        int inet6 = NlReader.find(b, NlReader.payload(spec), NlReader.payloadEnd(b, spec), Nl.AF_INET6);
+        int inet6 = NetlinkReader.find(b, NetlinkReader.payload(spec), NetlinkReader.payloadEnd(b, spec), AF_INET6);
         if (inet6 < 0) {
             return -1;
         }
-        int mode = NlReader.find(b, NlReader.payload(inet6), NlReader.payloadEnd(b, inet6),
-                Nl.IFLA_INET6_ADDR_GEN_MODE);
+        int mode = NetlinkReader.find(b, NetlinkReader.payload(inet6), NetlinkReader.payloadEnd(b, inet6),
+                IFLA_INET6_ADDR_GEN_MODE);
         if (mode < 0) {
             return -1;
         }
-        NlReader.requirePayload(b, mode, 1, "IFLA_INET6_ADDR_GEN_MODE");
-        return b.get(NlReader.payload(mode)) & 0xFF;
+        NetlinkReader.requirePayload(b, mode, 1, "IFLA_INET6_ADDR_GEN_MODE");
+        return b.get(NetlinkReader.payload(mode)) & 0xFF;
     }
 
     /**
@@ -187,10 +207,10 @@ public final class NetlinkLinks implements Links {
      */
     Link lookup(String name) {
         synchronized (rtnl) {
-            NlWriter w = rtnl.request(Nl.RTM_GETLINK, 0);
+            NetlinkWriter w = rtnl.request(RTM_GETLINK, 0);
             w.ifinfomsg(0, 0, 0);
-            w.string(Nl.IFLA_IFNAME, name);
-            w.u32(Nl.IFLA_EXT_MASK, Nl.RTEXT_FILTER_SKIP_STATS);
+            w.string(IFLA_IFNAME, name);
+            w.u32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
             w.end();
             return rtnl.get("look up link " + name, NetlinkLinks::parse, Errno.ENODEV, null, null);
         }
@@ -202,9 +222,9 @@ public final class NetlinkLinks implements Links {
      */
     Link lookup(int index) {
         synchronized (rtnl) {
-            NlWriter w = rtnl.request(Nl.RTM_GETLINK, 0);
+            NetlinkWriter w = rtnl.request(RTM_GETLINK, 0);
             w.ifinfomsg(index, 0, 0);
-            w.u32(Nl.IFLA_EXT_MASK, Nl.RTEXT_FILTER_SKIP_STATS);
+            w.u32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
             w.end();
             return rtnl.get("look up link #" + index, NetlinkLinks::parse, Errno.ENODEV, null, null);
         }
@@ -219,29 +239,30 @@ public final class NetlinkLinks implements Links {
      * @return the link, or null for any other message type
      */
     static Link parse(ByteBuffer b, int off, int len) {
-        if (NlReader.type(b, off) != Nl.RTM_NEWLINK) {
+        if (NetlinkReader.type(b, off) != RTM_NEWLINK) {
             return null;
         }
-        int body = off + Nl.NLMSG_HDRLEN;
+        int body = off + NLMSG_HDRLEN;
         int end = off + len;
-        if (end - body < Nl.IFINFOMSG_LEN) {
+        if (end - body < IFINFOMSG_LEN) {
             throw new MalformedReplyException("RTM_NEWLINK of " + len + " bytes has no ifinfomsg");
         }
         int index = b.getInt(body + 4);
         int flags = b.getInt(body + 8);
-        int attrs = body + Nl.IFINFOMSG_LEN;
-        int nameAt = NlReader.find(b, attrs, end, Nl.IFLA_IFNAME);
+        int attrs = body + IFINFOMSG_LEN;
+        int nameAt = NetlinkReader.find(b, attrs, end, IFLA_IFNAME);
         if (nameAt < 0) {
             throw new MalformedReplyException("RTM_NEWLINK for ifindex " + index + " has no IFLA_IFNAME");
         }
         String kind = "";
-        int info = NlReader.find(b, attrs, end, Nl.IFLA_LINKINFO);
+        int info = NetlinkReader.find(b, attrs, end, IFLA_LINKINFO);
         if (info >= 0) {
-            int kindAt = NlReader.find(b, NlReader.payload(info), NlReader.payloadEnd(b, info), Nl.IFLA_INFO_KIND);
+            int kindAt = NetlinkReader.find(b, NetlinkReader.payload(info), NetlinkReader.payloadEnd(b, info),
+                    IFLA_INFO_KIND);
             if (kindAt >= 0) {
-                kind = NlReader.string(b, kindAt);
+                kind = NetlinkReader.string(b, kindAt);
             }
         }
-        return new Link(NlReader.string(b, nameAt), index, kind, (flags & Nl.IFF_UP) != 0);
+        return new Link(NetlinkReader.string(b, nameAt), index, kind, (flags & IFF_UP) != 0);
     }
 }

@@ -1,6 +1,15 @@
 package io.netbuf.impl.netlink;
 
+import static io.netbuf.impl.netlink.NetlinkConstants.NLMSG_DONE;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLMSG_ERROR;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLMSG_NOOP;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLMSG_OVERRUN;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLM_F_DUMP_INTR;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLM_F_REQUEST;
+
 import io.netbuf.OperationFailedException;
+import io.netbuf.impl.libc.Errno;
+import io.netbuf.impl.libc.Libc;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,7 +39,7 @@ public final class Rtnetlink implements AutoCloseable {
     private final NetlinkChannel channel;
     private final String namespace;
     private final long timeoutNanos;
-    private final NlWriter writer;
+    private final NetlinkWriter writer;
     private final ByteBuffer rx;
     private int nextSeq;
     private int firstSeq;
@@ -44,7 +53,7 @@ public final class Rtnetlink implements AutoCloseable {
         this.channel = channel;
         this.namespace = namespace;
         this.timeoutNanos = timeout.toNanos();
-        this.writer = new NlWriter(channel.sendBuffer());
+        this.writer = new NetlinkWriter(channel.sendBuffer());
         this.rx = channel.receiveBuffer();
         this.nextSeq = (int) (System.nanoTime() & 0x3FFF_FFFF) + 1;
     }
@@ -83,7 +92,7 @@ public final class Rtnetlink implements AutoCloseable {
      *     64-bit, libc not bindable)
      */
     public static String unavailableReason() {
-        return LibC.UNAVAILABLE_REASON;
+        return Libc.unavailableReason();
     }
 
     /** @return the network namespace the socket lives in, or null for the one this process started in */
@@ -120,7 +129,7 @@ public final class Rtnetlink implements AutoCloseable {
      * @param flags nlmsg_flags besides NLM_F_REQUEST
      * @return the writer, positioned after the message header
      */
-    NlWriter request(int type, int flags) {
+    NetlinkWriter request(int type, int flags) {
         if (closed) {
             throw new IllegalStateException("rtnetlink socket is closed");
         }
@@ -137,8 +146,8 @@ public final class Rtnetlink implements AutoCloseable {
      * @param flags nlmsg_flags besides NLM_F_REQUEST
      * @return the writer
      */
-    NlWriter append(int type, int flags) {
-        writer.begin(type, flags | Nl.NLM_F_REQUEST, nextSeq++);
+    NetlinkWriter append(int type, int flags) {
+        writer.begin(type, flags | NLM_F_REQUEST, nextSeq++);
         count++;
         return writer;
     }
@@ -175,22 +184,22 @@ public final class Rtnetlink implements AutoCloseable {
                 int end = receive(operation, deadline);
                 int off = 0;
                 while (off < end) {
-                    int len = NlReader.messageLength(rx, off, end);
-                    if (NlReader.type(rx, off) == Nl.NLMSG_ERROR) {
-                        int index = NlReader.seq(rx, off) - firstSeq;
+                    int len = NetlinkReader.messageLength(rx, off, end);
+                    if (NetlinkReader.type(rx, off) == NLMSG_ERROR) {
+                        int index = NetlinkReader.seq(rx, off) - firstSeq;
                         if (index >= 0 && index < count && !acked[index]) {
                             acked[index] = true;
                             pending--;
-                            int error = NlReader.error(rx, off, len);
+                            int error = NetlinkReader.error(rx, off, len);
                             if (error != 0) {
                                 failed++;
                                 errnos[index] = -error;
-                                String text = NlReader.extackMessage(rx, off, len);
+                                String text = NetlinkReader.extackMessage(rx, off, len);
                                 messages[index] = text != null ? text : Errno.describe(-error);
                             }
                         }
                     }
-                    off = NlReader.next(off, len);
+                    off = NetlinkReader.next(off, len);
                 }
             }
         } catch (MalformedReplyException e) {
@@ -248,11 +257,11 @@ public final class Rtnetlink implements AutoCloseable {
                 int end = receive(operation, deadline);
                 int off = 0;
                 while (off < end) {
-                    int len = NlReader.messageLength(rx, off, end);
-                    if (NlReader.seq(rx, off) == firstSeq) {
-                        int type = NlReader.type(rx, off);
-                        if (type == Nl.NLMSG_ERROR) {
-                            int errno = -NlReader.error(rx, off, len);
+                    int len = NetlinkReader.messageLength(rx, off, end);
+                    if (NetlinkReader.seq(rx, off) == firstSeq) {
+                        int type = NetlinkReader.type(rx, off);
+                        if (type == NLMSG_ERROR) {
+                            int errno = -NetlinkReader.error(rx, off, len);
                             if (errno == 0) {
                                 throw OperationFailedException.of(operation, "the kernel acked without a reply", vif,
                                         ifb, null);
@@ -260,7 +269,7 @@ public final class Rtnetlink implements AutoCloseable {
                             if (errno == absentErrno) {
                                 return null;
                             }
-                            String text = NlReader.extackMessage(rx, off, len);
+                            String text = NetlinkReader.extackMessage(rx, off, len);
                             throw OperationFailedException.ofErrno(operation, errno,
                                     text != null ? text : Errno.describe(errno), vif, ifb);
                         }
@@ -269,7 +278,7 @@ public final class Rtnetlink implements AutoCloseable {
                             return value;
                         }
                     }
-                    off = NlReader.next(off, len);
+                    off = NetlinkReader.next(off, len);
                 }
             }
         } catch (MalformedReplyException e) {
@@ -310,29 +319,29 @@ public final class Rtnetlink implements AutoCloseable {
                 int end = receive(operation, deadline);
                 int off = 0;
                 while (off < end) {
-                    int len = NlReader.messageLength(rx, off, end);
-                    if (NlReader.seq(rx, off) == firstSeq) {
-                        if ((NlReader.flags(rx, off) & Nl.NLM_F_DUMP_INTR) != 0) {
+                    int len = NetlinkReader.messageLength(rx, off, end);
+                    if (NetlinkReader.seq(rx, off) == firstSeq) {
+                        if ((NetlinkReader.flags(rx, off) & NLM_F_DUMP_INTR) != 0) {
                             consistent = false;
                         }
-                        int type = NlReader.type(rx, off);
-                        if (type == Nl.NLMSG_DONE) {
+                        int type = NetlinkReader.type(rx, off);
+                        if (type == NLMSG_DONE) {
                             return consistent;
                         }
-                        if (type == Nl.NLMSG_ERROR) {
-                            int errno = -NlReader.error(rx, off, len);
-                            String text = NlReader.extackMessage(rx, off, len);
+                        if (type == NLMSG_ERROR) {
+                            int errno = -NetlinkReader.error(rx, off, len);
+                            String text = NetlinkReader.extackMessage(rx, off, len);
                             throw OperationFailedException.ofErrno(operation, errno,
                                     text != null ? text : Errno.describe(errno), null, null);
                         }
-                        if (type != Nl.NLMSG_NOOP && type != Nl.NLMSG_OVERRUN) {
+                        if (type != NLMSG_NOOP && type != NLMSG_OVERRUN) {
                             T value = parser.parse(rx, off, len);
                             if (value != null) {
                                 out.add(value);
                             }
                         }
                     }
-                    off = NlReader.next(off, len);
+                    off = NetlinkReader.next(off, len);
                 }
             }
         } catch (MalformedReplyException e) {

@@ -1,9 +1,8 @@
 package io.netbuf.impl.xenstore;
 
-import com.sun.jna.Function;
-import com.sun.jna.Memory;
-import com.sun.jna.Native;
-import io.netbuf.impl.libc.LibcFunctions;
+import io.netbuf.impl.libc.Errno;
+import io.netbuf.impl.libc.Libc;
+import io.netbuf.impl.libc.NativeMemory;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousCloseException;
@@ -14,7 +13,7 @@ import java.nio.file.Path;
 
 /**
  * A connected unix stream socket on libc's {@code socket}/{@code connect}/{@code read}/{@code write}
- * through JNA {@link Function} handles. The JDK's own unix socket channel would do, but its first
+ * through {@link Libc}. The JDK's own unix socket channel would do, but its first
  * use initialises {@code sun.nio.ch.UnixDomainSockets}, which seeds a {@code SecureRandom} (for
  * temporary socket names the client never uses): about 8 ms of every short-lived process, a
  * hotplug call included, that connects to xenstored once.
@@ -27,44 +26,17 @@ import java.nio.file.Path;
  * reply (see {@link XenstoreClient}) and the connection stays usable.
  */
 final class UnixSocketChannel implements ByteChannel {
-    private static final int AF_UNIX = 1;
-    private static final int SOCK_STREAM = 1;
-    private static final int SOCK_CLOEXEC = 0x80000;
-    private static final int SHUT_RDWR = 2;
-    private static final int EINTR = 4;
     /** {@code sizeof(struct sockaddr_un)}: family, then a 108-byte path. */
     private static final int SOCKADDR_UN_SIZE = 110;
     private static final int CHUNK = 8192;
     /** How long {@link #close()} waits for woken calls to leave before leaving the close to them. */
     private static final long CLOSE_WAIT_NANOS = 2_000_000_000L;
 
-    private static final Function SOCKET;
-    private static final Function CONNECT;
-    private static final Function READ;
-    private static final Function WRITE;
-    private static final Function SHUTDOWN;
-    private static final Function CLOSE;
-    private static final Function STRERROR;
-    private static final String UNAVAILABLE;
-
-    static {
-        LibcFunctions libc = LibcFunctions.bind("the native unix socket", "socket", "connect", "read", "write",
-                "shutdown", "close", "strerror");
-        SOCKET = libc.function(0);
-        CONNECT = libc.function(1);
-        READ = libc.function(2);
-        WRITE = libc.function(3);
-        SHUTDOWN = libc.function(4);
-        CLOSE = libc.function(5);
-        STRERROR = libc.function(6);
-        UNAVAILABLE = libc.unavailableReason();
-    }
-
     private final int fd;
-    private final Memory readMemory = new Memory(CHUNK);
-    private final Memory writeMemory = new Memory(CHUNK);
-    private final ByteBuffer readBuffer = readMemory.getByteBuffer(0, CHUNK);
-    private final ByteBuffer writeBuffer = writeMemory.getByteBuffer(0, CHUNK);
+    private final NativeMemory readMemory = new NativeMemory(CHUNK);
+    private final NativeMemory writeMemory = new NativeMemory(CHUNK);
+    private final ByteBuffer readBuffer = readMemory.buffer();
+    private final ByteBuffer writeBuffer = writeMemory.buffer();
     private final Object readLock = new Object();
     private final Object writeLock = new Object();
     /** Calls in progress; guarded by {@code this}. */
@@ -80,7 +52,7 @@ final class UnixSocketChannel implements ByteChannel {
 
     /** @return why the native socket cannot be used here, or null when it can */
     static String unavailableReason() {
-        return UNAVAILABLE;
+        return Libc.unavailableReason();
     }
 
     /**
@@ -89,29 +61,27 @@ final class UnixSocketChannel implements ByteChannel {
      * @throws IOException when the socket cannot be created or connected (the errno's text)
      */
     static UnixSocketChannel connect(Path path) throws IOException {
-        if (UNAVAILABLE != null) {
-            throw new IOException(UNAVAILABLE);
+        if (Libc.unavailableReason() != null) {
+            throw new IOException(Libc.unavailableReason());
         }
         byte[] name = path.toString().getBytes(StandardCharsets.UTF_8);
         if (name.length >= SOCKADDR_UN_SIZE - 2) {
             throw new IOException("unix socket path longer than " + (SOCKADDR_UN_SIZE - 3) + " bytes: " + path);
         }
-        int fd = SOCKET.invokeInt(new Object[] {AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0});
+        int fd = Libc.socket(Libc.AF_UNIX, Libc.SOCK_STREAM | Libc.SOCK_CLOEXEC, 0);
         if (fd < 0) {
-            throw failure("socket(AF_UNIX)", Native.getLastError());
+            throw failure("socket(AF_UNIX)", Libc.errno());
         }
-        try (Memory address = new Memory(SOCKADDR_UN_SIZE)) {
-            address.clear();
-            address.setShort(0, (short) AF_UNIX);
-            address.write(2, name, 0, name.length);
+        try (NativeMemory address = new NativeMemory(SOCKADDR_UN_SIZE)) {
+            address.buffer().putShort(0, (short) Libc.AF_UNIX).put(2, name);
             int rc;
             int errno;
             do {
-                rc = CONNECT.invokeInt(new Object[] {fd, address, SOCKADDR_UN_SIZE});
-                errno = rc < 0 ? Native.getLastError() : 0;
-            } while (rc < 0 && errno == EINTR);
+                rc = Libc.connect(fd, address.address(), SOCKADDR_UN_SIZE);
+                errno = rc < 0 ? Libc.errno() : 0;
+            } while (rc < 0 && errno == Errno.EINTR);
             if (rc < 0) {
-                CLOSE.invokeInt(new Object[] {fd});
+                Libc.close(fd);
                 throw failure("connect", errno);
             }
         }
@@ -124,7 +94,7 @@ final class UnixSocketChannel implements ByteChannel {
             enter();
             try {
                 int want = Math.min(dst.remaining(), CHUNK);
-                long n = transfer(READ, "read", readMemory, want);
+                long n = transfer(false, readMemory, want);
                 if (n == 0) {
                     if (!isOpen()) {
                         throw new AsynchronousCloseException();
@@ -148,7 +118,7 @@ final class UnixSocketChannel implements ByteChannel {
                 int start = src.position();
                 writeBuffer.clear();
                 writeBuffer.put(src.slice(start, count));
-                long n = transfer(WRITE, "write", writeMemory, count);
+                long n = transfer(true, writeMemory, count);
                 src.position(start + (int) n);
                 return (int) n;
             } finally {
@@ -172,7 +142,7 @@ final class UnixSocketChannel implements ByteChannel {
             return;
         }
         closed = true;
-        SHUTDOWN.invokeInt(new Object[] {fd, SHUT_RDWR});
+        Libc.shutdown(fd, Libc.SHUT_RDWR);
         long deadline = System.nanoTime() + CLOSE_WAIT_NANOS;
         try {
             for (long left = CLOSE_WAIT_NANOS; users > 0 && left > 0; left = deadline - System.nanoTime()) {
@@ -204,18 +174,18 @@ final class UnixSocketChannel implements ByteChannel {
     private void closeDescriptor() {
         if (!descriptorClosed) {
             descriptorClosed = true;
-            CLOSE.invokeInt(new Object[] {fd});
+            Libc.close(fd);
         }
     }
 
     /** One read(2) or write(2) of {@code count} bytes at {@code memory}, retried when a signal interrupts it. */
-    private long transfer(Function call, String name, Memory memory, int count) throws IOException {
+    private long transfer(boolean write, NativeMemory memory, int count) throws IOException {
         long n;
         do {
-            n = call.invokeLong(new Object[] {fd, memory, (long) count});
-        } while (n < 0 && Native.getLastError() == EINTR && isOpen());
+            n = write ? Libc.write(fd, memory.address(), count) : Libc.read(fd, memory.address(), count);
+        } while (n < 0 && Libc.errno() == Errno.EINTR && isOpen());
         if (n < 0) {
-            throw closedOr(failure(name, Native.getLastError()));
+            throw closedOr(failure(write ? "write" : "read", Libc.errno()));
         }
         return n;
     }
@@ -225,7 +195,7 @@ final class UnixSocketChannel implements ByteChannel {
     }
 
     private static IOException failure(String call, int errno) {
-        return new IOException(call + " failed: " + STRERROR.invokeString(new Object[] {errno}, false)
+        return new IOException(call + " failed: " + Errno.strerror(errno)
                 + " (errno " + errno + ")");
     }
 }

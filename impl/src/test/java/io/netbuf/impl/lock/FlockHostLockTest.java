@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.netbuf.InvalidConfigurationException;
 import io.netbuf.LockTimeoutException;
 import io.netbuf.OperationFailedException;
+import io.netbuf.impl.libc.Errno;
+import io.netbuf.impl.libc.Libc;
 import io.netbuf.spi.HostLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,9 +35,9 @@ class FlockHostLockTest {
 
     /** Takes an flock on the file through a separate open file, as another process would. */
     private int foreignFlock(Path file) {
-        int fd = LibC.open(file.toString(), LibC.O_RDWR | LibC.O_CREAT | LibC.O_CLOEXEC, 0644);
+        int fd = Libc.open(file.toString(), Libc.O_RDWR | Libc.O_CREAT | Libc.O_CLOEXEC, 0644);
         assertTrue(fd >= 0, "open " + file);
-        assertEquals(0, LibC.flock(fd, LibC.LOCK_EX | LibC.LOCK_NB), "foreign flock of " + file);
+        assertEquals(0, Libc.flock(fd, Libc.LOCK_EX | Libc.LOCK_NB), "foreign flock of " + file);
         return fd;
     }
 
@@ -80,15 +82,15 @@ class FlockHostLockTest {
             assertThrows(LockTimeoutException.class, () -> lock.acquire("pickifb", SHORT));
             assertThrows(LockTimeoutException.class, () -> lock.acquire("pickifb", Duration.ZERO));
         } finally {
-            LibC.close(fd);
+            Libc.close(fd);
         }
         try (HostLock.Held held = lock.acquire("pickifb", SHORT)) {
-            int probe = LibC.open(file.toString(), LibC.O_RDWR | LibC.O_CLOEXEC, 0);
+            int probe = Libc.open(file.toString(), Libc.O_RDWR | Libc.O_CLOEXEC, 0);
             try {
-                assertEquals(-1, LibC.flock(probe, LibC.LOCK_EX | LibC.LOCK_NB), "netbuf must hold a real flock");
-                assertEquals(LibC.EWOULDBLOCK, LibC.errno());
+                assertEquals(-1, Libc.flock(probe, Libc.LOCK_EX | Libc.LOCK_NB), "netbuf must hold a real flock");
+                assertEquals(Errno.EWOULDBLOCK, Libc.errno());
             } finally {
-                LibC.close(probe);
+                Libc.close(probe);
             }
         }
     }
@@ -103,7 +105,7 @@ class FlockHostLockTest {
         assertFalse(waiter.isDone());
         // release_lock: rm while holding, then the holder's fd closes
         Files.delete(file);
-        LibC.close(fd);
+        Libc.close(fd);
         try (HostLock.Held held = waiter.get(5, TimeUnit.SECONDS)) {
             // without the inode check the waiter would hold the unlinked file and the path would not exist
             assertTrue(Files.exists(file), "the waiter must hold a lock on a file that is linked at the path");
@@ -118,10 +120,10 @@ class FlockHostLockTest {
         Path file = tmp.resolve("pickifb");
         HostLock.Held held = lock.acquire("pickifb", LONG);
         // another open file of the lock, blocked in flock(2) as claim_lock's flock(1) is
-        int queued = LibC.open(file.toString(), LibC.O_RDWR | LibC.O_CLOEXEC, 0);
+        int queued = Libc.open(file.toString(), Libc.O_RDWR | Libc.O_CLOEXEC, 0);
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try {
-            Future<Integer> foreign = pool.submit(() -> LibC.flock(queued, LibC.LOCK_EX));
+            Future<Integer> foreign = pool.submit(() -> Libc.flock(queued, Libc.LOCK_EX));
             ProcLocks.FileId id = ProcLocks.Incarnation.of(file).id();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
             while (ProcLocks.of(id).blocked() == 0 && System.nanoTime() < deadline) {
@@ -139,7 +141,7 @@ class FlockHostLockTest {
             assertFalse(next.isDone(), "this JVM's next waiter must wait for the queued process");
             // release_lock
             Files.delete(file);
-            LibC.close(queued);
+            Libc.close(queued);
             try (HostLock.Held again = next.get(5, TimeUnit.SECONDS)) {
                 assertTrue(Files.exists(file));
             }
@@ -150,12 +152,12 @@ class FlockHostLockTest {
     }
 
     private int foreignFlockOrMinusOne(Path file) {
-        int fd = LibC.open(file.toString(), LibC.O_RDWR | LibC.O_CLOEXEC, 0);
+        int fd = Libc.open(file.toString(), Libc.O_RDWR | Libc.O_CLOEXEC, 0);
         assertTrue(fd >= 0, "open " + file);
         try {
-            return LibC.flock(fd, LibC.LOCK_EX | LibC.LOCK_NB) == 0 ? fd : -1;
+            return Libc.flock(fd, Libc.LOCK_EX | Libc.LOCK_NB) == 0 ? fd : -1;
         } finally {
-            LibC.close(fd);
+            Libc.close(fd);
         }
     }
 
@@ -214,7 +216,7 @@ class FlockHostLockTest {
             assertInstanceOf(InterruptedException.class, e.getCause());
             assertEquals(true, outcome[1]);
         } finally {
-            LibC.close(fd);
+            Libc.close(fd);
         }
         // the in-JVM gate was given back
         lock.acquire("pickifb", Duration.ZERO).close();

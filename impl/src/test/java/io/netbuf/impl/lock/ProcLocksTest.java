@@ -3,6 +3,7 @@ package io.netbuf.impl.lock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
+import io.netbuf.impl.libc.Libc;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -46,13 +47,13 @@ class ProcLocksTest {
     @Test
     void theKernelsTableShowsOurOwnFlockAndABlockedRequest() throws Exception {
         Path file = tmp.resolve("lock");
-        int holder = LibC.open(file.toString(), LibC.O_RDWR | LibC.O_CREAT | LibC.O_CLOEXEC, 0644);
-        int waiter = LibC.open(file.toString(), LibC.O_RDWR | LibC.O_CLOEXEC, 0);
+        int holder = Libc.open(file.toString(), Libc.O_RDWR | Libc.O_CREAT | Libc.O_CLOEXEC, 0644);
+        int waiter = Libc.open(file.toString(), Libc.O_RDWR | Libc.O_CLOEXEC, 0);
         ProcLocks.FileId id = ProcLocks.Incarnation.of(file).id();
-        Thread blocked = new Thread(() -> LibC.flock(waiter, LibC.LOCK_EX));
+        Thread blocked = new Thread(() -> Libc.flock(waiter, Libc.LOCK_EX));
         try {
             assertEquals(new ProcLocks.State(false, 0), ProcLocks.of(id));
-            assertEquals(0, LibC.flock(holder, LibC.LOCK_EX));
+            assertEquals(0, Libc.flock(holder, Libc.LOCK_EX));
             assertEquals(new ProcLocks.State(true, 0), ProcLocks.of(id));
             blocked.start();
             long deadline = System.nanoTime() + 5_000_000_000L;
@@ -60,13 +61,13 @@ class ProcLocksTest {
                 Thread.sleep(5);
             }
             assertEquals(new ProcLocks.State(true, 1), ProcLocks.of(id));
-            LibC.flock(holder, LOCK_UN);
+            Libc.flock(holder, LOCK_UN);
             blocked.join(5_000);
             assertEquals(new ProcLocks.State(true, 0), ProcLocks.of(id), "the woken request holds it");
         } finally {
-            LibC.close(holder);
+            Libc.close(holder);
             blocked.join(5_000);
-            LibC.close(waiter);
+            Libc.close(waiter);
         }
     }
 

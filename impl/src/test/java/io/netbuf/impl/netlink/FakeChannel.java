@@ -1,5 +1,13 @@
 package io.netbuf.impl.netlink;
 
+import static io.netbuf.impl.netlink.NetlinkConstants.NLMSGERR_ATTR_MSG;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLMSG_ERROR;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLMSG_HDRLEN;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLM_F_ACK_TLVS;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLM_F_CAPPED;
+import static io.netbuf.impl.netlink.NetlinkConstants.align;
+
+import io.netbuf.impl.libc.Errno;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayDeque;
@@ -92,16 +100,16 @@ final class FakeChannel implements NetlinkChannel {
         while (off < datagram.capacity()) {
             int len = datagram.getInt(off);
             out.add(new int[] {off, len});
-            off += Nl.align(len);
+            off += align(len);
         }
         return out;
     }
 
     /** An NLMSG_ERROR answering the message at {@code off} of {@code request} (error 0 = ack). */
     static byte[] ack(ByteBuffer request, int off, int error, String extack) {
-        return Msg.of(Nl.NLMSG_ERROR, extack == null ? Nl.NLM_F_CAPPED : Nl.NLM_F_CAPPED | Nl.NLM_F_ACK_TLVS,
-                request.getInt(off + 8)).i32(error).raw(request, off, Nl.NLMSG_HDRLEN)
-                .attr(Nl.NLMSGERR_ATTR_MSG, extack).bytes();
+        return Msg.of(NLMSG_ERROR, extack == null ? NLM_F_CAPPED : NLM_F_CAPPED | NLM_F_ACK_TLVS,
+                request.getInt(off + 8)).i32(error).raw(request, off, NLMSG_HDRLEN)
+                .attr(NLMSGERR_ATTR_MSG, extack).bytes();
     }
 
     /** A message builder for replies (native byte order). */

@@ -1,9 +1,20 @@
 package io.netbuf.impl.netlink;
 
+import static io.netbuf.impl.netlink.NetlinkConstants.AF_INET6;
+import static io.netbuf.impl.netlink.NetlinkConstants.IFINFOMSG_LEN;
+import static io.netbuf.impl.netlink.NetlinkConstants.IFLA_AF_SPEC;
+import static io.netbuf.impl.netlink.NetlinkConstants.IFLA_IFNAME;
+import static io.netbuf.impl.netlink.NetlinkConstants.IFLA_INET6_ADDR_GEN_MODE;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLMSG_HDRLEN;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLM_F_ACK;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLM_F_REQUEST;
+import static io.netbuf.impl.netlink.NetlinkConstants.RTM_GETLINK;
+import static io.netbuf.impl.netlink.NetlinkConstants.RTM_NEWLINK;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.netbuf.OperationFailedException;
+import io.netbuf.impl.libc.Errno;
 import io.netbuf.impl.netlink.FakeChannel.Msg;
 import io.netbuf.spi.Ipv6AddrGenMode;
 import java.nio.ByteBuffer;
@@ -21,13 +32,13 @@ class NetlinkLinksTest {
     private static FakeChannel kernel(Integer mode) {
         return new FakeChannel(req -> {
             int type = req.getShort(4);
-            if (type == Nl.RTM_GETLINK) {
-                Msg reply = Msg.of(Nl.RTM_NEWLINK, 0, req.getInt(8)).i32(0).i32(IFINDEX).i32(0).i32(0)
-                        .attr(Nl.IFLA_IFNAME, "ifb0");
+            if (type == RTM_GETLINK) {
+                Msg reply = Msg.of(RTM_NEWLINK, 0, req.getInt(8)).i32(0).i32(IFINDEX).i32(0).i32(0)
+                        .attr(IFLA_IFNAME, "ifb0");
                 if (mode != null) {
-                    int spec = reply.nest(Nl.IFLA_AF_SPEC);
-                    int inet6 = reply.nest(Nl.AF_INET6);
-                    reply.attrBytes(Nl.IFLA_INET6_ADDR_GEN_MODE, new byte[] {(byte) (int) mode});
+                    int spec = reply.nest(IFLA_AF_SPEC);
+                    int inet6 = reply.nest(AF_INET6);
+                    reply.attrBytes(IFLA_INET6_ADDR_GEN_MODE, new byte[] {(byte) (int) mode});
                     reply.end(inet6).end(spec);
                 }
                 return List.of(reply.bytes());
@@ -47,17 +58,17 @@ class NetlinkLinksTest {
                 links(ch).setIpv6AddrGenMode("ifb0", Ipv6AddrGenMode.NONE));
         assertEquals(2, ch.sent.size(), "one look-up, one change");
         ByteBuffer set = ch.sent.get(1);
-        assertEquals(Nl.RTM_NEWLINK, set.getShort(4));
-        assertEquals(Nl.NLM_F_REQUEST | Nl.NLM_F_ACK, set.getShort(6));
+        assertEquals(RTM_NEWLINK, set.getShort(4));
+        assertEquals(NLM_F_REQUEST | NLM_F_ACK, set.getShort(6));
         int end = set.getInt(0);
-        int attrs = Nl.NLMSG_HDRLEN + Nl.IFINFOMSG_LEN;
-        assertEquals("ifb0", NlReader.string(set, NlReader.find(set, attrs, end, Nl.IFLA_IFNAME)));
-        int spec = NlReader.find(set, attrs, end, Nl.IFLA_AF_SPEC);
-        int inet6 = NlReader.find(set, NlReader.payload(spec), NlReader.payloadEnd(set, spec), Nl.AF_INET6);
-        int mode = NlReader.find(set, NlReader.payload(inet6), NlReader.payloadEnd(set, inet6),
-                Nl.IFLA_INET6_ADDR_GEN_MODE);
-        assertEquals(1, NlReader.payloadLength(set, mode), "IFLA_INET6_ADDR_GEN_MODE is a u8");
-        assertEquals(Ipv6AddrGenMode.NONE.code(), set.get(NlReader.payload(mode)));
+        int attrs = NLMSG_HDRLEN + IFINFOMSG_LEN;
+        assertEquals("ifb0", NetlinkReader.string(set, NetlinkReader.find(set, attrs, end, IFLA_IFNAME)));
+        int spec = NetlinkReader.find(set, attrs, end, IFLA_AF_SPEC);
+        int inet6 = NetlinkReader.find(set, NetlinkReader.payload(spec), NetlinkReader.payloadEnd(set, spec), AF_INET6);
+        int mode = NetlinkReader.find(set, NetlinkReader.payload(inet6), NetlinkReader.payloadEnd(set, inet6),
+                IFLA_INET6_ADDR_GEN_MODE);
+        assertEquals(1, NetlinkReader.payloadLength(set, mode), "IFLA_INET6_ADDR_GEN_MODE is a u8");
+        assertEquals(Ipv6AddrGenMode.NONE.code(), set.get(NetlinkReader.payload(mode)));
         assertEquals(0, end % 4, "the message stays 4-byte aligned");
     }
 

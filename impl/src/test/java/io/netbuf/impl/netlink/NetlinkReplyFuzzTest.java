@@ -1,5 +1,29 @@
 package io.netbuf.impl.netlink;
 
+import static io.netbuf.impl.netlink.NetlinkConstants.IFF_UP;
+import static io.netbuf.impl.netlink.NetlinkConstants.IFLA_IFNAME;
+import static io.netbuf.impl.netlink.NetlinkConstants.IFLA_INFO_KIND;
+import static io.netbuf.impl.netlink.NetlinkConstants.IFLA_LINKINFO;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLMSG_DONE;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLM_F_DUMP;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLM_F_MULTI;
+import static io.netbuf.impl.netlink.NetlinkConstants.RTM_GETLINK;
+import static io.netbuf.impl.netlink.NetlinkConstants.RTM_GETQDISC;
+import static io.netbuf.impl.netlink.NetlinkConstants.RTM_GETTFILTER;
+import static io.netbuf.impl.netlink.NetlinkConstants.RTM_NEWLINK;
+import static io.netbuf.impl.netlink.NetlinkConstants.RTM_NEWQDISC;
+import static io.netbuf.impl.netlink.NetlinkConstants.RTM_NEWTFILTER;
+import static io.netbuf.impl.netlink.NetlinkConstants.TCA_ACT_KIND;
+import static io.netbuf.impl.netlink.NetlinkConstants.TCA_ACT_OPTIONS;
+import static io.netbuf.impl.netlink.NetlinkConstants.TCA_EGRESS_REDIR;
+import static io.netbuf.impl.netlink.NetlinkConstants.TCA_KIND;
+import static io.netbuf.impl.netlink.NetlinkConstants.TCA_MIRRED_PARMS;
+import static io.netbuf.impl.netlink.NetlinkConstants.TCA_OPTIONS;
+import static io.netbuf.impl.netlink.NetlinkConstants.TCA_STATS2;
+import static io.netbuf.impl.netlink.NetlinkConstants.TCA_STATS_BASIC;
+import static io.netbuf.impl.netlink.NetlinkConstants.TCA_STATS_QUEUE;
+import static io.netbuf.impl.netlink.NetlinkConstants.TCA_U32_ACT;
+import static io.netbuf.impl.netlink.NetlinkConstants.TC_MIRRED_LEN;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -86,18 +110,18 @@ class NetlinkReplyFuzzTest {
         for (int[] m : FakeChannel.messages(request)) {
             int off = m[0];
             int seq = request.getInt(off + 8);
-            dump |= (NlReader.flags(request, off) & Nl.NLM_F_DUMP) == Nl.NLM_F_DUMP;
-            switch (NlReader.type(request, off)) {
-                case Nl.RTM_GETLINK -> {
+            dump |= (NetlinkReader.flags(request, off) & NLM_F_DUMP) == NLM_F_DUMP;
+            switch (NetlinkReader.type(request, off)) {
+                case RTM_GETLINK -> {
                     messages.add(link(seq, 3, "ifb0", "ifb"));
                     messages.add(link(seq, 4, "vif5.0", "veth"));
                 }
-                case Nl.RTM_GETQDISC -> messages.add(qdisc(seq, 3));
-                case Nl.RTM_GETTFILTER -> messages.add(filter(seq, 4, 3));
+                case RTM_GETQDISC -> messages.add(qdisc(seq, 3));
+                case RTM_GETTFILTER -> messages.add(filter(seq, 4, 3));
                 default -> messages.add(FakeChannel.ack(request, off, 0, null));
             }
             if (dump) {
-                messages.add(Msg.of(Nl.NLMSG_DONE, Nl.NLM_F_MULTI, seq).i32(0).bytes());
+                messages.add(Msg.of(NLMSG_DONE, NLM_F_MULTI, seq).i32(0).bytes());
             }
         }
         byte[] datagram = FakeChannel.datagram(messages.toArray(byte[][]::new));
@@ -144,34 +168,34 @@ class NetlinkReplyFuzzTest {
     }
 
     private static byte[] link(int seq, int index, String name, String kind) {
-        Msg m = Msg.of(Nl.RTM_NEWLINK, Nl.NLM_F_MULTI, seq).i32(0).i32(index).i32(Nl.IFF_UP).i32(0)
-                .attr(Nl.IFLA_IFNAME, name);
-        int info = m.nest(Nl.IFLA_LINKINFO);
-        m.attr(Nl.IFLA_INFO_KIND, kind).end(info);
+        Msg m = Msg.of(RTM_NEWLINK, NLM_F_MULTI, seq).i32(0).i32(index).i32(IFF_UP).i32(0)
+                .attr(IFLA_IFNAME, name);
+        int info = m.nest(IFLA_LINKINFO);
+        m.attr(IFLA_INFO_KIND, kind).end(info);
         return m.bytes();
     }
 
     private static byte[] qdisc(int seq, int ifindex) {
-        Msg m = Msg.of(Nl.RTM_NEWQDISC, Nl.NLM_F_MULTI, seq).i32(0).i32(ifindex).i32(0x8001_0000).i32(TC_H_ROOT)
-                .i32(1).attr(Nl.TCA_KIND, "plug");
-        int stats = m.nest(Nl.TCA_STATS2);
-        m.attrBytes(Nl.TCA_STATS_BASIC, new byte[16]).attrBytes(Nl.TCA_STATS_QUEUE, new byte[20]).end(stats);
+        Msg m = Msg.of(RTM_NEWQDISC, NLM_F_MULTI, seq).i32(0).i32(ifindex).i32(0x8001_0000).i32(TC_H_ROOT)
+                .i32(1).attr(TCA_KIND, "plug");
+        int stats = m.nest(TCA_STATS2);
+        m.attrBytes(TCA_STATS_BASIC, new byte[16]).attrBytes(TCA_STATS_QUEUE, new byte[20]).end(stats);
         return m.bytes();
     }
 
     private static final int TC_H_ROOT = 0xFFFFFFFF;
 
     private static byte[] filter(int seq, int ifindex, int target) {
-        Msg m = Msg.of(Nl.RTM_NEWTFILTER, Nl.NLM_F_MULTI, seq).i32(0).i32(ifindex).i32(0x8000_0800)
-                .i32(0xFFFF_0000).i32(0x000A_0003).attr(Nl.TCA_KIND, "u32");
-        int options = m.nest(Nl.TCA_OPTIONS);
-        int actions = m.nest(Nl.TCA_U32_ACT);
+        Msg m = Msg.of(RTM_NEWTFILTER, NLM_F_MULTI, seq).i32(0).i32(ifindex).i32(0x8000_0800)
+                .i32(0xFFFF_0000).i32(0x000A_0003).attr(TCA_KIND, "u32");
+        int options = m.nest(TCA_OPTIONS);
+        int actions = m.nest(TCA_U32_ACT);
         int first = m.nest(1);
-        m.attr(Nl.TCA_ACT_KIND, "mirred");
-        int actOptions = m.nest(Nl.TCA_ACT_OPTIONS);
-        ByteBuffer parms = ByteBuffer.allocate(Nl.TC_MIRRED_LEN).order(java.nio.ByteOrder.nativeOrder());
-        parms.putInt(20, Nl.TCA_EGRESS_REDIR).putInt(24, target);
-        m.attrBytes(Nl.TCA_MIRRED_PARMS, parms.array()).end(actOptions).end(first).end(actions).end(options);
+        m.attr(TCA_ACT_KIND, "mirred");
+        int actOptions = m.nest(TCA_ACT_OPTIONS);
+        ByteBuffer parms = ByteBuffer.allocate(TC_MIRRED_LEN).order(java.nio.ByteOrder.nativeOrder());
+        parms.putInt(20, TCA_EGRESS_REDIR).putInt(24, target);
+        m.attrBytes(TCA_MIRRED_PARMS, parms.array()).end(actOptions).end(first).end(actions).end(options);
         return m.bytes();
     }
 }

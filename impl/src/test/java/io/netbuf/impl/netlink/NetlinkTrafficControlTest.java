@@ -1,11 +1,23 @@
 package io.netbuf.impl.netlink;
 
+import static io.netbuf.impl.netlink.NetlinkConstants.IFLA_IFNAME;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLM_F_ACK;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLM_F_CREATE;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLM_F_EXCL;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLM_F_REQUEST;
+import static io.netbuf.impl.netlink.NetlinkConstants.RTM_GETLINK;
+import static io.netbuf.impl.netlink.NetlinkConstants.RTM_NEWLINK;
+import static io.netbuf.impl.netlink.NetlinkConstants.RTM_NEWQDISC;
+import static io.netbuf.impl.netlink.NetlinkConstants.TCA_KIND;
+import static io.netbuf.impl.netlink.NetlinkConstants.TCA_OPTIONS;
+import static io.netbuf.impl.netlink.NetlinkConstants.TC_H_ROOT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netbuf.InvalidConfigurationException;
 import io.netbuf.OperationFailedException;
+import io.netbuf.impl.libc.Errno;
 import io.netbuf.impl.netlink.FakeChannel.Msg;
 import io.netbuf.spi.PlugAction;
 import java.nio.ByteBuffer;
@@ -35,19 +47,19 @@ class NetlinkTrafficControlTest {
         List<byte[]> replies = new ArrayList<>();
         for (int[] m : FakeChannel.messages(req)) {
             int off = m[0];
-            int type = NlReader.type(req, off);
-            if (type == Nl.RTM_GETLINK) {
-                String name = NlReader.string(req, NlReader.find(req, off + 32, off + m[1], Nl.IFLA_IFNAME));
+            int type = NetlinkReader.type(req, off);
+            if (type == RTM_GETLINK) {
+                String name = NetlinkReader.string(req, NetlinkReader.find(req, off + 32, off + m[1], IFLA_IFNAME));
                 Integer index = devices.get(name);
                 replies.add(index == null ? FakeChannel.ack(req, off, -Errno.ENODEV, null)
-                        : Msg.of(Nl.RTM_NEWLINK, 0, req.getInt(off + 8)).i32(0).i32(index).i32(0).i32(0)
-                                .attr(Nl.IFLA_IFNAME, name).bytes());
-            } else if (type == Nl.RTM_NEWQDISC) {
+                        : Msg.of(RTM_NEWLINK, 0, req.getInt(off + 8)).i32(0).i32(index).i32(0).i32(0)
+                                .attr(IFLA_IFNAME, name).bytes());
+            } else if (type == RTM_NEWQDISC) {
                 int ifindex = req.getInt(off + 20);
-                int opt = NlReader.find(req, off + 36, off + m[1], Nl.TCA_OPTIONS);
+                int opt = NetlinkReader.find(req, off + 36, off + m[1], TCA_OPTIONS);
                 boolean twoWords = req.getShort(opt) >= 12; // tc_plug_qopt; a tc_fifo_qopt has one word
                 plugMessages.add(new int[] {ifindex, req.getInt(opt + 4), twoWords ? req.getInt(opt + 8) : 0,
-                        NlReader.flags(req, off)});
+                        NetlinkReader.flags(req, off)});
                 int errno = goneIndexes.contains(ifindex) ? Errno.ENODEV : refuse.getOrDefault(ifindex, 0);
                 replies.add(FakeChannel.ack(req, off, -errno, errno == 0 ? null : "refused " + ifindex));
             }
@@ -75,7 +87,7 @@ class NetlinkTrafficControlTest {
             assertEquals(devices.get(group.get(i)), msg[0], "in the caller's order");
             assertEquals(PlugAction.LIMIT_CODE, msg[1]);
             assertEquals(5000, msg[2]);
-            assertEquals(Nl.NLM_F_REQUEST | Nl.NLM_F_ACK, msg[3], "a change: no CREATE, no EXCL");
+            assertEquals(NLM_F_REQUEST | NLM_F_ACK, msg[3], "a change: no CREATE, no EXCL");
         }
     }
 
@@ -144,7 +156,8 @@ class NetlinkTrafficControlTest {
         assertThrows(InvalidConfigurationException.class, () -> tc.addPlug("ifb0", 0));
         assertThrows(InvalidConfigurationException.class, () -> tc.addPlug("bad/name", 1000));
         assertThrows(InvalidConfigurationException.class, () -> tc.addIngress("much-too-long-name0"));
-        assertThrows(IllegalArgumentException.class, () -> tc.changeRootOptions(List.of("ifb0"), "Pfifo", new int[1]));
+        assertThrows(IllegalArgumentException.class,
+                () -> RootQdiscRequests.of(tc).change(List.of("ifb0"), "Pfifo", new int[1]));
         assertTrue(channel.sent.isEmpty());
     }
 
@@ -155,46 +168,46 @@ class NetlinkTrafficControlTest {
     }
 
     @Test
-    void addPlugAndAddRootQdiscCreateTheRootWithItsOptionsInOneRequest() {
+    void addPlugAndRootQdiscAddCreateTheRootWithItsOptionsInOneRequest() {
         devices.put("ifb0", 7);
         devices.put("ifb1", 8);
 
         tc.addPlug("ifb0", 10_000_000);
-        tc.addRootQdisc("ifb1", "pfifo", new int[] {1000});
+        RootQdiscRequests.of(tc).add("ifb1", "pfifo", new int[] {1000});
 
         List<ByteBuffer> creates = new ArrayList<>();
         for (ByteBuffer sent : channel.sent) {
-            if (NlReader.type(sent, 0) == Nl.RTM_NEWQDISC) {
+            if (NetlinkReader.type(sent, 0) == RTM_NEWQDISC) {
                 creates.add(sent);
             }
         }
         assertEquals(2, creates.size());
-        int create = Nl.NLM_F_REQUEST | Nl.NLM_F_ACK | Nl.NLM_F_CREATE | Nl.NLM_F_EXCL;
+        int create = NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL;
         ByteBuffer plug = creates.get(0);
-        assertEquals(create, NlReader.flags(plug, 0));
+        assertEquals(create, NetlinkReader.flags(plug, 0));
         assertEquals(7, plug.getInt(20));
-        assertEquals(Nl.TC_H_ROOT, plug.getInt(28));
-        assertEquals("plug", NlReader.string(plug, NlReader.find(plug, 36, plug.getInt(0), Nl.TCA_KIND)));
-        int plugOptions = NlReader.find(plug, 36, plug.getInt(0), Nl.TCA_OPTIONS);
+        assertEquals(TC_H_ROOT, plug.getInt(28));
+        assertEquals("plug", NetlinkReader.string(plug, NetlinkReader.find(plug, 36, plug.getInt(0), TCA_KIND)));
+        int plugOptions = NetlinkReader.find(plug, 36, plug.getInt(0), TCA_OPTIONS);
         assertEquals(12, plug.getShort(plugOptions), "tc_plug_qopt: 8 bytes after the attribute header");
         assertEquals(PlugAction.LIMIT_CODE, plug.getInt(plugOptions + 4));
         assertEquals(10_000_000, plug.getInt(plugOptions + 8));
         ByteBuffer fifo = creates.get(1);
-        assertEquals(create, NlReader.flags(fifo, 0));
+        assertEquals(create, NetlinkReader.flags(fifo, 0));
         assertEquals(8, fifo.getInt(20));
-        assertEquals("pfifo", NlReader.string(fifo, NlReader.find(fifo, 36, fifo.getInt(0), Nl.TCA_KIND)));
-        int fifoOptions = NlReader.find(fifo, 36, fifo.getInt(0), Nl.TCA_OPTIONS);
+        assertEquals("pfifo", NetlinkReader.string(fifo, NetlinkReader.find(fifo, 36, fifo.getInt(0), TCA_KIND)));
+        int fifoOptions = NetlinkReader.find(fifo, 36, fifo.getInt(0), TCA_OPTIONS);
         assertEquals(8, fifo.getShort(fifoOptions), "tc_fifo_qopt: one 32-bit limit");
         assertEquals(1000, fifo.getInt(fifoOptions + 4));
     }
 
     @Test
-    void addRootQdiscRefusesABadKindBeforeSending() {
+    void rootQdiscAddRefusesABadKindBeforeSending() {
         devices.put("ifb0", 7);
         int sends = channel.sent.size();
-        assertThrows(IllegalArgumentException.class, () -> tc.addRootQdisc("ifb0", "", new int[] {1}));
+        assertThrows(IllegalArgumentException.class, () -> RootQdiscRequests.of(tc).add("ifb0", "", new int[] {1}));
         assertThrows(IllegalArgumentException.class,
-                () -> tc.addRootQdisc("ifb0", "a-kind-name-too-long", new int[] {1}));
+                () -> RootQdiscRequests.of(tc).add("ifb0", "a-kind-name-too-long", new int[] {1}));
         assertEquals(sends, channel.sent.size());
     }
 }

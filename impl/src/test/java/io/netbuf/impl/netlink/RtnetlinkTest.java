@@ -1,5 +1,20 @@
 package io.netbuf.impl.netlink;
 
+import static io.netbuf.impl.netlink.NetlinkConstants.NLMSG_DONE;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLMSG_ERROR;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLM_F_ACK;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLM_F_ACK_TLVS;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLM_F_CAPPED;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLM_F_DUMP;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLM_F_DUMP_INTR;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLM_F_MULTI;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLM_F_REQUEST;
+import static io.netbuf.impl.netlink.NetlinkConstants.RTM_GETLINK;
+import static io.netbuf.impl.netlink.NetlinkConstants.RTM_GETQDISC;
+import static io.netbuf.impl.netlink.NetlinkConstants.RTM_GETTFILTER;
+import static io.netbuf.impl.netlink.NetlinkConstants.RTM_NEWLINK;
+import static io.netbuf.impl.netlink.NetlinkConstants.RTM_NEWQDISC;
+import static io.netbuf.impl.netlink.NetlinkConstants.TC_H_ROOT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -7,6 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netbuf.OperationFailedException;
+import io.netbuf.impl.libc.Errno;
 import io.netbuf.impl.netlink.FakeChannel.Msg;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -23,8 +39,8 @@ class RtnetlinkTest {
     }
 
     private static void writeNoop(Rtnetlink r) {
-        NlWriter w = r.request(Nl.RTM_NEWQDISC, Nl.NLM_F_ACK);
-        w.tcmsg(3, 0, Nl.TC_H_ROOT, 0);
+        NetlinkWriter w = r.request(RTM_NEWQDISC, NLM_F_ACK);
+        w.tcmsg(3, 0, TC_H_ROOT, 0);
         w.end();
     }
 
@@ -35,7 +51,7 @@ class RtnetlinkTest {
         writeNoop(r);
         r.ack("op", null, null);
         assertEquals(1, ch.sent.size());
-        assertEquals(Nl.NLM_F_REQUEST | Nl.NLM_F_ACK, ch.sent.get(0).getShort(6));
+        assertEquals(NLM_F_REQUEST | NLM_F_ACK, ch.sent.get(0).getShort(6));
     }
 
     @Test
@@ -62,8 +78,8 @@ class RtnetlinkTest {
     @Test
     void lateRepliesToEarlierRequestsAreSkipped() {
         FakeChannel ch = new FakeChannel(req -> {
-            byte[] stale = Msg.of(Nl.NLMSG_ERROR, 0, req.getInt(8) - 1).i32(-1).raw(req, 0, 16).bytes();
-            byte[] foreign = Msg.of(Nl.RTM_NEWLINK, 0, 0).i32(0).i32(0).i32(0).i32(0).bytes();
+            byte[] stale = Msg.of(NLMSG_ERROR, 0, req.getInt(8) - 1).i32(-1).raw(req, 0, 16).bytes();
+            byte[] foreign = Msg.of(RTM_NEWLINK, 0, 0).i32(0).i32(0).i32(0).i32(0).bytes();
             return List.of(stale, foreign, FakeChannel.ack(req, 0, 0, null));
         });
         Rtnetlink r = rtnl(ch);
@@ -86,9 +102,9 @@ class RtnetlinkTest {
     void malformedRepliesFailFastWithoutHanging() {
         List<byte[]> bad = new ArrayList<>();
         bad.add(new byte[] {1, 2, 3});                                   // shorter than a header
-        bad.add(withLength(Msg.of(Nl.NLMSG_ERROR, 0, 0).i32(0).bytes(), 0));          // nlmsg_len 0
-        bad.add(withLength(Msg.of(Nl.NLMSG_ERROR, 0, 0).i32(0).bytes(), 0x7FFF_FFFF)); // claims 2 GiB
-        bad.add(withLength(Msg.of(Nl.NLMSG_ERROR, 0, 0).bytes(), 16));                  // error code missing
+        bad.add(withLength(Msg.of(NLMSG_ERROR, 0, 0).i32(0).bytes(), 0));          // nlmsg_len 0
+        bad.add(withLength(Msg.of(NLMSG_ERROR, 0, 0).i32(0).bytes(), 0x7FFF_FFFF)); // claims 2 GiB
+        bad.add(withLength(Msg.of(NLMSG_ERROR, 0, 0).bytes(), 16));                  // error code missing
         for (byte[] datagram : bad) {
             FakeChannel ch = new FakeChannel(req -> List.of(patchSeq(datagram, req.getInt(8))));
             Rtnetlink r = rtnl(ch);
@@ -103,7 +119,7 @@ class RtnetlinkTest {
     @Test
     void extendedAckWithBrokenAttributeIsMalformedNotALoop() {
         FakeChannel ch = new FakeChannel(req -> {
-            byte[] msg = Msg.of(Nl.NLMSG_ERROR, Nl.NLM_F_CAPPED | Nl.NLM_F_ACK_TLVS, req.getInt(8)).i32(-22)
+            byte[] msg = Msg.of(NLMSG_ERROR, NLM_F_CAPPED | NLM_F_ACK_TLVS, req.getInt(8)).i32(-22)
                     .raw(req, 0, 16).i32(0x0001_0000).bytes(); // attribute of length 0
             return List.of(msg);
         });
@@ -135,8 +151,8 @@ class RtnetlinkTest {
         Rtnetlink r = rtnl(ch);
         writeNoop(r);
         for (int i = 0; i < 2; i++) {
-            NlWriter w = r.append(Nl.RTM_NEWQDISC, Nl.NLM_F_ACK);
-            w.tcmsg(4 + i, 0, Nl.TC_H_ROOT, 0);
+            NetlinkWriter w = r.append(RTM_NEWQDISC, NLM_F_ACK);
+            w.tcmsg(4 + i, 0, TC_H_ROOT, 0);
             w.end();
         }
         assertEquals(1, r.exchangeAcks("batch"));
@@ -159,13 +175,13 @@ class RtnetlinkTest {
         FakeChannel ch = new FakeChannel(req -> {
             int seq = req.getInt(8);
             return List.of(
-                    FakeChannel.datagram(Msg.of(Nl.RTM_NEWQDISC, Nl.NLM_F_MULTI, seq).i32(1).bytes(),
-                            Msg.of(Nl.RTM_NEWQDISC, Nl.NLM_F_MULTI, seq).i32(2).bytes()),
-                    FakeChannel.datagram(Msg.of(Nl.RTM_NEWQDISC, Nl.NLM_F_MULTI, seq).i32(3).bytes(),
-                            Msg.of(Nl.NLMSG_DONE, Nl.NLM_F_MULTI, seq).i32(0).bytes()));
+                    FakeChannel.datagram(Msg.of(RTM_NEWQDISC, NLM_F_MULTI, seq).i32(1).bytes(),
+                            Msg.of(RTM_NEWQDISC, NLM_F_MULTI, seq).i32(2).bytes()),
+                    FakeChannel.datagram(Msg.of(RTM_NEWQDISC, NLM_F_MULTI, seq).i32(3).bytes(),
+                            Msg.of(NLMSG_DONE, NLM_F_MULTI, seq).i32(0).bytes()));
         });
         Rtnetlink r = rtnl(ch);
-        NlWriter w = r.request(Nl.RTM_GETQDISC, Nl.NLM_F_DUMP);
+        NetlinkWriter w = r.request(RTM_GETQDISC, NLM_F_DUMP);
         w.tcmsg(0, 0, 0, 0);
         w.end();
         assertEquals(List.of(1, 2, 3), r.dump("dump", RtnetlinkTest::firstWord));
@@ -176,12 +192,12 @@ class RtnetlinkTest {
         int[] calls = {0};
         FakeChannel ch = new FakeChannel(req -> {
             int seq = req.getInt(8);
-            int flags = calls[0]++ == 0 ? Nl.NLM_F_MULTI | Nl.NLM_F_DUMP_INTR : Nl.NLM_F_MULTI;
-            return List.of(FakeChannel.datagram(Msg.of(Nl.RTM_NEWQDISC, flags, seq).i32(calls[0]).bytes(),
-                    Msg.of(Nl.NLMSG_DONE, flags, seq).i32(0).bytes()));
+            int flags = calls[0]++ == 0 ? NLM_F_MULTI | NLM_F_DUMP_INTR : NLM_F_MULTI;
+            return List.of(FakeChannel.datagram(Msg.of(RTM_NEWQDISC, flags, seq).i32(calls[0]).bytes(),
+                    Msg.of(NLMSG_DONE, flags, seq).i32(0).bytes()));
         });
         Rtnetlink r = rtnl(ch);
-        r.request(Nl.RTM_GETQDISC, Nl.NLM_F_DUMP).end();
+        r.request(RTM_GETQDISC, NLM_F_DUMP).end();
         assertEquals(List.of(2), r.dump("dump", RtnetlinkTest::firstWord));
         assertEquals(2, ch.sent.size());
         assertTrue(ch.sent.get(0).getInt(8) != ch.sent.get(1).getInt(8));
@@ -191,7 +207,7 @@ class RtnetlinkTest {
     void dumpErrorIsThrownWithTheKernelsMessage() {
         FakeChannel ch = new FakeChannel(req -> List.of(FakeChannel.ack(req, 0, -22, "Parent Qdisc doesn't exists")));
         Rtnetlink r = rtnl(ch);
-        r.request(Nl.RTM_GETTFILTER, Nl.NLM_F_DUMP).end();
+        r.request(RTM_GETTFILTER, NLM_F_DUMP).end();
         OperationFailedException e = assertThrows(OperationFailedException.class,
                 () -> r.dump("dump", RtnetlinkTest::firstWord));
         assertEquals(Optional.of(22), e.errno());
@@ -202,12 +218,12 @@ class RtnetlinkTest {
     void getReturnsNullForTheAbsentErrnoAndThrowsForOthers() {
         FakeChannel absent = new FakeChannel(req -> List.of(FakeChannel.ack(req, 0, -19, null)));
         Rtnetlink r1 = rtnl(absent);
-        r1.request(Nl.RTM_GETLINK, 0).end();
+        r1.request(RTM_GETLINK, 0).end();
         assertNull(r1.get("get", RtnetlinkTest::firstWord, Errno.ENODEV, null, null));
 
         FakeChannel denied = new FakeChannel(req -> List.of(FakeChannel.ack(req, 0, -1, null)));
         Rtnetlink r2 = rtnl(denied);
-        r2.request(Nl.RTM_GETLINK, 0).end();
+        r2.request(RTM_GETLINK, 0).end();
         OperationFailedException e = assertThrows(OperationFailedException.class,
                 () -> r2.get("get", RtnetlinkTest::firstWord, Errno.ENODEV, null, null));
         assertEquals("EPERM (Operation not permitted)", e.detail());
@@ -220,7 +236,7 @@ class RtnetlinkTest {
         r.close();
         r.close();
         assertTrue(ch.closed);
-        assertThrows(IllegalStateException.class, () -> r.request(Nl.RTM_GETLINK, 0));
+        assertThrows(IllegalStateException.class, () -> r.request(RTM_GETLINK, 0));
     }
 
     @Test
@@ -238,7 +254,7 @@ class RtnetlinkTest {
     }
 
     private static Integer firstWord(ByteBuffer b, int off, int len) {
-        return NlReader.type(b, off) == Nl.RTM_NEWQDISC ? b.getInt(off + 16) : null;
+        return NetlinkReader.type(b, off) == RTM_NEWQDISC ? b.getInt(off + 16) : null;
     }
 
     private static byte[] withLength(byte[] msg, int len) {

@@ -1,5 +1,34 @@
 package io.netbuf.impl.netlink;
 
+import static io.netbuf.impl.netlink.NetlinkConstants.IFINFOMSG_LEN;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLMSG_FLAGS_OFFSET;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLMSG_HDRLEN;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLMSG_LEN_OFFSET;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLMSG_PID_OFFSET;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLMSG_SEQ_OFFSET;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLMSG_TYPE_OFFSET;
+import static io.netbuf.impl.netlink.NetlinkConstants.RTA_HDRLEN;
+import static io.netbuf.impl.netlink.NetlinkConstants.RTA_LEN_OFFSET;
+import static io.netbuf.impl.netlink.NetlinkConstants.RTA_TYPE_OFFSET;
+import static io.netbuf.impl.netlink.NetlinkConstants.TCA_EGRESS_REDIR;
+import static io.netbuf.impl.netlink.NetlinkConstants.TCA_MIRRED_PARMS;
+import static io.netbuf.impl.netlink.NetlinkConstants.TCA_U32_SEL;
+import static io.netbuf.impl.netlink.NetlinkConstants.TCMSG_HANDLE;
+import static io.netbuf.impl.netlink.NetlinkConstants.TCMSG_IFINDEX;
+import static io.netbuf.impl.netlink.NetlinkConstants.TCMSG_INFO;
+import static io.netbuf.impl.netlink.NetlinkConstants.TCMSG_LEN;
+import static io.netbuf.impl.netlink.NetlinkConstants.TCMSG_PARENT;
+import static io.netbuf.impl.netlink.NetlinkConstants.TC_ACT_STOLEN;
+import static io.netbuf.impl.netlink.NetlinkConstants.TC_MIRRED_ACTION;
+import static io.netbuf.impl.netlink.NetlinkConstants.TC_MIRRED_EACTION;
+import static io.netbuf.impl.netlink.NetlinkConstants.TC_MIRRED_IFINDEX;
+import static io.netbuf.impl.netlink.NetlinkConstants.TC_MIRRED_LEN;
+import static io.netbuf.impl.netlink.NetlinkConstants.TC_U32_TERMINAL;
+import static io.netbuf.impl.netlink.NetlinkConstants.U32_SEL_FLAGS;
+import static io.netbuf.impl.netlink.NetlinkConstants.U32_SEL_NKEYS;
+import static io.netbuf.impl.netlink.NetlinkConstants.U32_SEL_ONE_KEY_LEN;
+import static io.netbuf.impl.netlink.NetlinkConstants.align;
+
 import java.nio.ByteBuffer;
 
 /**
@@ -8,13 +37,13 @@ import java.nio.ByteBuffer;
  * batch. Allocates nothing. Strings are written as ASCII with a terminating NUL; callers pass
  * only validated interface names and qdisc kinds.
  */
-final class NlWriter {
+final class NetlinkWriter {
     private final ByteBuffer buf;
     private int pos;
     private int messageStart = -1;
 
     /** @param buf the buffer to write into; its byte order must be the native one */
-    NlWriter(ByteBuffer buf) {
+    NetlinkWriter(ByteBuffer buf) {
         this.buf = buf;
     }
 
@@ -50,14 +79,14 @@ final class NlWriter {
         if (messageStart >= 0) {
             throw new IllegalStateException("previous message not ended");
         }
-        need(Nl.NLMSG_HDRLEN);
+        need(NLMSG_HDRLEN);
         messageStart = pos;
-        buf.putInt(pos, 0);
-        buf.putShort(pos + 4, (short) type);
-        buf.putShort(pos + 6, (short) flags);
-        buf.putInt(pos + 8, seq);
-        buf.putInt(pos + 12, 0);
-        pos += Nl.NLMSG_HDRLEN;
+        buf.putInt(pos + NLMSG_LEN_OFFSET, 0);
+        buf.putShort(pos + NLMSG_TYPE_OFFSET, (short) type);
+        buf.putShort(pos + NLMSG_FLAGS_OFFSET, (short) flags);
+        buf.putInt(pos + NLMSG_SEQ_OFFSET, seq);
+        buf.putInt(pos + NLMSG_PID_OFFSET, 0);
+        pos += NLMSG_HDRLEN;
     }
 
     /** Ends the open message by writing its length. */
@@ -65,7 +94,7 @@ final class NlWriter {
         if (messageStart < 0) {
             throw new IllegalStateException("no message begun");
         }
-        buf.putInt(messageStart, pos - messageStart);
+        buf.putInt(messageStart + NLMSG_LEN_OFFSET, pos - messageStart);
         messageStart = -1;
     }
 
@@ -78,13 +107,13 @@ final class NlWriter {
      * @param info tcm_info
      */
     void tcmsg(int ifindex, int handle, int parent, int info) {
-        need(Nl.TCMSG_LEN);
+        need(TCMSG_LEN);
         buf.putInt(pos, 0); // family AF_UNSPEC + padding
-        buf.putInt(pos + 4, ifindex);
-        buf.putInt(pos + 8, handle);
-        buf.putInt(pos + 12, parent);
-        buf.putInt(pos + 16, info);
-        pos += Nl.TCMSG_LEN;
+        buf.putInt(pos + TCMSG_IFINDEX, ifindex);
+        buf.putInt(pos + TCMSG_HANDLE, handle);
+        buf.putInt(pos + TCMSG_PARENT, parent);
+        buf.putInt(pos + TCMSG_INFO, info);
+        pos += TCMSG_LEN;
     }
 
     /**
@@ -95,12 +124,12 @@ final class NlWriter {
      * @param change ifi_change
      */
     void ifinfomsg(int index, int flags, int change) {
-        need(Nl.IFINFOMSG_LEN);
+        need(IFINFOMSG_LEN);
         buf.putInt(pos, 0);
         buf.putInt(pos + 4, index);
         buf.putInt(pos + 8, flags);
         buf.putInt(pos + 12, change);
-        pos += Nl.IFINFOMSG_LEN;
+        pos += IFINFOMSG_LEN;
     }
 
     /**
@@ -110,14 +139,14 @@ final class NlWriter {
      * @param value the string (ASCII)
      */
     void string(int type, String value) {
-        int len = Nl.RTA_HDRLEN + value.length() + 1;
-        need(Nl.align(len));
+        int len = RTA_HDRLEN + value.length() + 1;
+        need(align(len));
         header(len, type);
         for (int i = 0; i < value.length(); i++) {
-            buf.put(pos + Nl.RTA_HDRLEN + i, (byte) value.charAt(i));
+            buf.put(pos + RTA_HDRLEN + i, (byte) value.charAt(i));
         }
-        zero(pos + Nl.RTA_HDRLEN + value.length(), Nl.align(len) - len + 1);
-        pos += Nl.align(len);
+        zero(pos + RTA_HDRLEN + value.length(), align(len) - len + 1);
+        pos += align(len);
     }
 
     /**
@@ -169,11 +198,11 @@ final class NlWriter {
      * @param words the payload
      */
     void words(int type, int[] words) {
-        int len = Nl.RTA_HDRLEN + 4 * words.length;
+        int len = RTA_HDRLEN + 4 * words.length;
         need(len);
         header(len, type);
         for (int i = 0; i < words.length; i++) {
-            buf.putInt(pos + Nl.RTA_HDRLEN + 4 * i, words[i]);
+            buf.putInt(pos + RTA_HDRLEN + 4 * i, words[i]);
         }
         pos += len;
     }
@@ -185,10 +214,10 @@ final class NlWriter {
      * @return the token to pass to {@link #endNest(int)}
      */
     int nest(int type) {
-        need(Nl.RTA_HDRLEN);
+        need(RTA_HDRLEN);
         int start = pos;
-        header(Nl.RTA_HDRLEN, type);
-        pos += Nl.RTA_HDRLEN;
+        header(RTA_HDRLEN, type);
+        pos += RTA_HDRLEN;
         return start;
     }
 
@@ -198,7 +227,7 @@ final class NlWriter {
      * @param start the token {@link #nest(int)} returned
      */
     void endNest(int start) {
-        buf.putShort(start, (short) (pos - start));
+        buf.putShort(start + RTA_LEN_OFFSET, (short) (pos - start));
     }
 
     /**
@@ -206,13 +235,13 @@ final class NlWriter {
      * every packet (mask 0, value 0, offset 0): u32's "match u32 0 0".
      */
     void u32MatchAll() {
-        int len = Nl.RTA_HDRLEN + Nl.U32_SEL_ONE_KEY_LEN;
+        int len = RTA_HDRLEN + U32_SEL_ONE_KEY_LEN;
         need(len);
-        header(len, Nl.TCA_U32_SEL);
-        int p = pos + Nl.RTA_HDRLEN;
-        zero(p, Nl.U32_SEL_ONE_KEY_LEN);
-        buf.put(p, (byte) Nl.TC_U32_TERMINAL); // flags
-        buf.put(p + 2, (byte) 1);              // nkeys; the key at p + 16 stays all zero
+        header(len, TCA_U32_SEL);
+        int p = pos + RTA_HDRLEN;
+        zero(p, U32_SEL_ONE_KEY_LEN);
+        buf.put(p + U32_SEL_FLAGS, (byte) TC_U32_TERMINAL);
+        buf.put(p + U32_SEL_NKEYS, (byte) 1); // the one key after the selector stays all zero
         pos += len;
     }
 
@@ -222,20 +251,20 @@ final class NlWriter {
      * @param ifindex the target device
      */
     void mirredEgressRedirect(int ifindex) {
-        int len = Nl.RTA_HDRLEN + Nl.TC_MIRRED_LEN;
+        int len = RTA_HDRLEN + TC_MIRRED_LEN;
         need(len);
-        header(len, Nl.TCA_MIRRED_PARMS);
-        int p = pos + Nl.RTA_HDRLEN;
-        zero(p, Nl.TC_MIRRED_LEN);
-        buf.putInt(p + 8, Nl.TC_ACT_STOLEN);     // tc_gen.action
-        buf.putInt(p + 20, Nl.TCA_EGRESS_REDIR); // eaction
-        buf.putInt(p + 24, ifindex);
+        header(len, TCA_MIRRED_PARMS);
+        int p = pos + RTA_HDRLEN;
+        zero(p, TC_MIRRED_LEN);
+        buf.putInt(p + TC_MIRRED_ACTION, TC_ACT_STOLEN);
+        buf.putInt(p + TC_MIRRED_EACTION, TCA_EGRESS_REDIR);
+        buf.putInt(p + TC_MIRRED_IFINDEX, ifindex);
         pos += len;
     }
 
     private void header(int len, int type) {
-        buf.putShort(pos, (short) len);
-        buf.putShort(pos + 2, (short) type);
+        buf.putShort(pos + RTA_LEN_OFFSET, (short) len);
+        buf.putShort(pos + RTA_TYPE_OFFSET, (short) type);
     }
 
     private void zero(int from, int count) {

@@ -1,5 +1,21 @@
 package io.netbuf.impl.netlink;
 
+import static io.netbuf.impl.netlink.NetlinkConstants.NLA_TYPE_MASK;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLMSGERR_ATTR_MSG;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLMSGERR_ERROR_OFFSET;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLMSGERR_MSG_OFFSET;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLMSG_FLAGS_OFFSET;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLMSG_HDRLEN;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLMSG_LEN_OFFSET;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLMSG_SEQ_OFFSET;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLMSG_TYPE_OFFSET;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLM_F_ACK_TLVS;
+import static io.netbuf.impl.netlink.NetlinkConstants.NLM_F_CAPPED;
+import static io.netbuf.impl.netlink.NetlinkConstants.RTA_HDRLEN;
+import static io.netbuf.impl.netlink.NetlinkConstants.RTA_LEN_OFFSET;
+import static io.netbuf.impl.netlink.NetlinkConstants.RTA_TYPE_OFFSET;
+import static io.netbuf.impl.netlink.NetlinkConstants.align;
+
 import java.nio.ByteBuffer;
 
 /**
@@ -8,8 +24,8 @@ import java.nio.ByteBuffer;
  * {@link MalformedReplyException} instead of reading out of bounds, looping or allocating
  * according to what the reply claims. Allocates nothing except the strings it returns.
  */
-final class NlReader {
-    private NlReader() {
+final class NetlinkReader {
+    private NetlinkReader() {
     }
 
     /**
@@ -19,11 +35,11 @@ final class NlReader {
      * @return the message's length, checked to lie within {@code [16, end - off]}
      */
     static int messageLength(ByteBuffer b, int off, int end) {
-        if (end - off < Nl.NLMSG_HDRLEN) {
+        if (end - off < NLMSG_HDRLEN) {
             throw new MalformedReplyException("truncated netlink header: " + (end - off) + " bytes left");
         }
-        int len = b.getInt(off);
-        if (len < Nl.NLMSG_HDRLEN || len > end - off) {
+        int len = b.getInt(off + NLMSG_LEN_OFFSET);
+        if (len < NLMSG_HDRLEN || len > end - off) {
             throw new MalformedReplyException("netlink message length " + Integer.toUnsignedString(len)
                     + " outside [16, " + (end - off) + "]");
         }
@@ -36,19 +52,19 @@ final class NlReader {
      * @return the offset of the next message (aligned), at most where the datagram ends
      */
     static int next(int off, int len) {
-        return off + Nl.align(len);
+        return off + align(len);
     }
 
     static int type(ByteBuffer b, int off) {
-        return b.getShort(off + 4) & 0xFFFF;
+        return b.getShort(off + NLMSG_TYPE_OFFSET) & 0xFFFF;
     }
 
     static int flags(ByteBuffer b, int off) {
-        return b.getShort(off + 6) & 0xFFFF;
+        return b.getShort(off + NLMSG_FLAGS_OFFSET) & 0xFFFF;
     }
 
     static int seq(ByteBuffer b, int off) {
-        return b.getInt(off + 8);
+        return b.getInt(off + NLMSG_SEQ_OFFSET);
     }
 
     /**
@@ -58,10 +74,10 @@ final class NlReader {
      * @return the error field: 0 for an ack, else a negative errno
      */
     static int error(ByteBuffer b, int off, int len) {
-        if (len < Nl.NLMSG_HDRLEN + 4) {
+        if (len < NLMSG_HDRLEN + 4) {
             throw new MalformedReplyException("netlink error message of " + len + " bytes has no error code");
         }
-        return b.getInt(off + Nl.NLMSG_HDRLEN);
+        return b.getInt(off + NLMSGERR_ERROR_OFFSET);
     }
 
     /**
@@ -92,11 +108,11 @@ final class NlReader {
      * @return {@code at}, or -1 when fewer than 4 bytes remain
      */
     static int attr(ByteBuffer b, int at, int end) {
-        if (end - at < Nl.RTA_HDRLEN) {
+        if (end - at < RTA_HDRLEN) {
             return -1;
         }
-        int len = b.getShort(at) & 0xFFFF;
-        if (len < Nl.RTA_HDRLEN || len > end - at) {
+        int len = rtaLen(b, at);
+        if (len < RTA_HDRLEN || len > end - at) {
             throw new MalformedReplyException("attribute length " + len + " outside [4, " + (end - at) + "]");
         }
         return at;
@@ -109,27 +125,27 @@ final class NlReader {
      * @return the next attribute, validated, or -1
      */
     static int nextAttr(ByteBuffer b, int at, int end) {
-        return attr(b, at + Nl.align(b.getShort(at) & 0xFFFF), end);
+        return attr(b, at + align(rtaLen(b, at)), end);
     }
 
     /** @return the attribute's type without flag bits */
     static int attrType(ByteBuffer b, int at) {
-        return b.getShort(at + 2) & Nl.NLA_TYPE_MASK;
+        return b.getShort(at + RTA_TYPE_OFFSET) & NLA_TYPE_MASK;
     }
 
     /** @return the attribute's payload offset */
     static int payload(int at) {
-        return at + Nl.RTA_HDRLEN;
+        return at + RTA_HDRLEN;
     }
 
     /** @return the attribute's payload end (exclusive) */
     static int payloadEnd(ByteBuffer b, int at) {
-        return at + (b.getShort(at) & 0xFFFF);
+        return at + rtaLen(b, at);
     }
 
     /** @return the attribute's payload length */
     static int payloadLength(ByteBuffer b, int at) {
-        return (b.getShort(at) & 0xFFFF) - Nl.RTA_HDRLEN;
+        return rtaLen(b, at) - RTA_HDRLEN;
     }
 
     /**
@@ -196,26 +212,31 @@ final class NlReader {
      */
     static String extackMessage(ByteBuffer b, int off, int len) {
         int flags = flags(b, off);
-        if ((flags & Nl.NLM_F_ACK_TLVS) == 0) {
+        if ((flags & NLM_F_ACK_TLVS) == 0) {
             return null;
         }
         int end = off + len;
-        int echoed = off + Nl.NLMSG_HDRLEN + 4;
+        int echoed = off + NLMSGERR_MSG_OFFSET;
         int tlvs;
-        if ((flags & Nl.NLM_F_CAPPED) != 0) {
-            tlvs = echoed + Nl.NLMSG_HDRLEN;
+        if ((flags & NLM_F_CAPPED) != 0) {
+            tlvs = echoed + NLMSG_HDRLEN;
         } else {
             int echoedLen = messageLength(b, echoed, end);
-            tlvs = echoed + Nl.align(echoedLen);
+            tlvs = echoed + align(echoedLen);
         }
         if (tlvs > end) {
             throw new MalformedReplyException("extended ack starts past the end of its message");
         }
-        int at = find(b, tlvs, end, Nl.NLMSGERR_ATTR_MSG);
+        int at = find(b, tlvs, end, NLMSGERR_ATTR_MSG);
         if (at < 0) {
             return null;
         }
         String text = string(b, at).strip();
         return text.isEmpty() ? null : text;
+    }
+
+    /** @return the attribute's rta_len, header included */
+    private static int rtaLen(ByteBuffer b, int at) {
+        return b.getShort(at + RTA_LEN_OFFSET) & 0xFFFF;
     }
 }

@@ -4,9 +4,18 @@ package io.netbuf.impl.netlink;
  * Numbers of the rtnetlink protocol (linux/netlink.h, rtnetlink.h, if_link.h, pkt_sched.h,
  * pkt_cls.h, tc_act/tc_mirred.h) and of the structures netbuf exchanges with the kernel.
  */
-final class Nl {
-    // nlmsghdr
+final class NetlinkConstants {
+    // struct nlmsghdr {u32 nlmsg_len; u16 nlmsg_type, nlmsg_flags; u32 nlmsg_seq, nlmsg_pid;}
     static final int NLMSG_HDRLEN = 16;
+    static final int NLMSG_LEN_OFFSET = 0;
+    static final int NLMSG_TYPE_OFFSET = 4;
+    static final int NLMSG_FLAGS_OFFSET = 6;
+    static final int NLMSG_SEQ_OFFSET = 8;
+    static final int NLMSG_PID_OFFSET = 12;
+    /** struct nlmsgerr {int error; struct nlmsghdr msg;}, after the header: the (negative) error... */
+    static final int NLMSGERR_ERROR_OFFSET = NLMSG_HDRLEN;
+    /** ... then the request echoed. */
+    static final int NLMSGERR_MSG_OFFSET = NLMSG_HDRLEN + 4;
     static final int NLMSG_NOOP = 1;
     static final int NLMSG_ERROR = 2;
     static final int NLMSG_DONE = 3;
@@ -24,8 +33,10 @@ final class Nl {
     static final int NLM_F_ACK_TLVS = 0x200;
     static final int NLMSGERR_ATTR_MSG = 1;
 
-    // rtattr
+    // struct rtattr {u16 rta_len; u16 rta_type;}
     static final int RTA_HDRLEN = 4;
+    static final int RTA_LEN_OFFSET = 0;
+    static final int RTA_TYPE_OFFSET = 2;
     static final int NLA_TYPE_MASK = 0x3FFF;
 
     // links
@@ -44,12 +55,21 @@ final class Nl {
     static final int IFF_UP = 0x1;
 
     // traffic control
+    /** struct tc_plug_qopt {int action; u32 limit;}, as two words: the action's word. */
+    static final int TC_PLUG_QOPT_ACTION = 0;
+    /** The limit's word of a struct tc_plug_qopt. */
+    static final int TC_PLUG_QOPT_LIMIT = 1;
     static final int RTM_NEWQDISC = 36;
     static final int RTM_DELQDISC = 37;
     static final int RTM_GETQDISC = 38;
     static final int RTM_NEWTFILTER = 44;
     static final int RTM_GETTFILTER = 46;
+    // struct tcmsg {u8 tcm_family, pad1; u16 pad2; s32 tcm_ifindex; u32 tcm_handle, tcm_parent, tcm_info;}
     static final int TCMSG_LEN = 20;
+    static final int TCMSG_IFINDEX = 4;
+    static final int TCMSG_HANDLE = 8;
+    static final int TCMSG_PARENT = 12;
+    static final int TCMSG_INFO = 16;
     static final int TCA_KIND = 1;
     static final int TCA_OPTIONS = 2;
     static final int TCA_STATS = 3;
@@ -69,18 +89,24 @@ final class Nl {
     static final int TC_U32_TERMINAL = 1;
     /** struct tc_u32_sel (16 bytes) followed by one struct tc_u32_key (16 bytes). */
     static final int U32_SEL_ONE_KEY_LEN = 32;
+    /** struct tc_u32_sel {u8 flags, offshift, nkeys; ...}. */
+    static final int U32_SEL_FLAGS = 0;
+    static final int U32_SEL_NKEYS = 2;
     static final int TCA_ACT_KIND = 1;
     static final int TCA_ACT_OPTIONS = 2;
     static final int TCA_MIRRED_PARMS = 2;
-    /** struct tc_mirred: tc_gen (index, capab, action, refcnt, bindcnt) + eaction + ifindex. */
+    /** struct tc_mirred: tc_gen (u32 index, capab; int action, refcnt, bindcnt) + int eaction + u32 ifindex. */
     static final int TC_MIRRED_LEN = 28;
+    static final int TC_MIRRED_ACTION = 8;
+    static final int TC_MIRRED_EACTION = 20;
+    static final int TC_MIRRED_IFINDEX = 24;
     static final int TC_ACT_STOLEN = 4;
     static final int TCA_EGRESS_REDIR = 1;
 
     /** Priority of the redirect filter (the reference script's {@code prio 10}). */
     static final int REDIRECT_PRIO = 10;
 
-    private Nl() {
+    private NetlinkConstants() {
     }
 
     /**

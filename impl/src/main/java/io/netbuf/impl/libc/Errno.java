@@ -1,11 +1,23 @@
-package io.netbuf.impl.netlink;
+package io.netbuf.impl.libc;
 
-/** Names and descriptions of the Linux errno values rtnetlink answers with. */
-final class Errno {
-    static final int ENOENT = 2;
-    static final int EAGAIN = 11;
-    static final int ENODEV = 19;
-    static final int EINVAL = 22;
+/**
+ * The Linux errno values netbuf's native parts test for, and their names and descriptions: the
+ * one place errno numbers are spelled out (as Netty keeps one {@code Errors} for its native
+ * transports).
+ */
+public final class Errno {
+    /** {@code ENOENT}. */
+    public static final int ENOENT = 2;
+    /** {@code EINTR}. */
+    public static final int EINTR = 4;
+    /** {@code EAGAIN}. */
+    public static final int EAGAIN = 11;
+    /** {@code EWOULDBLOCK}, the same number as {@link #EAGAIN} on Linux. */
+    public static final int EWOULDBLOCK = EAGAIN;
+    /** {@code ENODEV}. */
+    public static final int ENODEV = 19;
+    /** {@code EINVAL}. */
+    public static final int EINVAL = 22;
 
     private Errno() {
     }
@@ -14,9 +26,18 @@ final class Errno {
      * @param errno a positive errno
      * @return e.g. {@code "ENOENT (No such file or directory)"}, or {@code "errno 1234"}
      */
-    static String describe(int errno) {
+    public static String describe(int errno) {
         String[] entry = entry(errno);
         return entry == null ? "errno " + errno : entry[0] + " (" + entry[1] + ")";
+    }
+
+    /**
+     * @param errno an error number
+     * @return libc's description of it (strerror(3)), e.g. {@code "No such file or directory"}
+     * @throws UnsatisfiedLinkError when libc cannot be called here ({@link Libc#unavailableReason()})
+     */
+    public static String strerror(int errno) {
+        return Libc.strerror(errno);
     }
 
     private static String[] entry(int errno) {
