@@ -2,6 +2,7 @@ package io.netbuf.benchmarks;
 
 import io.netbuf.NetworkBuffer;
 import io.netbuf.impl.host.SystemHost;
+import io.netbuf.it.PlugStandIn;
 import io.netbuf.spi.Host;
 import io.netbuf.testkit.FakeHost;
 import io.netbuf.testkit.xenstored.XenstoredServer;
@@ -31,7 +32,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *       fake kernel and store), what a consumer's test suite pays per attach.</li>
  * </ul>
  * The real hosts work in a throwaway namespace with one vif and one IFB, against a testkit
- * xenstored. On a kernel without sch_plug the plug is the pfifo stand-in ({@link PfifoPlugStandIn}:
+ * xenstored. On a kernel without sch_plug the plug is the pfifo stand-in ({@link PlugStandIn}:
  * addPlug/deleteRoot/plug on a root pfifo); setup prints which. Needs root for the real hosts.
  *
  * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar AttachClose}.

@@ -3,6 +3,7 @@ package io.netbuf.benchmarks;
 import io.netbuf.impl.exec.CommandRunner;
 import io.netbuf.impl.host.SystemHost;
 import io.netbuf.impl.xenstore.XenstoreBackends;
+import io.netbuf.it.PlugStandIn;
 import io.netbuf.spi.Host;
 import io.netbuf.spi.HostLock;
 import io.netbuf.spi.KernelFeature;
@@ -22,7 +23,7 @@ import java.util.Set;
  * The real host of a benchmark: {@link SystemHost} in a throwaway namespace (rtnetlink or
  * {@code ip}/{@code tc}), with its own lock directory and, optionally, a XenStore backend pointed
  * at a testkit xenstored. Where the kernel has sch_plug the real plug is used; where it has not,
- * the plug is {@link PfifoPlugStandIn} and the feature check does not ask for sch_plug.
+ * the plug is {@link PlugStandIn} and the feature check does not ask for sch_plug.
  */
 final class BenchHost implements Host, AutoCloseable {
     /** How the plug is realised in this run. */
@@ -97,7 +98,7 @@ final class BenchHost implements Host, AutoCloseable {
     }
 
     private static TrafficControl standIn(SystemHost system, String namespace) {
-        return new PfifoPlugStandIn(system.trafficControl(), new CommandRunner(Duration.ofSeconds(10), null),
+        return new PlugStandIn(system.trafficControl(), new CommandRunner(Duration.ofSeconds(10), null),
                 namespace);
     }
 

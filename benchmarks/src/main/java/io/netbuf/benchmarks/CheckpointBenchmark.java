@@ -3,6 +3,7 @@ package io.netbuf.benchmarks;
 import io.netbuf.BufferGroup;
 import io.netbuf.NetworkBuffer;
 import io.netbuf.impl.host.SystemHost;
+import io.netbuf.it.PlugStandIn;
 import io.netbuf.spi.PlugAction;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,7 +35,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *       on the IFBs the API attached.</li>
  * </ul>
  * Where the kernel has sch_plug these are the real BUFFER and RELEASE_ONE plug actions; where it
- * has not, the documented stand-in ({@link PfifoPlugStandIn}): the same change to a root pfifo.
+ * has not, the documented stand-in ({@link PlugStandIn}): the same change to a root pfifo.
  * Setup prints which one ran. Needs root.
  *
  * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar Checkpoint}.
@@ -87,7 +88,7 @@ public class CheckpointBenchmark {
                 rawCheckpoint = RawRtnetlink.rootChange(ifindexes, "plug", new int[] {PlugAction.BUFFER_CODE, 0});
                 rawCommit = RawRtnetlink.rootChange(ifindexes, "plug", new int[] {PlugAction.RELEASE_ONE_CODE, 0});
             } else {
-                int[] limit = {PfifoPlugStandIn.LIMIT_PACKETS};
+                int[] limit = {PlugStandIn.LIMIT_PACKETS};
                 rawCheckpoint = RawRtnetlink.rootChange(ifindexes, "pfifo", limit);
                 rawCommit = RawRtnetlink.rootChange(ifindexes, "pfifo", limit);
             }

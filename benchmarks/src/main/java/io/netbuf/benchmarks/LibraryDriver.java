@@ -3,6 +3,7 @@ package io.netbuf.benchmarks;
 import io.netbuf.NetworkBuffer;
 import io.netbuf.impl.features.HostKernelFeatures;
 import io.netbuf.impl.host.SystemHost;
+import io.netbuf.it.PlugStandIn;
 import io.netbuf.spi.Host;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -16,7 +17,7 @@ import java.nio.charset.StandardCharsets;
  * long each took inside the process. It acts on the machine it runs on (the harness starts it in
  * its namespace, with {@code XENSTORED_PATH} set): {@link SystemHost} with rtnetlink, the native
  * XenStore client and Xen's lock directory, or, with the stand-in, the same host whose plug is
- * {@link PfifoPlugStandIn}. Before it says {@code ready} it runs its warm-up cycles, so the timed
+ * {@link PlugStandIn}. Before it says {@code ready} it runs its warm-up cycles, so the timed
  * calls are those of a controller that has been running for a while.
  *
  * <p>Protocol, one line each way: {@code setup} → {@code ok <microseconds>} (the attach),

@@ -4,6 +4,7 @@ import io.netbuf.cli.Context;
 import io.netbuf.cli.Main;
 import io.netbuf.impl.features.HostKernelFeatures;
 import io.netbuf.impl.host.SystemHost;
+import io.netbuf.it.PlugStandIn;
 import io.netbuf.spi.Host;
 import java.time.Duration;
 import java.util.Map;
@@ -11,7 +12,7 @@ import java.util.function.Function;
 
 /**
  * The CLI ({@code io.netbuf.cli.Main}, invoked as {@code remus-netbuf-setup}) on the machine itself,
- * except that the plug is {@link PfifoPlugStandIn}: for timing a whole hotplug setup + teardown on a
+ * except that the plug is {@link PlugStandIn}: for timing a whole hotplug setup + teardown on a
  * kernel without sch_plug, side by side with Xen's script given the same stand-in
  * ({@code benchmarks/compare-reference.sh -s}). Everything else is what the launcher runs: the same
  * argument and environment handling, logging, {@link SystemHost} (rtnetlink, the native XenStore

@@ -50,7 +50,7 @@ final class ComposedHost {
      */
     static BasicHost of(SystemHost system, Xenstore xenstore, boolean standInPlug, String namespace) {
         TrafficControl tc = standInPlug ? new PlugStandIn(system.trafficControl(), namespace) : system.trafficControl();
-        return new BasicHost(system.description() + (standInPlug ? " with a bfifo stand-in plug" : ""),
+        return new BasicHost(system.description() + (standInPlug ? " with a pfifo stand-in plug" : ""),
                 system.links(), tc, xenstore, system.lock(), TRUSTING);
     }
 

@@ -1,5 +1,6 @@
 package io.netbuf.it;
 
+import io.netbuf.OperationFailedException;
 import io.netbuf.Protocols;
 import io.netbuf.Validate;
 import io.netbuf.impl.exec.CommandRunner;
@@ -8,49 +9,61 @@ import io.netbuf.impl.netlink.RootQdiscRequests;
 import io.netbuf.spi.PlugAction;
 import io.netbuf.spi.Qdisc;
 import io.netbuf.spi.TrafficControl;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Stands in for {@code sch_plug} on kernels without it (like the build machines): every
- * {@link TrafficControl} call goes to the real backend except the plug's, which use a real root
- * {@code bfifo} qdisc (a byte-limited FIFO) on the IFB instead. The bfifo is created with
- * {@code tc qdisc add ... root bfifo limit N}, reported by {@link #qdiscs} as kind {@code plug},
- * and every plug action becomes a real kernel round trip on it: with the native backend an
- * rtnetlink change of its options (kind and options built here, sent through the backend's
- * {@link RootQdiscRequests}: its socket and ifindex cache), with the
- * tools backend {@code tc qdisc change ... bfifo limit N}. Buffering itself is not modelled:
- * what this proves is the state handling (which IFB has a "plug", what is created and removed,
- * what fails when a device disappears), never packet holding. Thread-safe.
+ * Stands in for {@code sch_plug} on kernels without it (like the build machines), for the tests and
+ * the benchmarks alike: traffic control whose plug is a root {@code pfifo}; everything but the plug
+ * goes to the real backend unchanged.
+ *
+ * <p>The stand-in keeps the plug's wire shape: creating the plug is an {@code RTM_NEWQDISC}
+ * (CREATE|EXCL, parent root) of kind {@code pfifo} with a {@code tc_fifo_qopt {limit}}, and every
+ * plug action (BUFFER, RELEASE_ONE, ...) is the same {@code RTM_NEWQDISC} change (REQUEST|ACK, no
+ * CREATE) that {@link NetlinkTrafficControl#plug} sends, with kind {@code pfifo}: same message
+ * type, flags and size class, same kernel path (tc_modify_qdisc, qdisc_change), built here from
+ * the kind and options and sent through the backend's {@link RootQdiscRequests} (one send, one
+ * ack per device, the backend's socket and ifindex cache). Through the
+ * tools it is {@code tc qdisc change dev IFB root pfifo limit N}, the twin of
+ * {@code tc qdisc change dev IFB root plug block}. The root pfifo is reported as kind
+ * {@code plug}, so the engine finds and removes it like a plug. No packet is held and the plug's
+ * byte limit is not applied: what this stands in for is the state handling (which IFB has a
+ * "plug", what is created and removed, what fails when a device disappears) and the cost of each
+ * call, never the buffering. Thread-safe.
  */
-final class PlugStandIn implements TrafficControl {
+public final class PlugStandIn implements TrafficControl {
+    /** The pfifo limit in packets; every change sets it again (the plug's BUFFER sets nothing either). */
+    public static final int LIMIT_PACKETS = 1000;
     /** The stand-in's qdisc kind. */
-    static final String KIND = "bfifo";
+    public static final String KIND = "pfifo";
+    /** Its options: a {@code struct tc_fifo_qopt {u32 limit;}}. */
+    private static final int[] OPTIONS = {LIMIT_PACKETS};
 
-    private final TrafficControl real;
+    private final TrafficControl backend;
     private final RootQdiscRequests rootQdiscs;
     private final CommandRunner runner;
     private final String namespace;
-    private final Map<String, Long> limits = new ConcurrentHashMap<>();
 
     /**
-     * @param real the backend the other calls go to
-     * @param namespace the network namespace the backend acts in
+     * A stand-in on {@code backend}.
+     *
+     * @param backend the real traffic control (rtnetlink or tc)
+     * @param runner runs {@code tc} when the backend is the tools one
+     * @param namespace the network namespace the backend acts in, or null for this process's
      */
-    PlugStandIn(TrafficControl real, String namespace) {
-        this.real = real;
-        this.rootQdiscs = real instanceof NetlinkTrafficControl n ? RootQdiscRequests.of(n) : null;
-        this.runner = new CommandRunner();
+    public PlugStandIn(TrafficControl backend, CommandRunner runner, String namespace) {
+        this.backend = backend;
+        this.rootQdiscs = backend instanceof NetlinkTrafficControl n ? RootQdiscRequests.of(n) : null;
+        this.runner = runner;
         this.namespace = namespace;
     }
 
     @Override
     public List<Qdisc> qdiscs(String dev) {
         List<Qdisc> out = new ArrayList<>();
-        for (Qdisc q : real.qdiscs(dev)) {
-            boolean standIn = q.isExplicit() && q.parent() == ROOT && q.kind().equals(KIND);
+        for (Qdisc q : backend.qdiscs(dev)) {
+            boolean standIn = q.parent() == ROOT && q.isExplicit() && q.kind().equals(KIND);
             out.add(standIn ? new Qdisc("plug", q.handle(), q.parent(), q.backlogBytes(), q.backlogPackets(), q.drops(),
                     q.sentBytes(), q.sentPackets()) : q);
         }
@@ -58,53 +71,83 @@ final class PlugStandIn implements TrafficControl {
     }
 
     @Override
-    public void addPlug(String ifb, long limitBytes) {
-        Validate.ifb(ifb);
-        Validate.limit(limitBytes);
-        runner.check("iproute2", "add stand-in plug (bfifo) to " + ifb, CommandRunner.argv("tc", "-n", namespace,
-                "qdisc", "add", "dev", ifb, "root", "handle", "1:", KIND, "limit", Long.toString(limitBytes)));
-        limits.put(ifb, limitBytes);
+    public void addIngress(String dev) {
+        backend.addIngress(dev);
     }
 
     @Override
-    public void plug(List<String> ifbs, PlugAction action) {
-        for (String ifb : ifbs) {
-            long limit = action.code() == PlugAction.LIMIT_CODE ? action.limit()
-                    : limits.getOrDefault(ifb, 10_000_000L);
-            if (rootQdiscs != null) {
-                // a struct tc_fifo_qopt {u32 limit;}
-                rootQdiscs.change(List.of(ifb), KIND, new int[] {(int) limit});
-            } else {
-                runner.check("iproute2", "stand-in plug " + action.label() + " on " + ifb, CommandRunner.argv("tc",
-                        "-n", namespace, "qdisc", "change", "dev", ifb, "root", KIND, "limit", Long.toString(limit)));
-            }
-            limits.put(ifb, limit);
+    public void deleteIngress(String dev) {
+        backend.deleteIngress(dev);
+    }
+
+    @Override
+    public void addRedirect(String vif, String ifb, Protocols protocols) {
+        backend.addRedirect(vif, ifb, protocols);
+    }
+
+    @Override
+    public List<String> redirectTargets(String vif) {
+        return backend.redirectTargets(vif);
+    }
+
+    /**
+     * A stand-in on {@code backend}, running {@code tc} (when needed) with a 10 s timeout.
+     *
+     * @param backend the real traffic control (rtnetlink or tc)
+     * @param namespace the network namespace the backend acts in, or null for this process's
+     */
+    public PlugStandIn(TrafficControl backend, String namespace) {
+        this(backend, new CommandRunner(Duration.ofSeconds(10), null), namespace);
+    }
+
+    @Override
+    public void addPlug(String ifb, long limitBytes) {
+        Validate.ifb(ifb);
+        Validate.limit(limitBytes);
+        if (rootQdiscs != null) {
+            rootQdiscs.add(ifb, KIND, OPTIONS);
+        } else {
+            tc("add pfifo stand-in plug to " + ifb, "add", ifb);
         }
     }
 
     @Override
     public void deleteRoot(String ifb) {
-        real.deleteRoot(ifb);
-        limits.remove(ifb);
+        backend.deleteRoot(ifb);
     }
 
     @Override
-    public void addIngress(String dev) {
-        real.addIngress(dev);
+    public void plug(List<String> ifbs, PlugAction action) {
+        if (rootQdiscs != null) {
+            rootQdiscs.change(ifbs, KIND, OPTIONS);
+            return;
+        }
+        OperationFailedException first = null;
+        for (String ifb : ifbs) {
+            try {
+                tc("stand-in plug " + action.label() + " on " + ifb, "change", ifb);
+            } catch (OperationFailedException e) {
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
     }
 
-    @Override
-    public void deleteIngress(String dev) {
-        real.deleteIngress(dev);
-    }
-
-    @Override
-    public void addRedirect(String vif, String ifb, Protocols protocols) {
-        real.addRedirect(vif, ifb, protocols);
-    }
-
-    @Override
-    public List<String> redirectTargets(String vif) {
-        return real.redirectTargets(vif);
+    private void tc(String operation, String verb, String ifb) {
+        List<String> argv = new ArrayList<>(List.of("tc"));
+        if (namespace != null) {
+            argv.addAll(List.of("-n", namespace));
+        }
+        argv.addAll(List.of("qdisc", verb, "dev", ifb, "root", KIND, "limit", Integer.toString(LIMIT_PACKETS)));
+        CommandRunner.Result r = runner.run("iproute2", operation, argv);
+        if (!r.ok()) {
+            throw OperationFailedException.ofCommand(operation, argv, r.exitCode(), r.stderr(), null, ifb);
+        }
     }
 }

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * 4 JVMs x 8 threads attach and close 32 distinct vifs (one domain per JVM, as on a Remus host:
  * each thread drives one of its vifs) over a shared pool of 12 IFBs, in one real
  * namespace through the native backend, with one testkit xenstored and one flock lock directory
- * shared by all. The plug is the {@link PlugStandIn} (a real bfifo; this kernel has no sch_plug).
+ * shared by all. The plug is the {@link PlugStandIn} (a real pfifo; this kernel has no sch_plug).
  * No IFB may ever serve two vifs at once ({@link IfbOwnership}: marker files, the claims, a shared
  * log). Every round must end with the vif's redirect and xenbus records gone; at the end the
  * namespace and XenStore are as before and reap finds nothing. Rounds per thread:

@@ -51,7 +51,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Faults on the real kernel, in a throwaway namespace, through both backends, with the testkit
  * xenstored over its socket and the flock lock in a temporary directory: each ends in the right
  * typed exception or a clean recovery, with nothing left behind. Where a fault needs a buffer that
- * really attached, the kernel's missing sch_plug is replaced by {@link PlugStandIn} (a real bfifo).
+ * really attached, the kernel's missing sch_plug is replaced by {@link PlugStandIn} (a real pfifo).
  */
 class FaultsIT {
     private static final String VIF = "vif5.0";

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A buffer checkpointed and committed 100,000 times through the native backend in a namespace.
  * This kernel has no sch_plug, so the plug is the {@link PlugStandIn}: each checkpoint and commit
- * is a real rtnetlink change of the IFB's root bfifo (the same message path as a plug action).
+ * is a real rtnetlink change of the IFB's root pfifo (the same message path as a plug action).
  * The process's open file descriptors and heap after GC must stay where they were once warm.
  */
 class LongRunIT {
