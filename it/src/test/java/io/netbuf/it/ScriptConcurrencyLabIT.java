@@ -28,6 +28,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Predicate;
@@ -169,11 +170,28 @@ class ScriptConcurrencyLabIT {
                 long offset = s * pace / scripts;
                 loops.add(pool.submit(() -> loop.run(netbufDone, vif -> !scriptVifs.contains(vif), offset, pace)));
             }
+            // Minutes under emulation: say how far it got every 30 s.
+            long expected = (long) JVMS * THREADS * churnRounds;
+            ScheduledExecutorService progress = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "lab-progress");
+                t.setDaemon(true);
+                return t;
+            });
+            progress.scheduleAtFixedRate(() -> {
+                try {
+                    System.out.printf("[progress] ScriptConcurrencyLabIT: %.0f s, netbuf rounds %d/%d, script rounds %d%n",
+                            (System.nanoTime() - start) / 1e9, ownership.releases(vif -> !scriptVifs.contains(vif)),
+                            expected, ownership.releases(scriptVifs::contains));
+                } catch (IOException | RuntimeException e) {
+                    System.out.println("[progress] ScriptConcurrencyLabIT: cannot read the shared log: " + e);
+                }
+            }, 30, 30, TimeUnit.SECONDS);
             ChurnChildren.Totals totals;
             try {
                 totals = children.await(Duration.ofMinutes(20));
             } finally {
                 netbufDone.set(true);
+                progress.shutdownNow();
             }
             double netbufSeconds = (System.nanoTime() - start) / 1e9;
             List<ScriptTotals> perLoop = new ArrayList<>();
