@@ -13,9 +13,13 @@ import java.util.concurrent.TimeUnit;
 /**
  * The fake host lock: one exclusive lock per name, not reentrant (like an flock taken on a fresh
  * open file: a second acquire waits even in the holding thread), with the bounded wait. Remembers
- * which names are held, for the leak check.
+ * which names are held, for the leak check. A timeout too long to count in nanoseconds waits as long
+ * as needed.
  */
 final class FakeHostLock implements HostLock {
+    /** Longer waits saturate, as the real lock's do: a wait that long never ends in practice. */
+    private static final Duration LONGEST_WAIT = Duration.ofNanos(Long.MAX_VALUE);
+
     private final CallInterceptor interceptor;
     private final Map<String, Thread> holders = new TreeMap<>();
 
@@ -43,10 +47,11 @@ final class FakeHostLock implements HostLock {
         if (timeout.isNegative()) {
             throw new IllegalArgumentException("timeout must not be negative: " + timeout);
         }
-        long deadline = System.nanoTime() + timeout.toNanos();
+        long start = System.nanoTime();
+        long wait = timeout.compareTo(LONGEST_WAIT) >= 0 ? Long.MAX_VALUE : timeout.toNanos();
         synchronized (this) {
             while (holders.containsKey(name)) {
-                long left = deadline - System.nanoTime();
+                long left = wait - (System.nanoTime() - start);
                 if (left <= 0) {
                     throw new LockTimeoutException(name, timeout, null);
                 }

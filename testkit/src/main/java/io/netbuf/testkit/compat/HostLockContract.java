@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.netbuf.LockTimeoutException;
 import io.netbuf.spi.HostLock;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -112,6 +113,27 @@ public abstract class HostLockContract extends PortContract {
         });
         try (HostLock.Held again = lock().acquire(name, SHORT)) {
             assertTrue(again != null);
+        }
+    }
+
+    @Test
+    void aHugeTimeoutWaitsAsLongAsNeeded() throws Exception {
+        for (Duration huge : List.of(Duration.ofSeconds(Long.MAX_VALUE, 999_999_999), Duration.ofNanos(Long.MAX_VALUE),
+                Duration.ofDays(100 * 365))) {
+            String name = name();
+            try (HostLock.Held free = lock().acquire(name, huge)) {
+                assertTrue(free != null, "a free lock is taken at once with " + huge);
+            }
+            HostLock.Held held = lock().acquire(name, SHORT);
+            CompletableFuture<Boolean> other = CompletableFuture.supplyAsync(() -> {
+                try (HostLock.Held h = lock().acquire(name, huge)) {
+                    return true;
+                }
+            });
+            assertThrows(TimeoutException.class, () -> other.get(100, TimeUnit.MILLISECONDS),
+                    "waits while the lock is held, with " + huge);
+            held.close();
+            assertTrue(other.get(LONG.toSeconds(), TimeUnit.SECONDS));
         }
     }
 }
