@@ -46,6 +46,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Thread-safe.
  */
 public final class FakeHost implements Host {
+    private static final String XENSTORE_FACT = "xenstore ";
+
     private final FakeKernel kernel = new FakeKernel();
     private final FakeXenstore store = new FakeXenstore();
     private final CallInterceptor interceptor = new CallInterceptor();
@@ -388,12 +390,17 @@ public final class FakeHost implements Host {
     /**
      * Compares links (and their up/down state), explicit qdiscs (the plug, ingress), redirect filters,
      * the xenstore tree and held locks with the clean state. Kernel default qdiscs (handle 0), which
-     * the kernel attaches when a device first goes up, are not compared.
+     * the kernel attaches when a device first goes up, are not compared. Nor are xenstore nodes that
+     * a write created only as missing parents of its node (e.g. {@code /libxl/5/remus/netbuf/0} when
+     * {@code .../0/ifb} is written): they stay on a real host when the written node is removed, until
+     * their owner removes them ({@code /libxl/<domid>} goes with the domain); a node written, made
+     * or given permissions on purpose is compared.
      *
      * @return one line per difference, e.g. {@code "added: qdisc ifb0 root = plug"}; empty when clean
      */
     public List<String> leaks() {
-        Map<String, String> now = facts();
+        FakeXenstore.Contents xenstoreNow = store.contents();
+        Map<String, String> now = facts(xenstoreNow);
         Map<String, String> then;
         synchronized (baselineLock) {
             then = baseline;
@@ -402,7 +409,9 @@ public final class FakeHost implements Host {
         for (Map.Entry<String, String> e : now.entrySet()) {
             String before = then.get(e.getKey());
             if (before == null) {
-                out.add("added: " + e.getKey() + " = " + e.getValue());
+                if (!isImplicitNode(e.getKey(), xenstoreNow)) {
+                    out.add("added: " + e.getKey() + " = " + e.getValue());
+                }
             } else if (!before.equals(e.getValue())) {
                 out.add("changed: " + e.getKey() + " = " + e.getValue() + " (was " + before + ")");
             }
@@ -433,10 +442,24 @@ public final class FakeHost implements Host {
     }
 
     private Map<String, String> facts() {
+        return facts(store.contents());
+    }
+
+    private Map<String, String> facts(FakeXenstore.Contents xenstoreNow) {
         Map<String, String> out = new TreeMap<>(kernel.facts());
-        store.snapshot().forEach((path, value) -> out.put("xenstore " + path, value));
+        out.putAll(xenstoreFacts(xenstoreNow));
         lock.held().forEach((name, thread) -> out.put("lock " + name, "held by thread " + thread));
         return out;
+    }
+
+    private static Map<String, String> xenstoreFacts(FakeXenstore.Contents contents) {
+        Map<String, String> out = new TreeMap<>();
+        contents.values().forEach((path, value) -> out.put(XENSTORE_FACT + path, value));
+        return out;
+    }
+
+    private static boolean isImplicitNode(String fact, FakeXenstore.Contents contents) {
+        return fact.startsWith(XENSTORE_FACT) && contents.implicit().contains(fact.substring(XENSTORE_FACT.length()));
     }
 
     /** Runs a setup change and makes what it changed part of the clean state. */

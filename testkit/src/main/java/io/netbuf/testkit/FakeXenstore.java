@@ -9,6 +9,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -118,6 +119,7 @@ public final class FakeXenstore extends TransactionalXenstore implements ChangeF
             View view = view("write", tx, path);
             Node node = ensure(view, path);
             node.value = value.clone();
+            node.implicit = false;
             view.modified(path, node);
             view.event(path, false);
         }
@@ -138,7 +140,7 @@ public final class FakeXenstore extends TransactionalXenstore implements ChangeF
             if (view.nodes().contains(path)) {
                 return;
             }
-            ensure(view, path);
+            ensure(view, path).implicit = false;
             view.event(path, false);
         }
     }
@@ -262,6 +264,7 @@ public final class FakeXenstore extends TransactionalXenstore implements ChangeF
             View view = view("set perms", tx, path);
             Node node = existing(view, "set perms", path);
             node.perms = List.copyOf(perms);
+            node.implicit = false;
             view.modified(path, node);
             view.event(path, false);
         }
@@ -409,11 +412,34 @@ public final class FakeXenstore extends TransactionalXenstore implements ChangeF
      *     assertions
      */
     public Map<String, String> snapshot() {
+        return contents().values();
+    }
+
+    /**
+     * @return every node's value (as {@link #snapshot()}) and the nodes that exist only because a
+     *     write or mkdir below them created them, never written, made or given permissions themselves
+     */
+    Contents contents() {
         synchronized (lock) {
-            Map<String, String> out = new TreeMap<>();
-            tree.forEach((path, node) -> out.put(path, text(node.value)));
-            return out;
+            Map<String, String> values = new TreeMap<>();
+            Set<String> implicit = new HashSet<>();
+            tree.forEach((path, node) -> {
+                values.put(path, text(node.value));
+                if (node.implicit) {
+                    implicit.add(path);
+                }
+            });
+            return new Contents(values, implicit);
         }
+    }
+
+    /**
+     * What the store holds, for the leak check.
+     *
+     * @param values every node's value, sorted by path
+     * @param implicit the nodes created only as missing parents of another
+     */
+    record Contents(Map<String, String> values, Set<String> implicit) {
     }
 
     @Override
@@ -460,7 +486,10 @@ public final class FakeXenstore extends TransactionalXenstore implements ChangeF
         return node;
     }
 
-    /** Returns the node at {@code path}, creating it and its missing ancestors (empty, parent's perms). */
+    /**
+     * Returns the node at {@code path}, creating it and its missing ancestors (empty, parent's perms,
+     * marked implicit until the caller says otherwise).
+     */
     private static Node ensure(View view, String path) {
         Deque<String> missing = new ArrayDeque<>();
         String p = path;
@@ -477,6 +506,7 @@ public final class FakeXenstore extends TransactionalXenstore implements ChangeF
         while (!missing.isEmpty()) {
             String child = missing.pop();
             Node node = new Node(new byte[0], parent.perms);
+            node.implicit = true;
             parent.children.add(name(child));
             view.modified(parentPath, parent);
             view.nodes().put(child, node);
@@ -536,6 +566,8 @@ public final class FakeXenstore extends TransactionalXenstore implements ChangeF
         List<String> perms;
         final List<String> children = new ArrayList<>();
         long generation = ABSENT;
+        /** Created as a missing parent and never written, made or given permissions itself. */
+        boolean implicit;
 
         Node(byte[] value, List<String> perms) {
             this.value = value;
@@ -546,6 +578,7 @@ public final class FakeXenstore extends TransactionalXenstore implements ChangeF
             Node copy = new Node(value, perms);
             copy.children.addAll(children);
             copy.generation = generation;
+            copy.implicit = implicit;
             return copy;
         }
     }
