@@ -15,9 +15,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
  * A fake host for tests: an in-memory kernel (links, IFBs, qdiscs, ingress redirect filters and a
@@ -40,8 +42,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * extended-ack message. A test can take kernel features and tools away, inject faults into any port
  * operation ({@link #faults()}), read the log of port operations ({@link #calls()}), and check that
  * nothing leaked ({@link #assertClean()}). Setup methods ({@code with*}, {@code add*},
- * {@link #removeLink}) describe the host as it is before the code under test runs: they are not
- * port operations, are not logged, and what they change becomes part of the clean state.
+ * {@link #removeLink}) describe the host as it is before the code under test runs, or what happens
+ * to it meanwhile: they are not port operations, are not logged, and what they do becomes part of
+ * the clean state, also in the middle of a test. What the code under test did stays a leak (a
+ * redirect it left pointing at an IFB that a set-up removed, say).
  *
  * <p>Thread-safe.
  */
@@ -99,7 +103,7 @@ public final class FakeHost implements Host {
         if (count < 0) {
             throw new IllegalArgumentException("count must not be negative: " + count);
         }
-        setup(() -> {
+        kernelSetup(() -> {
             for (int i = 0; i < count; i++) {
                 if (kernel.find("ifb" + i).isEmpty()) {
                     kernel.addLink("ifb" + i, "ifb", false);
@@ -130,7 +134,7 @@ public final class FakeHost implements Host {
      */
     public FakeHost withLink(String name, String kind, boolean up) {
         Objects.requireNonNull(kind, "kind");
-        setup(() -> kernel.addLink(name, kind, up));
+        kernelSetup(() -> kernel.addLink(name, kind, up));
         return this;
     }
 
@@ -191,7 +195,7 @@ public final class FakeHost implements Host {
      * @return this
      */
     public FakeHost withXenstore(String path, String value) {
-        setup(() -> store.write(path, value));
+        xenstoreSetup(() -> store.write(path, value));
         return this;
     }
 
@@ -201,7 +205,7 @@ public final class FakeHost implements Host {
      * @param name its name
      */
     public void addVif(String name) {
-        setup(() -> kernel.addLink(name, "veth", true));
+        kernelSetup(() -> kernel.addLink(name, "veth", true));
     }
 
     /**
@@ -210,7 +214,7 @@ public final class FakeHost implements Host {
      * @param name its name
      */
     public void addIfb(String name) {
-        setup(() -> kernel.addLink(name, "ifb", false));
+        kernelSetup(() -> kernel.addLink(name, "ifb", false));
     }
 
     /**
@@ -219,7 +223,7 @@ public final class FakeHost implements Host {
      * @param name the link
      */
     public void removeLink(String name) {
-        setup(() -> kernel.removeLink(name));
+        kernelSetup(() -> kernel.removeLink(name));
     }
 
     // ------------------------------------------------------------------ Host
@@ -462,24 +466,49 @@ public final class FakeHost implements Host {
         return fact.startsWith(XENSTORE_FACT) && contents.implicit().contains(fact.substring(XENSTORE_FACT.length()));
     }
 
-    /** Runs a setup change and makes what it changed part of the clean state. */
-    private void setup(Runnable change) {
+    /** Runs a set-up change of the kernel and makes what it did part of the clean state. */
+    private void kernelSetup(Runnable change) {
+        absorb(kernel.atomically(() -> Change.of(kernel::facts, change)));
+    }
+
+    /** Runs a set-up change of the xenstore and makes what it did part of the clean state. */
+    private void xenstoreSetup(Runnable change) {
+        absorb(store.atomically(() -> Change.of(() -> xenstoreFacts(store.contents()), change)));
+    }
+
+    /**
+     * Moves the clean state by what a set-up change did: facts it added or removed, and nodes it
+     * wrote. A kernel fact whose value changed is only a consequence (a filter shows its target
+     * gone), so it follows when it was clean and stays a leak when it was one.
+     */
+    private void absorb(Change change) {
         synchronized (baselineLock) {
-            Map<String, String> before = facts();
-            change.run();
-            Map<String, String> after = facts();
             Map<String, String> next = new TreeMap<>(baseline);
-            before.forEach((k, v) -> {
-                if (!after.containsKey(k)) {
-                    next.remove(k);
+            Set<String> keys = new TreeSet<>(change.before().keySet());
+            keys.addAll(change.after().keySet());
+            for (String key : keys) {
+                String was = change.before().get(key);
+                String now = change.after().get(key);
+                if (now == null) {
+                    next.remove(key);
+                } else if (!now.equals(was) && (was == null || key.startsWith(XENSTORE_FACT)
+                        || was.equals(next.get(key)))) {
+                    next.put(key, now);
                 }
-            });
-            after.forEach((k, v) -> {
-                if (!v.equals(before.get(k))) {
-                    next.put(k, v);
-                }
-            });
+            }
             baseline = next;
+        }
+    }
+
+    /**
+     * The facts of one part of the host before and after a set-up change, measured with nothing else
+     * changing that part in between: what the code under test does meanwhile is not set-up.
+     */
+    private record Change(Map<String, String> before, Map<String, String> after) {
+        static Change of(Supplier<Map<String, String>> facts, Runnable change) {
+            Map<String, String> before = facts.get();
+            change.run();
+            return new Change(before, facts.get());
         }
     }
 

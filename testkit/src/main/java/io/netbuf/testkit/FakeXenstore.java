@@ -20,6 +20,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BiConsumer;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -430,6 +431,13 @@ public final class FakeXenstore extends TransactionalXenstore implements ChangeF
                 }
             });
             return new Contents(values, implicit);
+        }
+    }
+
+    /** Runs an action with no other request to this store in between (its watches fire meanwhile). */
+    <T> T atomically(Supplier<T> action) {
+        synchronized (lock) {
+            return action.get();
         }
     }
 

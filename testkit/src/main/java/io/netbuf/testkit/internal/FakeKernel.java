@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 
 /**
  * The network half of the fake host: links, qdiscs, ingress filters, the plug model and the path a
@@ -148,6 +149,17 @@ public final class FakeKernel {
             throw new IllegalArgumentException("no link " + name);
         }
         delete(link);
+    }
+
+    /**
+     * Runs an action with no other operation on this kernel in between.
+     *
+     * @param action what to run
+     * @param <T> its result type
+     * @return its result
+     */
+    public synchronized <T> T atomically(Supplier<T> action) {
+        return action.get();
     }
 
     /** @param feature a feature the kernel should lack from now on */
