@@ -51,6 +51,8 @@ import java.util.function.Supplier;
  */
 public final class FakeHost implements Host {
     private static final String XENSTORE_FACT = "xenstore ";
+    /** The last domain id below Xen's reserved ones ({@code DOMID_FIRST_RESERVED} is 0x7FF0). */
+    private static final int MAX_GUEST_DOMID = 0x7FEF;
 
     private final FakeKernel kernel = new FakeKernel();
     private final FakeXenstore store = new FakeXenstore();
@@ -224,6 +226,46 @@ public final class FakeHost implements Host {
      */
     public void removeLink(String name) {
         kernelSetup(() -> kernel.removeLink(name));
+    }
+
+    /**
+     * Removes a xenstore node and everything under it, as another process does (the toolstack, an
+     * administrator): watches and {@link #changeFeed()} listeners are told as of any change, and
+     * what it removes is not a leak.
+     *
+     * @param path an absolute path other than {@code /}
+     * @throws IllegalArgumentException when there is no such node
+     * @throws io.netbuf.XenstoreException EINVAL for a malformed path or {@code /}
+     */
+    public void removeXenstore(String path) {
+        FakeXenstore.checkPath("rm", path);
+        xenstoreSetup(() -> {
+            if (!store.exists(path)) {
+                throw new IllegalArgumentException("no xenstore node " + path);
+            }
+            store.rm(path);
+        });
+    }
+
+    /**
+     * A domain dies: removes {@code /local/domain/<domid>} and {@code /libxl/<domid>} (with any claim
+     * in it) as libxl does when it destroys a domain (see {@link #removeXenstore}). Its vifs are links:
+     * {@link #removeLink} removes them.
+     *
+     * @param domid a guest's domain id (1 to 32751)
+     * @throws IllegalArgumentException for another id, or when neither node exists
+     */
+    public void removeDomain(int domid) {
+        if (domid < 1 || domid > MAX_GUEST_DOMID) {
+            throw new IllegalArgumentException("not a guest's domain id: " + domid);
+        }
+        List<String> paths = List.of("/local/domain/" + domid, "/libxl/" + domid);
+        xenstoreSetup(() -> {
+            if (paths.stream().noneMatch(store::exists)) {
+                throw new IllegalArgumentException("no domain " + domid + " in xenstore: no " + String.join(" or ", paths));
+            }
+            paths.stream().filter(store::exists).forEach(store::rm);
+        });
     }
 
     // ------------------------------------------------------------------ Host
