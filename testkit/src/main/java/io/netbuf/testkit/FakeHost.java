@@ -262,7 +262,8 @@ public final class FakeHost implements Host {
         List<String> paths = List.of("/local/domain/" + domid, "/libxl/" + domid);
         xenstoreSetup(() -> {
             if (paths.stream().noneMatch(store::exists)) {
-                throw new IllegalArgumentException("no domain " + domid + " in xenstore: no " + String.join(" or ", paths));
+                throw new IllegalArgumentException("no domain " + domid + " in xenstore: no "
+                        + String.join(" or ", paths));
             }
             paths.stream().filter(store::exists).forEach(store::rm);
         });

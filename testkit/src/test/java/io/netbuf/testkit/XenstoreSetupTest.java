@@ -60,7 +60,8 @@ class XenstoreSetupTest {
         List<String> watched = new CopyOnWriteArrayList<>();
         try (ChangeFeed.Subscription a = host.changeFeed().orElseThrow().track("/local/domain", listener(domains));
                 ChangeFeed.Subscription b = host.changeFeed().orElseThrow().track(XENBUS + "/ifb", listener(claim));
-                FakeXenstore.WatchHandle c = host.fakeXenstore().watch("/libxl", "t", (path, token) -> watched.add(path))) {
+                FakeXenstore.WatchHandle c = host.fakeXenstore().watch("/libxl", "t",
+                        (path, token) -> watched.add(path))) {
             host.removeDomain(5);
         }
         assertEquals(List.of("/local/domain", "/local/domain/5"), domains);
