@@ -138,8 +138,8 @@ final class Teardown {
         TrafficControl tc = host.trafficControl();
         boolean removedAny = false;
         for (IngressFilter f : tc.ingressFilters(vif)) {
-            boolean ours = ifb != null ? f.isNetbufRedirectTo(ifb)
-                    : f.isNetbufRedirect() && host.links().find(f.target()).map(Link::isIfb).orElse(false);
+            boolean ours = (ifb == null ? f.isNetbufRedirect() : f.isNetbufRedirectTo(ifb))
+                    && host.links().find(f.target()).map(Link::isIfb).orElse(false);
             if (ours) {
                 tc.deleteIngressFilter(vif, f);
                 removedAny = true;
