@@ -1,5 +1,7 @@
 package io.netbuf.spi;
 
+import java.util.List;
+
 /**
  * A filter under an interface's ingress qdisc, as the kernel lists it. Kernel bookkeeping entries
  * (a priority's header, u32's hash tables) are not filters and are not listed.
@@ -38,5 +40,25 @@ public record IngressFilter(String kind, int prio, int protocol, int chain, int 
      */
     public boolean isNetbufRedirectTo(String ifb) {
         return isNetbufRedirect() && target.equals(ifb);
+    }
+
+    /**
+     * Whether this filter is the only one at its priority and chain among {@code filters}. A backend
+     * then deletes the whole priority: deleting a u32 node alone leaves its empty hash table behind.
+     *
+     * @param filters the filters of the device, as listed
+     * @return true when this filter is listed and no other filter shares its priority and chain
+     */
+    public boolean aloneAtItsPriority(List<IngressFilter> filters) {
+        boolean found = false;
+        for (IngressFilter f : filters) {
+            if (f.prio() == prio && f.chain() == chain) {
+                if (f.handle() != handle || !f.kind().equals(kind)) {
+                    return false;
+                }
+                found = true;
+            }
+        }
+        return found;
     }
 }

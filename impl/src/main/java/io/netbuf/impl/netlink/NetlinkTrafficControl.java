@@ -189,8 +189,11 @@ public final class NetlinkTrafficControl implements TrafficControl {
                 + Integer.toHexString(filter.handle()) + " of " + dev;
         synchronized (rtnl) {
             int ifindex = resolve(dev, operation, dev, filter.target());
+            boolean alone = filter.aloneAtItsPriority(dumpFilters(dev, operation).stream().map(f -> new IngressFilter(
+                    f.kind(), f.prio(), f.protocol(), f.chain(), f.handle(), null, false)).toList());
             NetlinkWriter w = rtnl.request(RTM_DELTFILTER, NLM_F_ACK);
-            w.tcmsg(ifindex, filter.handle(), INGRESS_HANDLE, (filter.prio() << 16) | htons(filter.protocol()));
+            w.tcmsg(ifindex, alone ? 0 : filter.handle(), INGRESS_HANDLE,
+                    (filter.prio() << 16) | htons(filter.protocol()));
             w.string(TCA_KIND, filter.kind());
             if (filter.chain() != 0) {
                 w.u32(TCA_CHAIN, filter.chain());

@@ -114,10 +114,15 @@ public final class ToolsTrafficControl implements TrafficControl {
     public void deleteIngressFilter(String dev, IngressFilter filter) {
         Validate.vif(dev);
         Objects.requireNonNull(filter, "filter");
-        tools.tc("delete ingress filter " + filter.kind() + " prio " + filter.prio() + " of " + dev + tools.where(),
-                "filter", "del", "dev", dev, "parent", "ffff:", "protocol", String.format("0x%04x", filter.protocol()),
-                "prio", Integer.toString(filter.prio()), "chain", Integer.toString(filter.chain()), "handle",
-                handleText(filter), filter.kind());
+        String operation = "delete ingress filter " + filter.kind() + " prio " + filter.prio() + " of " + dev
+                + tools.where();
+        List<String> argv = new ArrayList<>(List.of("filter", "del", "dev", dev, "parent", "ffff:", "protocol",
+                String.format("0x%04x", filter.protocol()), "prio", Integer.toString(filter.prio()), "chain",
+                Integer.toString(filter.chain())));
+        if (!filter.aloneAtItsPriority(ingressFilters(dev))) {
+            argv.addAll(List.of("handle", handleText(filter), filter.kind()));
+        }
+        tools.tc(operation, argv.toArray(String[]::new));
     }
 
     @Override
