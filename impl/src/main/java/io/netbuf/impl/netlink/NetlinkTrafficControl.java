@@ -155,8 +155,8 @@ public final class NetlinkTrafficControl implements TrafficControl {
         Validate.vif(vif);
         Set<String> names = new LinkedHashSet<>();
         synchronized (rtnl) {
-            for (TcDecoder.RawFilter filter : dumpFilters(vif, "list redirect filters of " + vif)) {
-                for (int target : filter.targets()) {
+            for (int[] targets : dumpFilters(vif, "list redirect filters of " + vif, TcDecoder::parseRedirects)) {
+                for (int target : targets) {
                     String name = nameOf(vif, target);
                     if (name != null) {
                         names.add(name);
@@ -172,7 +172,7 @@ public final class NetlinkTrafficControl implements TrafficControl {
         Validate.vif(dev);
         List<IngressFilter> out = new ArrayList<>();
         synchronized (rtnl) {
-            for (TcDecoder.RawFilter f : dumpFilters(dev, "list ingress filters of " + dev)) {
+            for (TcDecoder.RawFilter f : dumpFilters(dev, "list ingress filters of " + dev, TcDecoder::parseFilter)) {
                 String target = f.targets().length == 0 ? null : nameOf(dev, f.targets()[0]);
                 out.add(new IngressFilter(f.kind(), f.prio(), f.protocol(), f.chain(), f.handle(), target,
                         f.matchAllRedirect()));
@@ -189,7 +189,7 @@ public final class NetlinkTrafficControl implements TrafficControl {
                 + Integer.toHexString(filter.handle()) + " of " + dev;
         synchronized (rtnl) {
             int ifindex = resolve(dev, operation, dev, filter.target());
-            boolean alone = filter.aloneAtItsPriority(dumpFilters(dev, operation).stream().map(f -> new IngressFilter(
+            boolean alone = filter.aloneAtItsPriority(dumpFilters(dev, operation, TcDecoder::parseFilter).stream().map(f -> new IngressFilter(
                     f.kind(), f.prio(), f.protocol(), f.chain(), f.handle(), null, false)).toList());
             NetlinkWriter w = rtnl.request(RTM_DELTFILTER, NLM_F_ACK);
             w.tcmsg(ifindex, alone ? 0 : filter.handle(), INGRESS_HANDLE,
@@ -204,13 +204,13 @@ public final class NetlinkTrafficControl implements TrafficControl {
     }
 
     /** Dumps the ingress filters of {@code dev}; none when it has no ingress qdisc. Call holding rtnl. */
-    private List<TcDecoder.RawFilter> dumpFilters(String dev, String operation) {
+    private <T> List<T> dumpFilters(String dev, String operation, Rtnetlink.Parser<T> parser) {
         int ifindex = resolve(dev, operation, dev, null);
         NetlinkWriter w = rtnl.request(RTM_GETTFILTER, NLM_F_DUMP);
         w.tcmsg(ifindex, 0, INGRESS_HANDLE, 0);
         w.end();
         try {
-            return rtnl.dump(operation, TcDecoder::parseFilter);
+            return rtnl.dump(operation, parser);
         } catch (OperationFailedException e) {
             if (e.errno().orElse(0) == Errno.EINVAL || e.errno().orElse(0) == Errno.ENOENT) {
                 return List.of(); // no ingress qdisc: no ingress filters

@@ -192,22 +192,37 @@ final class TcDecoder {
         int nkeys = b.get(sel + U32_SEL_NKEYS) & 0xFF;
         boolean matchAll = nkeys == 1 && NetlinkReader.payloadLength(b, selAt) >= U32_SEL_LEN + U32_KEY_LEN
                 && b.getInt(sel + U32_SEL_LEN + U32_KEY_MASK) == 0;
-        int actionsAt = NetlinkReader.find(b, from, to, TCA_U32_ACT);
         List<Integer> targets = new ArrayList<>();
-        int actions = 0;
-        if (actionsAt >= 0) {
-            int actionsEnd = NetlinkReader.payloadEnd(b, actionsAt);
-            for (int action = NetlinkReader.attr(b, NetlinkReader.payload(actionsAt), actionsEnd); action >= 0;
-                    action = NetlinkReader.nextAttr(b, action, actionsEnd)) {
-                actions++;
-                int target = mirredEgressRedirectTarget(b, action);
-                if (target >= 0) {
-                    targets.add(target);
-                }
-            }
-        }
+        int actions = u32Actions(b, optionsAt, targets);
         return new RawFilter(kind, prio, protocol, chain, handle, targets.stream().mapToInt(Integer::intValue).toArray(),
                 matchAll && actions == 1 && targets.size() == 1);
+    }
+
+    /**
+     * Reads the actions of a u32 filter's options.
+     *
+     * @param b the buffer
+     * @param optionsAt its {@code TCA_OPTIONS}
+     * @param targets receives the ifindex of each mirred egress redirect, in order
+     * @return how many actions it has
+     */
+    private static int u32Actions(ByteBuffer b, int optionsAt, List<Integer> targets) {
+        int actionsAt = NetlinkReader.find(b, NetlinkReader.payload(optionsAt), NetlinkReader.payloadEnd(b, optionsAt),
+                TCA_U32_ACT);
+        if (actionsAt < 0) {
+            return 0;
+        }
+        int actions = 0;
+        int actionsEnd = NetlinkReader.payloadEnd(b, actionsAt);
+        for (int action = NetlinkReader.attr(b, NetlinkReader.payload(actionsAt), actionsEnd); action >= 0;
+                action = NetlinkReader.nextAttr(b, action, actionsEnd)) {
+            actions++;
+            int target = mirredEgressRedirectTarget(b, action);
+            if (target >= 0) {
+                targets.add(target);
+            }
+        }
+        return actions;
     }
 
     /**
@@ -219,8 +234,20 @@ final class TcDecoder {
      * @return the target ifindexes of the filter's redirects, or null when it has none
      */
     static int[] parseRedirects(ByteBuffer b, int off, int len) {
-        RawFilter filter = parseFilter(b, off, len);
-        return filter == null || filter.targets().length == 0 ? null : filter.targets();
+        int tcmsg = tcmsg(b, off, len, RTM_NEWTFILTER, "RTM_NEWTFILTER");
+        if (tcmsg < 0) {
+            return null;
+        }
+        int end = off + len;
+        int attrs = tcmsg + TCMSG_LEN;
+        int kindAt = NetlinkReader.find(b, attrs, end, TCA_KIND);
+        int optionsAt = NetlinkReader.find(b, attrs, end, TCA_OPTIONS);
+        if (kindAt < 0 || optionsAt < 0 || !NetlinkReader.stringEquals(b, kindAt, "u32")) {
+            return null;
+        }
+        List<Integer> targets = new ArrayList<>();
+        u32Actions(b, optionsAt, targets);
+        return targets.isEmpty() ? null : targets.stream().mapToInt(Integer::intValue).toArray();
     }
 
     /** @return the unsigned 32-bit field at {@code at} */
