@@ -33,10 +33,12 @@ public record ReapFinding(Kind kind, String xenbusPath, String vif, String ifb) 
          */
         UNREDIRECTED_CLAIM,
         /**
-         * A vif's ingress redirects to an IFB that has no root qdisc at all (no plug, nor anyone
-         * else's shaping qdisc); or the vif of an {@link #UNPLUGGED_CLAIM} has an ingress qdisc that
-         * redirects nowhere (an attach that died between the two). Removal: the vif's ingress qdisc
-         * (with its filters), and the IFB is set down when nothing else uses it.
+         * netbuf's exact redirect filter (prio 10, u32 match-all, one mirred egress redirect) on an
+         * interface's ingress into an IFB that a claim names and that has no root qdisc at all (no
+         * plug, nor anyone else's shaping qdisc); or the vif of an {@link #UNPLUGGED_CLAIM} has an
+         * ingress qdisc without any filter (an attach that died between the two). Removal: that
+         * filter only, then the ingress qdisc if no filter is left on it; the IFB is set down when
+         * nothing else uses it. Anyone else's filters and redirects are never touched.
          */
         DANGLING_REDIRECT,
         /**

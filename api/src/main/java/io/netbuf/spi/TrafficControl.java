@@ -49,6 +49,26 @@ public interface TrafficControl {
     List<String> redirectTargets(String vif);
 
     /**
+     * Lists the filters under the ingress qdisc of {@code dev}, in the kernel's order (priority,
+     * then handle).
+     *
+     * @param dev the interface
+     * @return its ingress filters (empty when it has no ingress qdisc or no filter)
+     * @throws io.netbuf.OperationFailedException if the device is missing
+     */
+    List<IngressFilter> ingressFilters(String dev);
+
+    /**
+     * Deletes exactly one ingress filter (by priority, protocol, kind and handle), leaving every
+     * other filter and the ingress qdisc in place.
+     *
+     * @param dev the interface
+     * @param filter a filter {@link #ingressFilters} listed
+     * @throws io.netbuf.OperationFailedException if the kernel refuses (e.g. the filter is gone)
+     */
+    void deleteIngressFilter(String dev, IngressFilter filter);
+
+    /**
      * Adds a plug qdisc as the root of {@code ifb} with its limit set in the same request (so
      * there is never a moment with limit 0).
      *

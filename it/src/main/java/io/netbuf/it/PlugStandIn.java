@@ -1,11 +1,11 @@
 package io.netbuf.it;
 
 import io.netbuf.OperationFailedException;
-import io.netbuf.Protocols;
 import io.netbuf.Validate;
 import io.netbuf.impl.exec.CommandRunner;
 import io.netbuf.impl.netlink.NetlinkTrafficControl;
 import io.netbuf.impl.netlink.RootQdiscRequests;
+import io.netbuf.spi.ForwardingTrafficControl;
 import io.netbuf.spi.PlugAction;
 import io.netbuf.spi.Qdisc;
 import io.netbuf.spi.TrafficControl;
@@ -32,7 +32,7 @@ import java.util.List;
  * "plug", what is created and removed, what fails when a device disappears) and the cost of each
  * call, never the buffering. Thread-safe.
  */
-public final class PlugStandIn implements TrafficControl {
+public final class PlugStandIn extends ForwardingTrafficControl {
     /** The pfifo limit in packets; every change sets it again (the plug's BUFFER sets nothing either). */
     public static final int LIMIT_PACKETS = 1000;
     /** The stand-in's qdisc kind. */
@@ -40,7 +40,6 @@ public final class PlugStandIn implements TrafficControl {
     /** Its options: a {@code struct tc_fifo_qopt {u32 limit;}}. */
     private static final int[] OPTIONS = {LIMIT_PACKETS};
 
-    private final TrafficControl backend;
     private final RootQdiscRequests rootQdiscs;
     private final CommandRunner runner;
     private final String namespace;
@@ -53,7 +52,7 @@ public final class PlugStandIn implements TrafficControl {
      * @param namespace the network namespace the backend acts in, or null for this process's
      */
     public PlugStandIn(TrafficControl backend, CommandRunner runner, String namespace) {
-        this.backend = backend;
+        super(backend);
         this.rootQdiscs = backend instanceof NetlinkTrafficControl n ? RootQdiscRequests.of(n) : null;
         this.runner = runner;
         this.namespace = namespace;
@@ -62,32 +61,12 @@ public final class PlugStandIn implements TrafficControl {
     @Override
     public List<Qdisc> qdiscs(String dev) {
         List<Qdisc> out = new ArrayList<>();
-        for (Qdisc q : backend.qdiscs(dev)) {
+        for (Qdisc q : delegate().qdiscs(dev)) {
             boolean standIn = q.parent() == ROOT && q.isExplicit() && q.kind().equals(KIND);
             out.add(standIn ? new Qdisc("plug", q.handle(), q.parent(), q.backlogBytes(), q.backlogPackets(), q.drops(),
                     q.sentBytes(), q.sentPackets()) : q);
         }
         return out;
-    }
-
-    @Override
-    public void addIngress(String dev) {
-        backend.addIngress(dev);
-    }
-
-    @Override
-    public void deleteIngress(String dev) {
-        backend.deleteIngress(dev);
-    }
-
-    @Override
-    public void addRedirect(String vif, String ifb, Protocols protocols) {
-        backend.addRedirect(vif, ifb, protocols);
-    }
-
-    @Override
-    public List<String> redirectTargets(String vif) {
-        return backend.redirectTargets(vif);
     }
 
     /**
@@ -109,11 +88,6 @@ public final class PlugStandIn implements TrafficControl {
         } else {
             tc("add pfifo stand-in plug to " + ifb, "add", ifb);
         }
-    }
-
-    @Override
-    public void deleteRoot(String ifb) {
-        backend.deleteRoot(ifb);
     }
 
     @Override

@@ -11,14 +11,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.netbuf.NetworkBuffer;
 import io.netbuf.OperationFailedException;
 import io.netbuf.PlugFailedException;
-import io.netbuf.Protocols;
 import io.netbuf.impl.host.SystemHost;
 import io.netbuf.spi.Host;
 import io.netbuf.spi.HostLock;
 import io.netbuf.spi.KernelFeatures;
 import io.netbuf.spi.Links;
-import io.netbuf.spi.PlugAction;
-import io.netbuf.spi.Qdisc;
+import io.netbuf.spi.ForwardingTrafficControl;
 import io.netbuf.spi.TrafficControl;
 import io.netbuf.spi.Xenstore;
 import java.nio.file.Path;
@@ -199,46 +197,11 @@ class ReferenceScriptLabIT {
         @Override
         public TrafficControl trafficControl() {
             TrafficControl tc = real.trafficControl();
-            return new TrafficControl() {
-                @Override
-                public List<Qdisc> qdiscs(String dev) {
-                    return tc.qdiscs(dev);
-                }
-
-                @Override
-                public void addIngress(String dev) {
-                    tc.addIngress(dev);
-                }
-
-                @Override
-                public void deleteIngress(String dev) {
-                    tc.deleteIngress(dev);
-                }
-
-                @Override
-                public void addRedirect(String vif, String ifb, Protocols protocols) {
-                    tc.addRedirect(vif, ifb, protocols);
-                }
-
-                @Override
-                public List<String> redirectTargets(String vif) {
-                    return tc.redirectTargets(vif);
-                }
-
+            return new ForwardingTrafficControl(tc) {
                 @Override
                 public void addPlug(String ifb, long limitBytes) {
                     throw OperationFailedException.of("add plug qdisc to " + ifb,
                             "refused on purpose: the plug cannot be created", VIF, ifb, null);
-                }
-
-                @Override
-                public void deleteRoot(String ifb) {
-                    tc.deleteRoot(ifb);
-                }
-
-                @Override
-                public void plug(List<String> ifbs, PlugAction action) {
-                    tc.plug(ifbs, action);
                 }
             };
         }

@@ -3,6 +3,7 @@ package io.netbuf.testkit;
 import io.netbuf.spi.ChangeFeed;
 import io.netbuf.spi.Host;
 import io.netbuf.spi.HostLock;
+import io.netbuf.spi.IngressFilter;
 import io.netbuf.spi.Ipv6AddrGenMode;
 import io.netbuf.spi.KernelFeature;
 import io.netbuf.spi.KernelFeatures;
@@ -137,6 +138,20 @@ public final class FakeHost implements Host {
     public FakeHost withLink(String name, String kind, boolean up) {
         Objects.requireNonNull(kind, "kind");
         kernelSetup(() -> kernel.addLink(name, kind, up));
+        return this;
+    }
+
+    /**
+     * Adds an ingress filter someone else set up (an administrator's mirror or redirect), with an
+     * ingress qdisc if the device has none.
+     *
+     * @param dev the device
+     * @param filter the filter (its handle and chain are ignored; a target must exist)
+     * @return this
+     */
+    public FakeHost withIngressFilter(String dev, IngressFilter filter) {
+        Objects.requireNonNull(filter, "filter");
+        setup(() -> kernel.addFilter(dev, filter));
         return this;
     }
 

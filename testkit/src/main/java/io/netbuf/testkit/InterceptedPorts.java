@@ -3,6 +3,7 @@ package io.netbuf.testkit;
 import io.netbuf.Protocols;
 import io.netbuf.spi.KernelFeature;
 import io.netbuf.spi.KernelFeatures;
+import io.netbuf.spi.IngressFilter;
 import io.netbuf.spi.Ipv6AddrGenMode;
 import io.netbuf.spi.Link;
 import io.netbuf.spi.Links;
@@ -113,6 +114,19 @@ final class InterceptedPorts {
         public List<String> redirectTargets(String vif) {
             return interceptor.call(PortOperation.TRAFFIC_CONTROL_REDIRECT_TARGETS, Arrays.asList(vif),
                     () -> kernel.redirectTargets(vif));
+        }
+
+        @Override
+        public List<IngressFilter> ingressFilters(String dev) {
+            return interceptor.call(PortOperation.TRAFFIC_CONTROL_INGRESS_FILTERS, Arrays.asList(dev),
+                    () -> kernel.ingressFilters(dev));
+        }
+
+        @Override
+        public void deleteIngressFilter(String dev, IngressFilter filter) {
+            Objects.requireNonNull(filter, "filter");
+            interceptor.run(PortOperation.TRAFFIC_CONTROL_DELETE_INGRESS_FILTER, Arrays.asList(dev, filter),
+                    () -> kernel.deleteIngressFilter(dev, filter));
         }
 
         @Override

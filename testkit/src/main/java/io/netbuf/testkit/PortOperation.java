@@ -23,6 +23,8 @@ enum PortOperation {
     TRAFFIC_CONTROL_DELETE_INGRESS("trafficControl.deleteIngress", "tc"),
     TRAFFIC_CONTROL_ADD_REDIRECT("trafficControl.addRedirect", "tc"),
     TRAFFIC_CONTROL_REDIRECT_TARGETS("trafficControl.redirectTargets", "tc"),
+    TRAFFIC_CONTROL_INGRESS_FILTERS("trafficControl.ingressFilters", "tc"),
+    TRAFFIC_CONTROL_DELETE_INGRESS_FILTER("trafficControl.deleteIngressFilter", "tc"),
     TRAFFIC_CONTROL_ADD_PLUG("trafficControl.addPlug", "tc"),
     TRAFFIC_CONTROL_DELETE_ROOT("trafficControl.deleteRoot", "tc"),
     TRAFFIC_CONTROL_PLUG("trafficControl.plug", "tc"),

@@ -10,6 +10,7 @@ import io.netbuf.MissingToolException;
 import io.netbuf.OperationFailedException;
 import io.netbuf.XenstoreException;
 import io.netbuf.spi.HostLock;
+import io.netbuf.spi.IngressFilter;
 import io.netbuf.spi.KernelFeatures;
 import io.netbuf.spi.Links;
 import io.netbuf.spi.PlugAction;
@@ -150,7 +151,8 @@ class FaultsTest {
         }
         Map<Class<?>, Object> samples = Map.of(String.class, "ifb0", long.class, 1L, boolean.class, true,
                 List.class, List.of("ifb0"), Set.class, Set.of(), Duration.class, Duration.ZERO,
-                PlugAction.class, PlugAction.BUFFER, Function.class, Function.identity());
+                PlugAction.class, PlugAction.BUFFER, Function.class, Function.identity(), IngressFilter.class,
+                new IngressFilter("u32", 10, IngressFilter.ETH_P_ALL, 0, 0x80000800, "ifb0", true));
         return Optional.ofNullable(samples.get(type)).orElseThrow(() -> new AssertionError("no sample " + type));
     }
 

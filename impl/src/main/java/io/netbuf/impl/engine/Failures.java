@@ -16,6 +16,20 @@ final class Failures {
         seen.add(failure);
     }
 
+    /**
+     * Makes {@code failure} the one thrown, the others suppressed in it.
+     *
+     * @param failure the failure that sums the run up
+     */
+    void lead(NetworkBufferException failure) {
+        seen.add(0, failure);
+    }
+
+    /** @return the first failure recorded, or null */
+    NetworkBufferException first() {
+        return seen.isEmpty() ? null : seen.get(0);
+    }
+
     /** @return how many steps failed */
     int count() {
         return seen.size();
@@ -27,7 +41,7 @@ final class Failures {
             return;
         }
         NetworkBufferException first = seen.get(0);
-        seen.subList(1, seen.size()).forEach(first::addSuppressed);
+        seen.subList(1, seen.size()).stream().filter(e -> e != first.getCause()).forEach(first::addSuppressed);
         throw first;
     }
 }

@@ -3,6 +3,7 @@ package io.netbuf.impl.engine;
 import io.netbuf.ReapFinding;
 import io.netbuf.ReapFinding.Kind;
 import io.netbuf.spi.Host;
+import io.netbuf.spi.IngressFilter;
 import io.netbuf.spi.Link;
 import io.netbuf.spi.Qdisc;
 import io.netbuf.spi.TrafficControl;
@@ -13,6 +14,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
@@ -44,7 +46,9 @@ public final class HostScan {
     private final Map<String, Qdisc> roots = new LinkedHashMap<>();
     /** Link name to the devices its ingress redirects to (only links that redirect). */
     private final Map<String, List<String>> redirects = new LinkedHashMap<>();
-    /** Links that have an ingress qdisc but redirect nowhere. */
+    /** Link name to the filters on its ingress (only links that have an ingress qdisc). */
+    private final Map<String, List<IngressFilter>> filters = new LinkedHashMap<>();
+    /** Links that have an ingress qdisc without any filter. */
     private final Set<String> bareIngress = new HashSet<>();
     private final List<Claim> claims;
 
@@ -65,10 +69,14 @@ public final class HostScan {
                 }
             }
             if (ingress) {
-                List<String> targets = host.trafficControl().redirectTargets(link.name());
+                List<IngressFilter> found = host.trafficControl().ingressFilters(link.name());
+                filters.put(link.name(), found);
+                List<String> targets = found.stream().map(IngressFilter::target).filter(Objects::nonNull)
+                        .distinct().toList();
                 if (!targets.isEmpty()) {
                     redirects.put(link.name(), targets);
-                } else {
+                }
+                if (found.isEmpty()) {
                     bareIngress.add(link.name());
                 }
             }
@@ -103,12 +111,13 @@ public final class HostScan {
                 complete.add(c.ifb());
             }
         }
-        redirects.forEach((vif, targets) -> {
-            // Deleting the ingress qdisc drops every filter: only when no target is a working buffer.
-            if (targets.stream().allMatch(this::isBareOrMissingIfb)) {
-                targets.forEach(t -> out.add(new ReapFinding(Kind.DANGLING_REDIRECT, null, vif, t)));
-            }
-        });
+        Set<String> claimed = new HashSet<>();
+        claims.forEach(c -> claimed.add(c.ifb()));
+        filters.forEach((vif, list) -> list.stream().filter(IngressFilter::isNetbufRedirect)
+                .map(IngressFilter::target).distinct()
+                // Evidence that the redirect is netbuf's: its exact filter, into an IFB a claim names.
+                .filter(t -> claimed.contains(t) && isBareIfb(t))
+                .forEach(t -> out.add(new ReapFinding(Kind.DANGLING_REDIRECT, null, vif, t))));
         for (Claim c : claims) {
             // An attach that died between its ingress qdisc and its redirect filter: the claim's vif
             // has an ingress qdisc that redirects nowhere. (Any other empty ingress is not ours.)
@@ -138,6 +147,11 @@ public final class HostScan {
     /** @return each link that redirects its ingress, with the devices it redirects to */
     public Map<String, List<String>> redirects() {
         return Collections.unmodifiableMap(redirects);
+    }
+
+    /** @return each link that has an ingress qdisc, with the filters on it */
+    Map<String, List<IngressFilter>> ingressFilters() {
+        return Collections.unmodifiableMap(filters);
     }
 
     /** @return every claim found, of live domains and dead ones, in XenStore's order */
@@ -177,12 +191,6 @@ public final class HostScan {
 
     private boolean hasPlug(String ifb) {
         return plug(ifb).isPresent();
-    }
-
-    /** A redirect to anything else (a device with someone's shaping qdisc, a non-IFB) is not ours. */
-    private boolean isBareOrMissingIfb(String dev) {
-        Link link = links.get(dev);
-        return link == null || (link.isIfb() && !roots.containsKey(dev));
     }
 
     private static List<Claim> readClaims(XenstoreOps ops) {

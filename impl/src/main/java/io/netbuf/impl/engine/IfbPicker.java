@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Picks a free IFB and claims it, under the host lock. An IFB is free when it carries no qdisc that
- * someone added and no live domain's xenbus record claims it. Where the host has a change feed the
+ * someone added, no interface's ingress redirects into it and no live domain's xenbus record claims it. Where the host has a change feed the
  * claims come from a {@link ClaimIndex} (a pick costs the same whatever the number of domains);
  * elsewhere the claim scan and the claim write run in one transaction (where the backend has them).
  */
@@ -51,6 +51,7 @@ final class IfbPicker {
     Pick pickAndClaim(Undo undo) {
         Map<String, String> busy = new LinkedHashMap<>();
         List<String> unqueued = new ArrayList<>();
+        Map<String, String> redirected = redirectedInto();
         for (Link ifb : host.links().ifbs()) {
             String qdisc;
             try {
@@ -62,7 +63,10 @@ final class IfbPicker {
                 }
                 throw e;
             }
-            if (qdisc == null) {
+            if (redirected.containsKey(ifb.name())) {
+                // Plugging it would hold that interface's captured traffic.
+                busy.put(ifb.name(), "is the redirect target of " + redirected.get(ifb.name()));
+            } else if (qdisc == null) {
                 unqueued.add(ifb.name());
             } else {
                 busy.put(ifb.name(), "has a " + qdisc + " qdisc");
@@ -150,6 +154,24 @@ final class IfbPicker {
         }
         throw OperationFailedException.of("create IFB", "no unused ifbN name below ifb" + MAX_CREATED_INDEX,
                 spec.vif(), null, null);
+    }
+
+    /** @return every device some interface's ingress redirects into, with that interface */
+    private Map<String, String> redirectedInto() {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Link link : host.links().all()) {
+            List<String> targets;
+            try {
+                targets = host.trafficControl().redirectTargets(link.name());
+            } catch (OperationFailedException e) {
+                if (host.links().find(link.name()).isEmpty()) {
+                    continue; // gone since the listing
+                }
+                throw e;
+            }
+            targets.forEach(t -> out.putIfAbsent(t, link.name()));
+        }
+        return out;
     }
 
     private String explicitQdisc(String ifb) {

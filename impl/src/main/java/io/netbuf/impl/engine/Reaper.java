@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -68,12 +67,13 @@ final class Reaper {
                         }
                         break;
                     case DANGLING_REDIRECT:
-                        ok = vifsDone.contains(f.vif()) || step(failures, f, () -> {
-                            host.trafficControl().deleteIngress(f.vif());
+                        // Only netbuf's filter into this IFB; the ingress qdisc only when it is then empty.
+                        ok = step(failures, f, () -> {
+                            Teardown.removeNetbufRedirects(host, f.vif(), f.ifb(), true);
                             return null;
                         });
                         if (ok) {
-                            vifsDone.add(f.vif());
+                            vifsDone.add(f.vif() + " -> " + f.ifb());
                         }
                         break;
                     default:
@@ -96,6 +96,7 @@ final class Reaper {
     }
 
     /**
+     * {@code vifsDone} holds {@code "vif -> ifb"} for each redirect removed.
      * An IFB that a dangling redirect pointed at, or that an unplugged claim named, was set up by an
      * attach that never finished: set it down with the kernel's default IPv6 mode again once no other
      * redirect and no remaining live claim uses it.
@@ -103,17 +104,15 @@ final class Reaper {
     private void setIdleIfbsDown(HostScan scan, List<ReapFinding> done, Set<String> vifsDone, Set<String> unclaimed,
             Failures failures) {
         Set<String> stillRedirected = new HashSet<>();
-        for (Map.Entry<String, List<String>> e : scan.redirects().entrySet()) {
-            if (!vifsDone.contains(e.getKey())) {
-                stillRedirected.addAll(e.getValue());
-            }
-        }
+        scan.ingressFilters().forEach((vif, filters) -> filters.stream()
+                .filter(r -> r.target() != null && !(r.isNetbufRedirect() && vifsDone.contains(vif + " -> " + r.target())))
+                .forEach(r -> stillRedirected.add(r.target())));
         Set<String> stillClaimed = new HashSet<>(scan.liveClaimed());
         stillClaimed.removeAll(unclaimed);
         Set<String> idle = new LinkedHashSet<>();
         for (ReapFinding f : done) {
-            boolean unfinishedRedirect = f.kind() == Kind.DANGLING_REDIRECT && vifsDone.contains(f.vif())
-                    && scan.isBareUpIfb(f.ifb());
+            boolean unfinishedRedirect = f.kind() == Kind.DANGLING_REDIRECT
+                    && vifsDone.contains(f.vif() + " -> " + f.ifb()) && scan.isBareUpIfb(f.ifb());
             boolean unfinishedClaim = f.kind() == Kind.UNPLUGGED_CLAIM && scan.isBareIfb(f.ifb());
             if ((unfinishedRedirect || unfinishedClaim) && !stillRedirected.contains(f.ifb())
                     && !stillClaimed.contains(f.ifb())) {

@@ -63,6 +63,7 @@ final class NetlinkConstants {
     static final int RTM_DELQDISC = 37;
     static final int RTM_GETQDISC = 38;
     static final int RTM_NEWTFILTER = 44;
+    static final int RTM_DELTFILTER = 45;
     static final int RTM_GETTFILTER = 46;
     // struct tcmsg {u8 tcm_family, pad1; u16 pad2; s32 tcm_ifindex; u32 tcm_handle, tcm_parent, tcm_info;}
     static final int TCMSG_LEN = 20;
@@ -74,6 +75,7 @@ final class NetlinkConstants {
     static final int TCA_OPTIONS = 2;
     static final int TCA_STATS = 3;
     static final int TCA_STATS2 = 7;
+    static final int TCA_CHAIN = 11;
     static final int TCA_STATS_BASIC = 1;
     static final int TCA_STATS_QUEUE = 3;
     static final int TCA_STATS_PKT64 = 8;
@@ -92,6 +94,11 @@ final class NetlinkConstants {
     /** struct tc_u32_sel {u8 flags, offshift, nkeys; ...}. */
     static final int U32_SEL_FLAGS = 0;
     static final int U32_SEL_NKEYS = 2;
+    /** struct tc_u32_sel before its keys. */
+    static final int U32_SEL_LEN = 16;
+    /** struct tc_u32_key {__be32 mask, val; int off, offmask;}: the mask's offset, and its length. */
+    static final int U32_KEY_MASK = 0;
+    static final int U32_KEY_LEN = 16;
     static final int TCA_ACT_KIND = 1;
     static final int TCA_ACT_OPTIONS = 2;
     static final int TCA_MIRRED_PARMS = 2;

@@ -9,12 +9,14 @@ import static io.netbuf.impl.netlink.NetlinkConstants.NLM_F_DUMP;
 import static io.netbuf.impl.netlink.NetlinkConstants.NLM_F_EXCL;
 import static io.netbuf.impl.netlink.NetlinkConstants.REDIRECT_PRIO;
 import static io.netbuf.impl.netlink.NetlinkConstants.RTM_DELQDISC;
+import static io.netbuf.impl.netlink.NetlinkConstants.RTM_DELTFILTER;
 import static io.netbuf.impl.netlink.NetlinkConstants.RTM_GETQDISC;
 import static io.netbuf.impl.netlink.NetlinkConstants.RTM_GETTFILTER;
 import static io.netbuf.impl.netlink.NetlinkConstants.RTM_NEWQDISC;
 import static io.netbuf.impl.netlink.NetlinkConstants.RTM_NEWTFILTER;
 import static io.netbuf.impl.netlink.NetlinkConstants.TCA_ACT_KIND;
 import static io.netbuf.impl.netlink.NetlinkConstants.TCA_ACT_OPTIONS;
+import static io.netbuf.impl.netlink.NetlinkConstants.TCA_CHAIN;
 import static io.netbuf.impl.netlink.NetlinkConstants.TCA_KIND;
 import static io.netbuf.impl.netlink.NetlinkConstants.TCA_OPTIONS;
 import static io.netbuf.impl.netlink.NetlinkConstants.TCA_U32_ACT;
@@ -28,12 +30,15 @@ import io.netbuf.OperationFailedException;
 import io.netbuf.Protocols;
 import io.netbuf.Validate;
 import io.netbuf.impl.libc.Errno;
+import io.netbuf.spi.IngressFilter;
 import io.netbuf.spi.Link;
 import io.netbuf.spi.PlugAction;
 import io.netbuf.spi.Qdisc;
 import io.netbuf.spi.TrafficControl;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -148,34 +153,80 @@ public final class NetlinkTrafficControl implements TrafficControl {
     @Override
     public List<String> redirectTargets(String vif) {
         Validate.vif(vif);
-        String operation = "list redirect filters of " + vif;
+        Set<String> names = new LinkedHashSet<>();
         synchronized (rtnl) {
-            int ifindex = resolve(vif, operation, vif, null);
-            NetlinkWriter w = rtnl.request(RTM_GETTFILTER, NLM_F_DUMP);
-            w.tcmsg(ifindex, 0, INGRESS_HANDLE, 0);
-            w.end();
-            List<int[]> targets;
-            try {
-                targets = rtnl.dump(operation, TcDecoder::parseRedirects);
-            } catch (OperationFailedException e) {
-                if (e.errno().orElse(0) == Errno.EINVAL || e.errno().orElse(0) == Errno.ENOENT) {
-                    return List.of(); // no ingress qdisc: no ingress filters
-                }
-                throw e;
-            }
-            Set<String> names = new LinkedHashSet<>();
-            for (int[] ifindexes : targets) {
-                for (int target : ifindexes) {
-                    Link link = links.lookup(target);
-                    if (link == null) {
-                        LOG.debug("{}: redirect to ifindex {}, which no longer exists", vif, target);
-                    } else {
-                        names.add(link.name());
+            for (int[] targets : dumpFilters(vif, "list redirect filters of " + vif, TcDecoder::parseRedirects)) {
+                for (int target : targets) {
+                    String name = nameOf(vif, target);
+                    if (name != null) {
+                        names.add(name);
                     }
                 }
             }
-            return List.copyOf(names);
         }
+        return List.copyOf(names);
+    }
+
+    @Override
+    public List<IngressFilter> ingressFilters(String dev) {
+        Validate.vif(dev);
+        List<IngressFilter> out = new ArrayList<>();
+        synchronized (rtnl) {
+            for (TcDecoder.RawFilter f : dumpFilters(dev, "list ingress filters of " + dev, TcDecoder::parseFilter)) {
+                String target = f.targets().length == 0 ? null : nameOf(dev, f.targets()[0]);
+                out.add(new IngressFilter(f.kind(), f.prio(), f.protocol(), f.chain(), f.handle(), target,
+                        f.matchAllRedirect()));
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    @Override
+    public void deleteIngressFilter(String dev, IngressFilter filter) {
+        Validate.vif(dev);
+        Objects.requireNonNull(filter, "filter");
+        String operation = "delete ingress filter " + filter.kind() + " prio " + filter.prio() + " handle "
+                + Integer.toHexString(filter.handle()) + " of " + dev;
+        synchronized (rtnl) {
+            int ifindex = resolve(dev, operation, dev, filter.target());
+            boolean alone = filter.aloneAtItsPriority(dumpFilters(dev, operation, TcDecoder::parseFilter).stream().map(f -> new IngressFilter(
+                    f.kind(), f.prio(), f.protocol(), f.chain(), f.handle(), null, false)).toList());
+            NetlinkWriter w = rtnl.request(RTM_DELTFILTER, NLM_F_ACK);
+            w.tcmsg(ifindex, alone ? 0 : filter.handle(), INGRESS_HANDLE,
+                    (filter.prio() << 16) | htons(filter.protocol()));
+            w.string(TCA_KIND, filter.kind());
+            if (filter.chain() != 0) {
+                w.u32(TCA_CHAIN, filter.chain());
+            }
+            w.end();
+            rtnl.ack(operation, dev, filter.target());
+        }
+    }
+
+    /** Dumps the ingress filters of {@code dev}; none when it has no ingress qdisc. Call holding rtnl. */
+    private <T> List<T> dumpFilters(String dev, String operation, Rtnetlink.Parser<T> parser) {
+        int ifindex = resolve(dev, operation, dev, null);
+        NetlinkWriter w = rtnl.request(RTM_GETTFILTER, NLM_F_DUMP);
+        w.tcmsg(ifindex, 0, INGRESS_HANDLE, 0);
+        w.end();
+        try {
+            return rtnl.dump(operation, parser);
+        } catch (OperationFailedException e) {
+            if (e.errno().orElse(0) == Errno.EINVAL || e.errno().orElse(0) == Errno.ENOENT) {
+                return List.of(); // no ingress qdisc: no ingress filters
+            }
+            throw e;
+        }
+    }
+
+    /** @return the name of the device with {@code ifindex}, or null when it no longer exists */
+    private String nameOf(String dev, int ifindex) {
+        Link link = links.lookup(ifindex);
+        if (link == null) {
+            LOG.debug("{}: redirect to ifindex {}, which no longer exists", dev, ifindex);
+            return null;
+        }
+        return link.name();
     }
 
     @Override

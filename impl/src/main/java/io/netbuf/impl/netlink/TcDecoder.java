@@ -4,6 +4,7 @@ import static io.netbuf.impl.netlink.NetlinkConstants.NLMSG_HDRLEN;
 import static io.netbuf.impl.netlink.NetlinkConstants.RTM_NEWQDISC;
 import static io.netbuf.impl.netlink.NetlinkConstants.RTM_NEWTFILTER;
 import static io.netbuf.impl.netlink.NetlinkConstants.TCA_ACT_KIND;
+import static io.netbuf.impl.netlink.NetlinkConstants.TCA_CHAIN;
 import static io.netbuf.impl.netlink.NetlinkConstants.TCA_ACT_OPTIONS;
 import static io.netbuf.impl.netlink.NetlinkConstants.TCA_EGRESS_REDIR;
 import static io.netbuf.impl.netlink.NetlinkConstants.TCA_KIND;
@@ -15,6 +16,12 @@ import static io.netbuf.impl.netlink.NetlinkConstants.TCA_STATS_BASIC;
 import static io.netbuf.impl.netlink.NetlinkConstants.TCA_STATS_PKT64;
 import static io.netbuf.impl.netlink.NetlinkConstants.TCA_STATS_QUEUE;
 import static io.netbuf.impl.netlink.NetlinkConstants.TCA_U32_ACT;
+import static io.netbuf.impl.netlink.NetlinkConstants.TCA_U32_SEL;
+import static io.netbuf.impl.netlink.NetlinkConstants.TCMSG_INFO;
+import static io.netbuf.impl.netlink.NetlinkConstants.U32_KEY_LEN;
+import static io.netbuf.impl.netlink.NetlinkConstants.U32_KEY_MASK;
+import static io.netbuf.impl.netlink.NetlinkConstants.U32_SEL_LEN;
+import static io.netbuf.impl.netlink.NetlinkConstants.U32_SEL_NKEYS;
 import static io.netbuf.impl.netlink.NetlinkConstants.TCMSG_HANDLE;
 import static io.netbuf.impl.netlink.NetlinkConstants.TCMSG_IFINDEX;
 import static io.netbuf.impl.netlink.NetlinkConstants.TCMSG_LEN;
@@ -125,6 +132,100 @@ final class TcDecoder {
     }
 
     /**
+     * A filter of an {@code RTM_NEWTFILTER} dump, its devices still ifindexes.
+     *
+     * @param kind the classifier
+     * @param prio the priority
+     * @param protocol the ethertype (host order)
+     * @param chain the chain
+     * @param handle the filter's handle
+     * @param targets the ifindexes its mirred egress redirects send to (u32 only), in order
+     * @param matchAllRedirect u32 with one match-all key and one action, a mirred egress redirect
+     */
+    record RawFilter(String kind, int prio, int protocol, int chain, int handle, int[] targets,
+            boolean matchAllRedirect) {
+    }
+
+    /**
+     * Parses an {@code RTM_NEWTFILTER} of a dump.
+     *
+     * @param b the buffer
+     * @param off the message
+     * @param len its length
+     * @return the filter, or null for another message type and for entries that are not filters (a
+     *     priority's header, which has handle 0, and u32's hash tables, which have no selector)
+     */
+    static RawFilter parseFilter(ByteBuffer b, int off, int len) {
+        int tcmsg = tcmsg(b, off, len, RTM_NEWTFILTER, "RTM_NEWTFILTER");
+        if (tcmsg < 0) {
+            return null;
+        }
+        int handle = b.getInt(tcmsg + TCMSG_HANDLE);
+        int end = off + len;
+        int attrs = tcmsg + TCMSG_LEN;
+        int kindAt = NetlinkReader.find(b, attrs, end, TCA_KIND);
+        if (handle == 0 || kindAt < 0) {
+            return null;
+        }
+        int info = b.getInt(tcmsg + TCMSG_INFO);
+        int prio = info >>> 16;
+        int protocol = NetlinkConstants.htons(info & 0xFFFF);
+        int chainAt = NetlinkReader.find(b, attrs, end, TCA_CHAIN);
+        int chain = 0;
+        if (chainAt >= 0) {
+            NetlinkReader.requirePayload(b, chainAt, 4, "TCA_CHAIN");
+            chain = b.getInt(NetlinkReader.payload(chainAt));
+        }
+        String kind = NetlinkReader.string(b, kindAt);
+        int optionsAt = NetlinkReader.find(b, attrs, end, TCA_OPTIONS);
+        if (!kind.equals("u32")) {
+            return new RawFilter(kind, prio, protocol, chain, handle, new int[0], false);
+        }
+        int from = optionsAt < 0 ? 0 : NetlinkReader.payload(optionsAt);
+        int to = optionsAt < 0 ? 0 : NetlinkReader.payloadEnd(b, optionsAt);
+        int selAt = optionsAt < 0 ? -1 : NetlinkReader.find(b, from, to, TCA_U32_SEL);
+        if (selAt < 0) {
+            return null; // a u32 hash table: bookkeeping, it matches nothing itself
+        }
+        NetlinkReader.requirePayload(b, selAt, U32_SEL_LEN, "TCA_U32_SEL");
+        int sel = NetlinkReader.payload(selAt);
+        int nkeys = b.get(sel + U32_SEL_NKEYS) & 0xFF;
+        boolean matchAll = nkeys == 1 && NetlinkReader.payloadLength(b, selAt) >= U32_SEL_LEN + U32_KEY_LEN
+                && b.getInt(sel + U32_SEL_LEN + U32_KEY_MASK) == 0;
+        List<Integer> targets = new ArrayList<>();
+        int actions = u32Actions(b, optionsAt, targets);
+        return new RawFilter(kind, prio, protocol, chain, handle, targets.stream().mapToInt(Integer::intValue).toArray(),
+                matchAll && actions == 1 && targets.size() == 1);
+    }
+
+    /**
+     * Reads the actions of a u32 filter's options.
+     *
+     * @param b the buffer
+     * @param optionsAt its {@code TCA_OPTIONS}
+     * @param targets receives the ifindex of each mirred egress redirect, in order
+     * @return how many actions it has
+     */
+    private static int u32Actions(ByteBuffer b, int optionsAt, List<Integer> targets) {
+        int actionsAt = NetlinkReader.find(b, NetlinkReader.payload(optionsAt), NetlinkReader.payloadEnd(b, optionsAt),
+                TCA_U32_ACT);
+        if (actionsAt < 0) {
+            return 0;
+        }
+        int actions = 0;
+        int actionsEnd = NetlinkReader.payloadEnd(b, actionsAt);
+        for (int action = NetlinkReader.attr(b, NetlinkReader.payload(actionsAt), actionsEnd); action >= 0;
+                action = NetlinkReader.nextAttr(b, action, actionsEnd)) {
+            actions++;
+            int target = mirredEgressRedirectTarget(b, action);
+            if (target >= 0) {
+                targets.add(target);
+            }
+        }
+        return actions;
+    }
+
+    /**
      * Parses an {@code RTM_NEWTFILTER} of a dump for u32 filters' mirred egress redirects.
      *
      * @param b the buffer
@@ -144,20 +245,8 @@ final class TcDecoder {
         if (kindAt < 0 || optionsAt < 0 || !NetlinkReader.stringEquals(b, kindAt, "u32")) {
             return null;
         }
-        int actionsAt = NetlinkReader.find(b, NetlinkReader.payload(optionsAt), NetlinkReader.payloadEnd(b, optionsAt),
-                TCA_U32_ACT);
-        if (actionsAt < 0) {
-            return null;
-        }
         List<Integer> targets = new ArrayList<>();
-        int actionsEnd = NetlinkReader.payloadEnd(b, actionsAt);
-        for (int action = NetlinkReader.attr(b, NetlinkReader.payload(actionsAt), actionsEnd); action >= 0;
-                action = NetlinkReader.nextAttr(b, action, actionsEnd)) {
-            int target = mirredEgressRedirectTarget(b, action);
-            if (target >= 0) {
-                targets.add(target);
-            }
-        }
+        u32Actions(b, optionsAt, targets);
         return targets.isEmpty() ? null : targets.stream().mapToInt(Integer::intValue).toArray();
     }
 

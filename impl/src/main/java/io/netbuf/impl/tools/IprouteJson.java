@@ -10,7 +10,9 @@ import java.util.Map;
  * A small, strict JSON reader (RFC 8259) for the output of {@code ip -j} and {@code tc -j}.
  * Objects become {@code Map<String, Object>} (key order kept), arrays {@code List<Object>},
  * numbers {@code Long} when integral and in range, {@code Double} otherwise, plus
- * {@code String}, {@code Boolean} and {@code null}. Malformed input is an
+ * {@code String}, {@code Boolean} and {@code null}. A member name that repeats in one object (as
+ * {@code tc} prints each key of a u32 filter as {@code "match"}) is kept under {@code name#2},
+ * {@code name#3}, ... (see {@link #repeated}). Malformed input is an
  * {@link IllegalArgumentException} naming the offset. Stateless and thread-safe.
  */
 final class IprouteJson {
@@ -114,6 +116,19 @@ final class IprouteJson {
         return value instanceof List ? (List<?>) value : List.of();
     }
 
+    /**
+     * @param object a JSON object
+     * @param key a member name
+     * @return how many times the member appeared in the object (see the class comment)
+     */
+    static int repeated(Map<String, Object> object, String key) {
+        int n = 0;
+        while (object.containsKey(n == 0 ? key : key + "#" + (n + 1))) {
+            n++;
+        }
+        return n;
+    }
+
     private static String typeOf(Object value) {
         return value == null ? "null" : value.getClass().getSimpleName();
     }
@@ -167,7 +182,12 @@ final class IprouteJson {
             skipWhitespace();
             expect(':');
             skipWhitespace();
-            members.put(key, value(depth + 1));
+            Object value = value(depth + 1);
+            String name = key;
+            for (int n = 2; members.containsKey(name); n++) {
+                name = key + "#" + n;
+            }
+            members.put(name, value);
             skipWhitespace();
             char c = next();
             if (c == '}') {

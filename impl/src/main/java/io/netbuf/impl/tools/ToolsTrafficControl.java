@@ -5,6 +5,7 @@ import io.netbuf.OperationFailedException;
 import io.netbuf.Protocols;
 import io.netbuf.Validate;
 import io.netbuf.impl.exec.CommandRunner;
+import io.netbuf.spi.IngressFilter;
 import io.netbuf.spi.PlugAction;
 import io.netbuf.spi.Qdisc;
 import io.netbuf.spi.TrafficControl;
@@ -100,6 +101,28 @@ public final class ToolsTrafficControl implements TrafficControl {
         Validate.vif(vif);
         String operation = "list ingress filters of " + vif + tools.where();
         return redirectTargets(operation, tools.tc(operation, "-j", "filter", "show", "dev", vif, "ingress"));
+    }
+
+    @Override
+    public List<IngressFilter> ingressFilters(String dev) {
+        Validate.vif(dev);
+        String operation = "list ingress filters of " + dev + tools.where();
+        return ingressFilters(operation, tools.tc(operation, "-j", "filter", "show", "dev", dev, "ingress"));
+    }
+
+    @Override
+    public void deleteIngressFilter(String dev, IngressFilter filter) {
+        Validate.vif(dev);
+        Objects.requireNonNull(filter, "filter");
+        String operation = "delete ingress filter " + filter.kind() + " prio " + filter.prio() + " of " + dev
+                + tools.where();
+        List<String> argv = new ArrayList<>(List.of("filter", "del", "dev", dev, "parent", "ffff:", "protocol",
+                String.format("0x%04x", filter.protocol()), "prio", Integer.toString(filter.prio()), "chain",
+                Integer.toString(filter.chain())));
+        if (!filter.aloneAtItsPriority(ingressFilters(dev))) {
+            argv.addAll(List.of("handle", handleText(filter), filter.kind()));
+        }
+        tools.tc(operation, argv.toArray(String[]::new));
     }
 
     @Override
@@ -218,6 +241,124 @@ public final class ToolsTrafficControl implements TrafficControl {
             }
         }
         return List.copyOf(targets);
+    }
+
+    /**
+     * Converts {@code tc -j filter show ... ingress} output to filters: entries without options (a
+     * priority's header) and u32 hash tables (with {@code ht_divisor}) are not filters.
+     *
+     * @param operation what netbuf is doing, for errors
+     * @param stdout the command's output
+     * @return the filters, in the order listed
+     */
+    static List<IngressFilter> ingressFilters(String operation, String stdout) {
+        List<IngressFilter> out = new ArrayList<>();
+        for (Map<String, Object> entry : Iproute2.parseArray(operation, "tc", stdout)) {
+            Map<String, Object> options = IprouteJson.child(entry, "options");
+            String kind = IprouteJson.string(entry, "kind");
+            if (options.isEmpty() || kind == null || options.containsKey("ht_divisor")) {
+                continue;
+            }
+            int prio = (int) IprouteJson.number(entry, "pref", 0);
+            int chain = (int) IprouteJson.number(entry, "chain", 0);
+            int protocol = protocolNumber(IprouteJson.string(entry, "protocol"));
+            String fh = IprouteJson.string(options, "fh");
+            int handle = fh != null ? u32Handle(operation, fh) : handleNumber(options.get("handle"));
+            List<String> targets = new ArrayList<>();
+            List<?> actions = IprouteJson.array(options, "actions");
+            for (Object action : actions) {
+                if (action instanceof Map) {
+                    Map<String, Object> fields = IprouteJson.object(action, "action");
+                    String target = IprouteJson.string(fields, "to_dev");
+                    if ("mirred".equals(IprouteJson.string(fields, "kind")) && "egress".equals(
+                            IprouteJson.string(fields, "direction"))
+                            && "redirect".equals(IprouteJson.string(fields, "mirred_action")) && target != null) {
+                        targets.add(target);
+                    }
+                }
+            }
+            Map<String, Object> match = IprouteJson.child(options, "match");
+            boolean matchAll = "u32".equals(kind) && IprouteJson.repeated(options, "match") == 1
+                    && "0".equals(IprouteJson.string(match, "mask"));
+            out.add(new IngressFilter(kind, prio, protocol, chain, handle, targets.isEmpty() ? null : targets.get(0),
+                    matchAll && actions.size() == 1 && targets.size() == 1));
+        }
+        return out;
+    }
+
+    /** @return the ethertype of a protocol as {@code tc} prints it ({@code all}, {@code ip}, ..., or hex) */
+    private static int protocolNumber(String name) {
+        if (name == null) {
+            return 0;
+        }
+        switch (name) {
+            case "all":
+                return IngressFilter.ETH_P_ALL;
+            case "ip":
+                return IngressFilter.ETH_P_IP;
+            case "ipv6":
+                return 0x86DD;
+            case "arp":
+                return 0x0806;
+            case "802.1Q":
+                return 0x8100;
+            default:
+                String hex = name.replaceAll("[\\[\\]]", "");
+                try {
+                    return Integer.parseInt(hex.startsWith("0x") ? hex.substring(2) : hex, 16);
+                } catch (NumberFormatException e) {
+                    return -1;
+                }
+        }
+    }
+
+    /** @return a filter's {@code handle} as {@code tc} prints it (a number or hex text), 0 when absent */
+    private static int handleNumber(Object handle) {
+        if (handle instanceof Long) {
+            return (int) (long) (Long) handle;
+        }
+        if (handle instanceof String text) {
+            try {
+                return (int) Long.parseLong(text.startsWith("0x") ? text.substring(2) : text, 16);
+            } catch (NumberFormatException e) {
+                return 0;
+            }
+        }
+        return 0;
+    }
+
+    /**
+     * Parses a u32 handle as {@code tc} prints it, {@code htid:hash:node} in hex (e.g.
+     * {@code 801::800}).
+     *
+     * @param operation what netbuf is doing, for errors
+     * @param text the handle
+     * @return {@code htid << 20 | hash << 12 | node}
+     */
+    static int u32Handle(String operation, String text) {
+        String[] parts = text.split(":", -1);
+        try {
+            long htid = parts[0].isEmpty() ? 0 : Long.parseLong(parts[0], 16);
+            long hash = parts.length < 2 || parts[1].isEmpty() ? 0 : Long.parseLong(parts[1], 16);
+            long node = parts.length < 3 || parts[2].isEmpty() ? 0 : Long.parseLong(parts[2], 16);
+            if (parts.length > 3 || htid > 0xFFF || hash > 0xFF || node > 0xFFF) {
+                throw new NumberFormatException("out of range");
+            }
+            return (int) (htid << 20 | hash << 12 | node);
+        } catch (NumberFormatException e) {
+            throw OperationFailedException.of(operation, "tc printed an unparsable u32 handle '" + text + "'", null,
+                    null, e);
+        }
+    }
+
+    /** @return the handle of {@code filter} as {@code tc filter del ... handle} takes it for its kind */
+    private static String handleText(IngressFilter filter) {
+        int h = filter.handle();
+        if ("u32".equals(filter.kind())) {
+            return Integer.toHexString(h >>> 20) + ":" + Integer.toHexString((h >>> 12) & 0xFF) + ":"
+                    + Integer.toHexString(h & 0xFFF);
+        }
+        return "0x" + Integer.toHexString(h);
     }
 
     /**

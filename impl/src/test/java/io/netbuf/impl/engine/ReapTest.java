@@ -190,7 +190,7 @@ class ReapTest {
         host.trafficControl().addPlug("ifb1", 1000);
         ReapReport report = NetworkBuffer.reap(host);
         assertEquals(3, report.findings().size(), report.toString());
-        host.faults().failOn("trafficControl.deleteIngress");
+        host.faults().failOn("trafficControl.deleteIngressFilter"); // the redirect filter cannot be removed
         OperationFailedException e = assertThrows(OperationFailedException.class, report::apply);
         assertTrue(e.getMessage().contains("injected") || e.getMessage().contains("deleteIngress"), e.getMessage());
         assertFalse(host.xenstore().exists(XENBUS + "/ifb"), "the claim was still removed");

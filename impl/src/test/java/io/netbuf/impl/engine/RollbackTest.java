@@ -17,6 +17,7 @@ import io.netbuf.PlugFailedException;
 import io.netbuf.RedirectFailedException;
 import io.netbuf.XenstoreException;
 import io.netbuf.testkit.FakeHost;
+import io.netbuf.testkit.Frame;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,7 +30,7 @@ import org.junit.jupiter.api.TestFactory;
 
 /**
  * A failure injected at every single host operation of attach (and of close) leaves the host
- * clean and surfaces as the exception typed for that step.
+ * clean and surfaces as the exception typed for that step, and the guest's traffic still flows.
  */
 class RollbackTest {
     /** The host operations a successful attach (or close) performs, in order. */
@@ -100,6 +101,7 @@ class RollbackTest {
         NetworkBufferException e = assertThrows(NetworkBufferException.class, () -> attach(host, withXenbus));
         host.faults().clear();
         assertInstanceOf(expectedFor(operation), e, "failing " + operation + " #" + nth + ": " + e);
+        assertGuestConnected(host, "attach failed at " + operation);
         if (!withXenbus) {
             host.assertClean();
             return;
@@ -131,9 +133,17 @@ class RollbackTest {
                         assertTrue(buffer.isClosed());
                     }
                     host.faults().clear();
+                    assertGuestConnected(host, "close failed at " + op);
                     buffer.close();
                     host.assertClean();
                 }));
+    }
+
+    /** The guest's next frame reaches the host: no redirect into a down or missing IFB is left. */
+    private static void assertGuestConnected(FakeHost host, String when) {
+        Frame frame = host.guest(VIF).sendIpv4(100);
+        assertTrue(host.drainDelivered(VIF).contains(frame), "the guest is cut off after " + when + ": "
+                + host.drops());
     }
 
     /** Which occurrence (1-based) of its operation the i-th call is. */

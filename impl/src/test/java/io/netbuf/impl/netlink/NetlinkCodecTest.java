@@ -38,6 +38,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.netbuf.impl.netlink.FakeChannel.Msg;
@@ -254,6 +255,53 @@ class NetlinkCodecTest {
         ByteBuffer hashTable = wrap(tcHeader(RTM_NEWTFILTER, 3, 0x800, INGRESS_HANDLE).attr(TCA_KIND, "u32")
                 .bytes());
         assertNull(TcDecoder.parseRedirects(hashTable, 0, hashTable.capacity()));
+    }
+
+    /** A u32 filter as the kernel dumps it: prio 10, protocol all, one key, the given actions. */
+    private static ByteBuffer u32Filter(int handle, int keys, boolean redirect) {
+        Msg m = Msg.of(RTM_NEWTFILTER, NLM_F_MULTI, 1).i32(0).i32(3).i32(handle).i32(INGRESS_HANDLE)
+                .i32((10 << 16) | NetlinkConstants.htons(3)).attr(TCA_KIND, "u32");
+        int opt = m.nest(TCA_OPTIONS);
+        byte[] sel = new byte[16 + 16 * keys];
+        sel[0] = 1; // TC_U32_TERMINAL
+        sel[2] = (byte) keys;
+        for (int k = 1; k < keys; k++) {
+            sel[16 + 16 * k] = (byte) 0xFF; // a key with a mask: not match-all
+        }
+        m.attrBytes(NetlinkConstants.TCA_U32_SEL, sel);
+        int acts = m.nest(TCA_U32_ACT);
+        int a1 = m.nest(1);
+        m.attr(TCA_ACT_KIND, "mirred");
+        int o1 = m.nest(TCA_ACT_OPTIONS);
+        m.attrBytes(TCA_MIRRED_PARMS, le(28, 1, 0, 4, 1, 1, redirect ? 1 : 2, 11)).end(o1).end(a1);
+        m.end(acts).end(opt);
+        return wrap(m.bytes());
+    }
+
+    @Test
+    void filtersAreDecodedWithTheirPriorityProtocolHandleAndShape() {
+        ByteBuffer ours = u32Filter(0x80100800, 1, true);
+        TcDecoder.RawFilter f = TcDecoder.parseFilter(ours, 0, ours.capacity());
+        assertEquals("u32", f.kind());
+        assertEquals(10, f.prio());
+        assertEquals(3, f.protocol());
+        assertEquals(0, f.chain());
+        assertEquals(0x80100800, f.handle());
+        assertArrayEquals(new int[] {11}, f.targets());
+        assertTrue(f.matchAllRedirect());
+
+        ByteBuffer twoKeys = u32Filter(0x80100800, 2, true);
+        assertFalse(TcDecoder.parseFilter(twoKeys, 0, twoKeys.capacity()).matchAllRedirect(), "not match-all");
+        ByteBuffer mirror = u32Filter(0x80100800, 1, false);
+        TcDecoder.RawFilter m = TcDecoder.parseFilter(mirror, 0, mirror.capacity());
+        assertFalse(m.matchAllRedirect(), "a mirror is not a redirect");
+        assertArrayEquals(new int[0], m.targets());
+
+        ByteBuffer header = u32Filter(0, 1, true);
+        assertNull(TcDecoder.parseFilter(header, 0, header.capacity()), "a priority's header is not a filter");
+        ByteBuffer hashTable = wrap(tcHeader(RTM_NEWTFILTER, 3, 0x80000000, INGRESS_HANDLE).attr(TCA_KIND, "u32")
+                .bytes());
+        assertNull(TcDecoder.parseFilter(hashTable, 0, hashTable.capacity()), "a u32 hash table is not a filter");
     }
 
     private static Msg tcHeader(int type, int ifindex, int handle, int parent) {

@@ -18,6 +18,7 @@ import io.netbuf.InvalidConfigurationException;
 import io.netbuf.OperationFailedException;
 import io.netbuf.Protocols;
 import io.netbuf.impl.exec.CommandRunner;
+import io.netbuf.spi.IngressFilter;
 import io.netbuf.spi.Ipv6AddrGenMode;
 import io.netbuf.spi.Link;
 import io.netbuf.spi.PlugAction;
@@ -292,5 +293,36 @@ class ToolsBackendTest {
         List<String> argv = new java.util.ArrayList<>(List.of("tc", "-n", "ns1"));
         argv.addAll(args);
         return argv;
+    }
+
+    /** {@code tc -j filter show dev eth0 ingress} on a 6.x kernel: a mirror, netbuf's redirect, a two-key filter. */
+    private static final String INGRESS = "[{\"parent\":\"ffff:\",\"protocol\":\"all\",\"pref\":1,\"kind\":\"u32\","
+            + "\"chain\":0},{\"parent\":\"ffff:\",\"protocol\":\"all\",\"pref\":1,\"kind\":\"u32\",\"chain\":0,"
+            + "\"options\":{\"fh\":\"800:\",\"ht_divisor\":1}},{\"parent\":\"ffff:\",\"protocol\":\"all\",\"pref\":1,"
+            + "\"kind\":\"u32\",\"chain\":0,\"options\":{\"fh\":\"800::800\",\"order\":2048,\"key_ht\":\"800\","
+            + "\"bkt\":\"0\",\"not_in_hw\":true,\"match\":{\"value\":\"0\",\"mask\":\"0\",\"offmask\":\"\",\"off\":0},"
+            + "\"actions\":[{\"order\":1,\"kind\":\"mirred\",\"mirred_action\":\"mirror\",\"direction\":\"egress\","
+            + "\"to_dev\":\"ifb8\",\"control_action\":{\"type\":\"pipe\"},\"index\":1,\"ref\":1,\"bind\":1}]}},"
+            + "{\"parent\":\"ffff:\",\"protocol\":\"all\",\"pref\":10,\"kind\":\"u32\",\"chain\":0,\"options\":{"
+            + "\"fh\":\"801::800\",\"order\":2048,\"key_ht\":\"801\",\"bkt\":\"0\",\"not_in_hw\":true,\"match\":{"
+            + "\"value\":\"0\",\"mask\":\"0\",\"offmask\":\"\",\"off\":0},\"actions\":[{\"order\":1,\"kind\":"
+            + "\"mirred\",\"mirred_action\":\"redirect\",\"direction\":\"egress\",\"to_dev\":\"ifb7\","
+            + "\"control_action\":{\"type\":\"stolen\"},\"index\":2,\"ref\":1,\"bind\":1}]}},"
+            + "{\"parent\":\"ffff:\",\"protocol\":\"ip\",\"pref\":20,\"kind\":\"u32\",\"chain\":0,\"options\":{"
+            + "\"fh\":\"802::800\",\"match\":{\"value\":\"a000001\",\"mask\":\"ffffffff\",\"offmask\":\"\",\"off\":16},"
+            + "\"match\":{\"value\":\"0\",\"mask\":\"0\",\"offmask\":\"\",\"off\":12},\"actions\":[{\"order\":1,"
+            + "\"kind\":\"mirred\",\"mirred_action\":\"redirect\",\"direction\":\"egress\",\"to_dev\":\"ifb7\"}]}}]";
+
+    @Test
+    void ingressFiltersAreReadFromTcJsonWithoutHeadersAndHashTables() {
+        List<IngressFilter> filters = ToolsTrafficControl.ingressFilters("op", INGRESS);
+        assertEquals(List.of(
+                new IngressFilter("u32", 1, IngressFilter.ETH_P_ALL, 0, 0x80000800, null, false),
+                new IngressFilter("u32", 10, IngressFilter.ETH_P_ALL, 0, 0x80100800, "ifb7", true),
+                new IngressFilter("u32", 20, IngressFilter.ETH_P_IP, 0, 0x80200800, "ifb7", false)), filters);
+        assertTrue(filters.get(1).isNetbufRedirectTo("ifb7"));
+        assertEquals(List.of(), ToolsTrafficControl.ingressFilters("op", "[]"));
+        assertEquals(0x80100800, ToolsTrafficControl.u32Handle("op", "801::800"));
+        assertThrows(OperationFailedException.class, () -> ToolsTrafficControl.u32Handle("op", "zz::1"));
     }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netbuf.Protocols;
+import io.netbuf.spi.IngressFilter;
 import io.netbuf.spi.Qdisc;
 import io.netbuf.spi.TrafficControl;
 import java.util.List;
@@ -12,7 +13,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Compatibility kit for {@link TrafficControl} without the plug qdisc (which {@link PlugContract}
- * covers): kernel default qdiscs, the ingress qdisc and the redirect filter.
+ * covers): kernel default qdiscs, the ingress qdisc, the redirect filter, listing and deleting
+ * one ingress filter.
  */
 public abstract class TrafficControlContract extends PortContract {
     /** For subclasses. */
@@ -132,6 +134,56 @@ public abstract class TrafficControlContract extends PortContract {
         tc().addIngress(VIF);
         assertRefused(() -> tc().addRedirect(VIF, MISSING, Protocols.ALL), ENODEV);
         assertEquals(List.of(), tc().redirectTargets(VIF));
+    }
+
+    @Test
+    void listsNetbufsRedirectAsItsExactFilter() {
+        fixture().addVif(VIF);
+        fixture().addIfb(IFB);
+        assertEquals(List.of(), tc().ingressFilters(VIF), "no ingress qdisc: no filters");
+        tc().addIngress(VIF);
+        assertEquals(List.of(), tc().ingressFilters(VIF));
+        tc().addRedirect(VIF, IFB, Protocols.ALL);
+        List<IngressFilter> filters = tc().ingressFilters(VIF);
+        assertEquals(1, filters.size(), filters::toString);
+        IngressFilter f = filters.get(0);
+        assertTrue(f.isNetbufRedirectTo(IFB), f::toString);
+        assertEquals(IngressFilter.NETBUF_PRIO, f.prio());
+        assertEquals(IngressFilter.ETH_P_ALL, f.protocol());
+        assertEquals("u32", f.kind());
+        assertEquals(0, f.chain());
+        assertTrue(f.handle() != 0, f::toString);
+    }
+
+    @Test
+    void listsAnIpv4OnlyRedirectWithItsProtocol() {
+        fixture().addVif(VIF);
+        fixture().addIfb(IFB);
+        tc().addIngress(VIF);
+        tc().addRedirect(VIF, IFB, Protocols.IPV4_ONLY);
+        List<IngressFilter> filters = tc().ingressFilters(VIF);
+        assertEquals(1, filters.size(), filters::toString);
+        assertEquals(IngressFilter.ETH_P_IP, filters.get(0).protocol());
+        assertTrue(filters.get(0).isNetbufRedirectTo(IFB));
+    }
+
+    @Test
+    void deletesExactlyOneFilterAndKeepsTheIngressQdisc() {
+        fixture().addVif(VIF);
+        fixture().addIfb(IFB);
+        tc().addIngress(VIF);
+        tc().addRedirect(VIF, IFB, Protocols.ALL);
+        IngressFilter f = tc().ingressFilters(VIF).get(0);
+        tc().deleteIngressFilter(VIF, f);
+        assertEquals(List.of(), tc().ingressFilters(VIF));
+        assertEquals(List.of(), tc().redirectTargets(VIF));
+        assertEquals(1, ingress(VIF).size(), "the ingress qdisc stays");
+        assertRefused(() -> tc().deleteIngressFilter(VIF, f), ENOENT, EINVAL);
+    }
+
+    @Test
+    void refusesToListFiltersOfAnUnknownDevice() {
+        assertRefused(() -> tc().ingressFilters(MISSING), ENODEV);
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.netbuf.testkit.internal;
 
 import io.netbuf.OperationFailedException;
 import io.netbuf.Protocols;
+import io.netbuf.spi.IngressFilter;
 import io.netbuf.spi.KernelFeature;
 import io.netbuf.spi.Ipv6AddrGenMode;
 import io.netbuf.spi.Link;
@@ -53,6 +54,8 @@ public final class FakeKernel {
     private final List<Drop> drops = new ArrayList<>();
     private int nextIndex = 2;
     private int nextHandleMajor = 0x8001;
+    /** The next u32 handle: a hash table per filter, as the kernel gives a new priority ({@code 800::800}, ...). */
+    private int nextFilterHandle = 0x80000800;
 
     /** A packet on its way: the frame and the ifindex of the vif it entered through. */
     private record Packet(Frame frame, int originIndex, String originName) {
@@ -61,14 +64,19 @@ public final class FakeKernel {
         }
     }
 
-    /** A u32 match-all filter with a mirred egress redirect. */
-    private record Filter(Protocols protocols, int targetIndex, String targetName) {
+    /**
+     * An ingress filter: netbuf's u32 match-all with a mirred egress redirect, or one a test set up
+     * as someone else's (see {@link #addFilter}); {@code targetIndex} is 0 when it redirects nowhere.
+     */
+    private record Filter(String kind, int prio, int protocol, int handle, int targetIndex, String targetName,
+            boolean matchAllRedirect) {
         boolean matches(Frame frame) {
-            return protocols == Protocols.ALL || frame.ethertype() == Frame.IPV4;
+            return protocol == IngressFilter.ETH_P_ALL || frame.ethertype() == protocol;
         }
 
         String protocolName() {
-            return protocols == Protocols.ALL ? "all" : "ip";
+            return protocol == IngressFilter.ETH_P_ALL ? "all" : protocol == IngressFilter.ETH_P_IP ? "ip"
+                    : String.format("0x%04x", protocol);
         }
     }
 
@@ -350,13 +358,68 @@ public final class FakeKernel {
         if (to == null) {
             throw OperationFailedException.ofErrno(op, ENODEV, "Specified device does not exist", vif, target);
         }
+        int protocol = protocols == Protocols.ALL ? IngressFilter.ETH_P_ALL : IngressFilter.ETH_P_IP;
+        addFilterChecked(link, new IngressFilter("u32", IngressFilter.NETBUF_PRIO, protocol, 0, 0, to.name, true),
+                to, op, vif, target);
+    }
+
+    /**
+     * Adds an ingress filter as a test's setup (not a port operation), e.g. an administrator's
+     * mirror or redirect; the device gets an ingress qdisc if it has none.
+     *
+     * @param dev the device
+     * @param filter the filter (its handle is assigned by the kernel; a target must exist)
+     */
+    public synchronized void addFilter(String dev, IngressFilter filter) {
+        LinkState link = require(dev, "add filter to " + dev);
+        LinkState to = filter.target() == null ? null : require(filter.target(), "find " + filter.target());
+        link.ingress = true;
+        link.ingressQueueCreated = true;
+        addFilterChecked(link, filter, to, "add filter to " + dev, dev, filter.target());
+    }
+
+    private void addFilterChecked(LinkState link, IngressFilter filter, LinkState to, String op, String vif,
+            String target) {
         for (Filter f : link.filters) {
-            if (f.protocols() != protocols) {
+            if (f.prio() == filter.prio() && f.protocol() != filter.protocol()) {
                 throw OperationFailedException.ofErrno(op, EINVAL,
                         "Protocol mismatch for filter with specified priority.", vif, target);
             }
         }
-        link.filters.add(new Filter(protocols, to.index, to.name));
+        link.filters.add(new Filter(filter.kind(), filter.prio(), filter.protocol(), nextFilterHandle,
+                to == null ? 0 : to.index, to == null ? null : to.name, filter.matchAllRedirect()));
+        nextFilterHandle += 1 << 20;
+        link.filters.sort(java.util.Comparator.comparingInt(Filter::prio).thenComparingInt(Filter::handle));
+    }
+
+    /**
+     * @param dev the device
+     * @return its ingress filters, by priority
+     */
+    public synchronized List<IngressFilter> ingressFilters(String dev) {
+        LinkState link = require(dev, "list filters of " + dev);
+        List<IngressFilter> out = new ArrayList<>();
+        for (Filter f : link.filters) {
+            LinkState to = f.targetIndex() == 0 ? null : byIndex(f.targetIndex());
+            out.add(new IngressFilter(f.kind(), f.prio(), f.protocol(), 0, f.handle(), to == null ? null : to.name,
+                    f.matchAllRedirect()));
+        }
+        return out;
+    }
+
+    /**
+     * @param dev the device
+     * @param filter the filter to delete (by priority, protocol, kind and handle)
+     */
+    public synchronized void deleteIngressFilter(String dev, IngressFilter filter) {
+        String op = "delete filter of " + dev;
+        LinkState link = require(dev, op);
+        boolean removed = link.filters.removeIf(f -> f.prio() == filter.prio() && f.protocol() == filter.protocol()
+                && f.handle() == filter.handle() && f.kind().equals(filter.kind()));
+        if (!removed) {
+            throw OperationFailedException.ofErrno(op, ENOENT, "Filter with specified priority/protocol not found.",
+                    dev, filter.target());
+        }
     }
 
     /**
@@ -367,7 +430,7 @@ public final class FakeKernel {
         LinkState link = require(vif, "list filters of " + vif);
         List<String> out = new ArrayList<>();
         for (Filter f : link.filters) {
-            LinkState to = byIndex(f.targetIndex());
+            LinkState to = f.targetIndex() == 0 ? null : byIndex(f.targetIndex());
             if (to != null && !out.contains(to.name)) {
                 out.add(to.name);
             }
@@ -474,7 +537,7 @@ public final class FakeKernel {
         Packet packet = new Packet(frame, link.index, link.name);
         if (link.ingress) {
             for (Filter f : link.filters) {
-                if (f.matches(frame)) {
+                if (f.targetIndex() != 0 && f.matches(frame)) {
                     redirect(packet, f);
                     return;
                 }
@@ -574,9 +637,12 @@ public final class FakeKernel {
             }
             for (int i = 0; i < link.filters.size(); i++) {
                 Filter f = link.filters.get(i);
-                LinkState to = byIndex(f.targetIndex());
-                out.put("filter " + link.name + " ingress #" + (i + 1), "u32 protocol " + f.protocolName()
-                        + " mirred egress redirect dev " + (to == null ? f.targetName() + " (gone)" : to.name));
+                LinkState to = f.targetIndex() == 0 ? null : byIndex(f.targetIndex());
+                String what = f.matchAllRedirect() && f.prio() == IngressFilter.NETBUF_PRIO ? ""
+                        : " prio " + f.prio() + (f.matchAllRedirect() ? "" : " (not match-all redirect)");
+                out.put("filter " + link.name + " ingress #" + (i + 1), f.kind() + what + " protocol "
+                        + f.protocolName() + (f.targetName() == null ? "" : " mirred egress redirect dev "
+                        + (to == null ? f.targetName() + " (gone)" : to.name)));
             }
         }
         return out;
