@@ -151,7 +151,7 @@ public final class FakeHost implements Host {
      */
     public FakeHost withIngressFilter(String dev, IngressFilter filter) {
         Objects.requireNonNull(filter, "filter");
-        setup(() -> kernel.addFilter(dev, filter));
+        kernelSetup(() -> kernel.addFilter(dev, filter));
         return this;
     }
 
