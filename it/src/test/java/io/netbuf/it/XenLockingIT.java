@@ -214,7 +214,7 @@ class XenLockingIT {
     }
 
     @Test
-    void aLockDirectoryNobodyCanWriteToIsRefused() throws Exception {
+    void aLockDirectoryAnyoneCanWriteToIsRefused() throws Exception {
         Path locks = Files.createDirectory(dir.resolve("locks"));
         Files.setPosixFilePermissions(locks, PosixFilePermissions.fromString("rwxrwxrwx"));
         OperationFailedException e = assertThrows(OperationFailedException.class,
