@@ -85,7 +85,8 @@ final class FlockHolders {
      */
     static Holders of(Path proc, ProcLocks.FileId file) throws IOException {
         List<Holder> found = new ArrayList<>();
-        try (DirectoryStream<Path> pids = Files.newDirectoryStream(proc, p -> isNumber(p.getFileName().toString()))) {
+        try (DirectoryStream<Path> pids = Files.newDirectoryStream(proc,
+                p -> isNumber(p.getFileName().toString()))) {
             for (Path process : pids) {
                 if (holds(process, file)) {
                     found.add(new Holder(Long.parseLong(process.getFileName().toString()), uidsOf(process)));

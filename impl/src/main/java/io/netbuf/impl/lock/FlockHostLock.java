@@ -70,7 +70,7 @@ import org.slf4j.LoggerFactory;
  * <ul>
  * <li>under the lock, when netbuf takes the exposed file: the lock holder may replace it;</li>
  * <li>without it, when the exposed file stays held (looked up after {@value #HOLDER_LOOKUP_MILLIS}
- *     ms, then as often) and every process holding it ({@link FlockHolders}) runs without root:
+ *     ms, then less and less often) and every process holding it ({@link FlockHolders}) runs without root:
  *     none of them can hold the lock lawfully. A root process may still have taken the file
  *     lawfully between that look and the swap; so the new lock counts only once no root process
  *     holds the displaced file (if that one's release removed the path, netbuf starts over).</li>
@@ -91,12 +91,13 @@ public final class FlockHostLock implements HostLock {
     /** The lock file's mode: only its owner, root, can open it, so only root can hold the lock. */
     private static final int FILE_MODE = 0600;
     private static final int OPEN_FLAGS = Libc.O_RDWR | Libc.O_NOFOLLOW | Libc.O_CLOEXEC | Libc.O_NOCTTY;
-    private static final int S_IFMT = 0170000;
-    private static final int S_IFREG = 0100000;
-    private static final int S_IFLNK = 0120000;
-    /** How long an exposed lock file may stay held before its holders are looked up, and then how often. */
+    /**
+     * How long an exposed lock file may stay held before its holders are looked up (a walk of
+     * {@code /proc}, 10-30 ms); the next look comes twice as late, up to every 2 s.
+     */
     static final long HOLDER_LOOKUP_MILLIS = 250;
     private static final long HOLDER_LOOKUP_NANOS = TimeUnit.MILLISECONDS.toNanos(HOLDER_LOOKUP_MILLIS);
+    private static final long MAX_HOLDER_LOOKUP_NANOS = TimeUnit.SECONDS.toNanos(2);
     private static volatile int effectiveUid = -1;
     /** How long a waiter stands back for a queued process that was woken but does not hold the lock yet. */
     static final long HANDOFF_MILLIS = 500;
@@ -173,7 +174,8 @@ public final class FlockHostLock implements HostLock {
             boolean keep = false;
             try {
                 LockFile opened = LockFile.of(fd, file);
-                long lookAt = System.nanoTime() + HOLDER_LOOKUP_NANOS;
+                long lookEvery = HOLDER_LOOKUP_NANOS;
+                long lookAt = System.nanoTime() + lookEvery;
                 boolean locked = false;
                 while (true) {
                     if (back != null && !back.stillDue(file)) {
@@ -189,7 +191,8 @@ public final class FlockHostLock implements HostLock {
                         break;
                     }
                     if (opened.exposed() && System.nanoTime() - lookAt >= 0) {
-                        lookAt = System.nanoTime() + HOLDER_LOOKUP_NANOS;
+                        lookEvery = Math.min(lookEvery * 2, MAX_HOLDER_LOOKUP_NANOS);
+                        lookAt = System.nanoTime() + lookEvery;
                         if (heldOnlyByUntrusted(opened, file)) {
                             int fresh = replace(file, opened, false, deadline, timeout);
                             if (fresh >= 0) {
@@ -239,11 +242,12 @@ public final class FlockHostLock implements HostLock {
      */
     private static int open(Path file) {
         try {
-            int type = (Integer) Files.readAttributes(file, "unix:mode", LinkOption.NOFOLLOW_LINKS).get("mode") & S_IFMT;
-            if (type == S_IFLNK) {
+            int mode = (Integer) Files.readAttributes(file, "unix:mode", LinkOption.NOFOLLOW_LINKS).get("mode");
+            int type = mode & LockDirectory.S_IFMT;
+            if (type == LockDirectory.S_IFLNK) {
                 throw symbolicLink(file);
             }
-            if (type != S_IFREG) {
+            if (type != LockDirectory.S_IFREG) {
                 throw OperationFailedException.of("open host lock file " + file, "it is not a regular file (a "
                         + "directory, FIFO, socket or device); netbuf uses only a regular file there (remove it)",
                         null, null, null);
@@ -257,7 +261,8 @@ public final class FlockHostLock implements HostLock {
         if (fd < 0) {
             int errno = Libc.errno();
             throw errno == Errno.ELOOP ? symbolicLink(file)
-                    : OperationFailedException.ofErrno("open host lock file " + file, errno, describe(errno), null, null);
+                    : OperationFailedException.ofErrno("open host lock file " + file, errno, describe(errno), null,
+                            null);
         }
         return fd;
     }
@@ -519,7 +524,7 @@ public final class FlockHostLock implements HostLock {
                 // stat(2) of /proc/self/fd/N reaches the open file itself
                 Map<String, Object> stat = Files.readAttributes(Path.of("/proc/self/fd/" + fd),
                         "unix:dev,ino,ctime,uid,mode");
-                if (((Integer) stat.get("mode") & S_IFMT) != S_IFREG) {
+                if (((Integer) stat.get("mode") & LockDirectory.S_IFMT) != LockDirectory.S_IFREG) {
                     throw OperationFailedException.of("open host lock file " + file, "it is not a regular file",
                             null, null, null);
                 }

@@ -28,9 +28,14 @@ import java.util.function.LongPredicate;
  * {@code claim_lock} does with {@code mkdir -p}.
  */
 final class LockDirectory {
-    private static final int S_IFMT = 0170000;
-    private static final int S_IFDIR = 0040000;
-    private static final int S_IFLNK = 0120000;
+    /** The file type bits of {@code st_mode}. */
+    static final int S_IFMT = 0170000;
+    /** {@code st_mode} type: regular file. */
+    static final int S_IFREG = 0100000;
+    /** {@code st_mode} type: directory. */
+    static final int S_IFDIR = 0040000;
+    /** {@code st_mode} type: symbolic link. */
+    static final int S_IFLNK = 0120000;
     private static final int S_ISVTX = 01000;
     private static final int GROUP_OR_OTHER_WRITE = 0022;
 

@@ -63,7 +63,8 @@ class LibcTest {
     @Test
     void noFollowRefusesASymbolicLink(@TempDir Path dir) throws IOException {
         Path link = Files.createSymbolicLink(dir.resolve("link"), dir.resolve("absent"));
-        assertEquals(-1, Libc.open(link.toString(), Libc.O_RDWR | Libc.O_CREAT | Libc.O_NOFOLLOW | Libc.O_CLOEXEC, 0600));
+        int flags = Libc.O_RDWR | Libc.O_CREAT | Libc.O_NOFOLLOW | Libc.O_CLOEXEC;
+        assertEquals(-1, Libc.open(link.toString(), flags, 0600));
         assertEquals(Errno.ELOOP, Libc.errno());
         assertTrue(Files.notExists(dir.resolve("absent")), "the link's target was not created");
     }

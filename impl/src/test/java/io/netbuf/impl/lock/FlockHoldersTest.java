@@ -84,7 +84,8 @@ class FlockHoldersTest {
         assertFalse(FlockHolders.listsLock(fdinfo, new ProcLocks.FileId(0xfe, 0, 1)));
         assertFalse(FlockHolders.listsLock("pos:\t0\nflags:\t02\n", FILE));
         assertFalse(FlockHolders.listsLock("lock:\t1: POSIX  ADVISORY  WRITE 1 fe:00:2146672 0 EOF\n", FILE));
-        assertEquals(List.of(0L, 65534L, 0L, 0L), FlockHolders.uids("Name:\tx\nUid:\t0\t65534\t0\t0\nGid:\t0\t0\t0\t0\n"));
+        assertEquals(List.of(0L, 65534L, 0L, 0L),
+                FlockHolders.uids("Name:\tx\nUid:\t0\t65534\t0\t0\nGid:\t0\t0\t0\t0\n"));
         assertEquals(List.of(), FlockHolders.uids("Name:\tx\n"));
     }
 
