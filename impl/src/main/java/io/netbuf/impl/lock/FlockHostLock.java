@@ -341,7 +341,9 @@ public final class FlockHostLock implements HostLock {
             if (holding && displaced.equals(opened.incarnation().id())) {
                 LOG.debug("replaced host lock file {} ({}) with a private one under the lock", file, opened);
             } else {
-                LOG.warn("replaced host lock file {} ({}) with a private one (mode 0600)", file, opened);
+                if (holding) {
+                    LOG.warn("host lock file {} was changed by someone else while netbuf held the lock", file);
+                }
                 awaitNoTrustedHolder(displaced, file, deadline, timeout);
             }
             if (!isAt(fresh, file)) {
