@@ -315,11 +315,13 @@ public final class FlockHostLock implements HostLock {
         boolean keep = false;
         try {
             for (int attempt = 0; fresh < 0; attempt++) {
-                temp = dir.resolve(".netbuf-" + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
-                fresh = Libc.open(temp.toString(), OPEN_FLAGS | Libc.O_CREAT | Libc.O_EXCL, FILE_MODE);
-                int errno = fresh < 0 ? Libc.errno() : 0;
-                if (fresh < 0 && (errno != Errno.EEXIST || attempt >= 3)) {
-                    throw OperationFailedException.ofErrno("create host lock file " + temp, errno, describe(errno),
+                Path name = dir.resolve(".netbuf-" + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
+                fresh = Libc.open(name.toString(), OPEN_FLAGS | Libc.O_CREAT | Libc.O_EXCL, FILE_MODE);
+                if (fresh >= 0) {
+                    temp = name;
+                } else if (Libc.errno() != Errno.EEXIST || attempt >= 3) {
+                    int errno = Libc.errno();
+                    throw OperationFailedException.ofErrno("create host lock file " + name, errno, describe(errno),
                             null, null);
                 }
             }
