@@ -7,6 +7,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -14,7 +15,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -26,7 +28,10 @@ import org.junit.jupiter.api.io.TempDir;
  * milliseconds, so without the fairness of {@code FlockHostLock} the script waits until netbuf
  * happens to pause. Every script wait must stay under {@value #MAX_SCRIPT_WAIT_MS} ms, netbuf
  * must keep taking the lock meanwhile, and the two sides must never hold it at once (a marker
- * file created exclusively by each holder). Real flock(2), a temporary lock directory.
+ * file created exclusively by each holder). Real flock(2), a temporary lock directory. The same
+ * holds while {@code nobody} (uid 65534) keeps taking the lock file whenever it can open it
+ * ({@code flock -x <file> sleep 0.3} in a loop): netbuf replaces the files Xen's scripts create 0644,
+ * and neither side may be starved or overlap.
  */
 class LockFairnessIT {
     private static final Path LOCKING_SH = Path.of("/etc/xen/scripts/locking.sh");
@@ -66,6 +71,13 @@ class LockFairnessIT {
             done
             """;
 
+    /** Takes the lock file whenever it can open it, holds it 0.3 s; until {@code $2} exists. */
+    private static final String NOBODY = """
+            while [ ! -e "$2" ]; do
+                flock -x "$1" sleep 0.3 2>/dev/null || sleep 0.02
+            done
+            """;
+
     @TempDir
     Path dir;
     private final List<Process> processes = new ArrayList<>();
@@ -82,11 +94,20 @@ class LockFairnessIT {
         processes.forEach(Process::destroyForcibly);
     }
 
-    @Test
-    void xensClaimLockGetsItsTurnWhileNetbufThreadsHammerTheLock() throws Exception {
+    @ParameterizedTest(name = "nobody also takes the lock file when it can: {0}")
+    @ValueSource(booleans = {false, true})
+    void xensClaimLockGetsItsTurnWhileNetbufThreadsHammerTheLock(boolean withNobody) throws Exception {
         Path locks = Files.createDirectories(dir.resolve("locks"));
         Path inside = dir.resolve("inside");
         Path stop = dir.resolve("stop");
+        if (withNobody) {
+            Requirements.root();
+            Requirements.require(Files.isExecutable(Path.of("/usr/bin/setpriv")), "setpriv(1) (util-linux)");
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+            processes.add(new ProcessBuilder("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                    "/bin/bash", "-c", NOBODY, "bash", locks.resolve("pickifb").toString(), stop.toString())
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start());
+        }
         List<Process> children = new ArrayList<>();
         for (int j = 0; j < JVMS; j++) {
             Process child = ChildJvm.start(List.of("lock", locks.toString(), Integer.toString(THREADS),
@@ -151,7 +172,7 @@ class LockFairnessIT {
         long scriptLongestMicros = waitsMicros.stream().mapToLong(Long::longValue).max().orElse(-1);
         double scriptMeanMicros = waitsMicros.stream().mapToLong(Long::longValue).average().orElse(-1);
         double netbufMeanMicros = netbufTotalMicros / (double) Math.max(1, acquisitions);
-        System.out.printf("lock fairness: %d JVMs x %d threads (hold %d us): %d acquisitions, wait mean %.1f ms, "
+        System.out.printf((withNobody ? "with nobody: " : "") + "lock fairness: %d JVMs x %d threads (hold %d us): %d acquisitions, wait mean %.1f ms, "
                 + "longest %.1f ms; %d locking.sh loops: %d rounds in %.1f s, wait mean %.1f ms, longest %.1f ms; "
                 + "overlaps %d%n", JVMS, THREADS, HOLD_MICROS, acquisitions, netbufMeanMicros / 1e3,
                 netbufLongestMicros / 1e3, SCRIPTS, waitsMicros.size(), scriptSeconds, scriptMeanMicros / 1e3,

@@ -14,10 +14,16 @@ public final class Errno {
     public static final int EAGAIN = 11;
     /** {@code EWOULDBLOCK}, the same number as {@link #EAGAIN} on Linux. */
     public static final int EWOULDBLOCK = EAGAIN;
+    /** {@code EACCES}. */
+    public static final int EACCES = 13;
+    /** {@code EEXIST}. */
+    public static final int EEXIST = 17;
     /** {@code ENODEV}. */
     public static final int ENODEV = 19;
     /** {@code EINVAL}. */
     public static final int EINVAL = 22;
+    /** {@code ELOOP}: among others, open(2) with {@link Libc#O_NOFOLLOW} of a symbolic link. */
+    public static final int ELOOP = 40;
 
     private Errno() {
     }
@@ -62,6 +68,7 @@ public final class Errno {
             case 24: return new String[] {"EMFILE", "Too many open files"};
             case 28: return new String[] {"ENOSPC", "No space left on device"};
             case 34: return new String[] {"ERANGE", "Numerical result out of range"};
+            case 40: return new String[] {"ELOOP", "Too many levels of symbolic links"};
             case 75: return new String[] {"EOVERFLOW", "Value too large for defined data type"};
             case 90: return new String[] {"EMSGSIZE", "Message too long"};
             case 92: return new String[] {"ENOPROTOOPT", "Protocol not available"};

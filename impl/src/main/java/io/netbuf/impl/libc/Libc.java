@@ -55,8 +55,21 @@ public final class Libc {
     public static final int O_RDWR = 0x2;
     /** {@code O_CREAT} (Linux generic: x86, arm, arm64, riscv, ...). */
     public static final int O_CREAT = 0x40;
+    /** {@code O_EXCL} (Linux generic). */
+    public static final int O_EXCL = 0x80;
+    /** {@code O_NOCTTY} (Linux generic). */
+    public static final int O_NOCTTY = 0x100;
     /** {@code O_CLOEXEC} (Linux generic), so no child process inherits the descriptor. */
     public static final int O_CLOEXEC = 0x80000;
+    /**
+     * {@code O_NOFOLLOW}: open fails with {@code ELOOP} when the last component is a symbolic link.
+     * Its value differs between architectures (0x8000 on arm, arm64 and powerpc, 0x20000 elsewhere).
+     */
+    public static final int O_NOFOLLOW = Platform.isARM() || Platform.isPPC() ? 0x8000 : 0x20000;
+    /** {@code AT_FDCWD}: a *at(2) call's path is taken as given (absolute) or from the working directory. */
+    public static final int AT_FDCWD = -100;
+    /** {@code RENAME_EXCHANGE}: renameat2(2) swaps the two names atomically. */
+    public static final int RENAME_EXCHANGE = 2;
     /** {@code CLONE_NEWNET}. */
     public static final int CLONE_NEWNET = 0x40000000;
     /** {@code LOCK_EX}. */
@@ -80,13 +93,16 @@ public final class Libc {
     private static final Function OPEN;
     private static final Function SETNS;
     private static final Function FLOCK;
+    private static final Function FCHMOD;
+    private static final Function RENAMEAT2;
+    private static final Function GETEUID;
     private static final Function STRERROR;
     private static final String UNAVAILABLE_REASON;
 
     static {
         LibcFunctions libc = LibcFunctions.bind("netbuf's native backends", "socket", "bind", "connect",
                 "setsockopt", "sendto", "recvfrom", "read", "write", "shutdown", "close", "open", "setns", "flock",
-                "strerror");
+                "fchmod", "renameat2", "geteuid", "strerror");
         SOCKET = libc.function(0);
         BIND = libc.function(1);
         CONNECT = libc.function(2);
@@ -100,7 +116,10 @@ public final class Libc {
         OPEN = libc.function(10);
         SETNS = libc.function(11);
         FLOCK = libc.function(12);
-        STRERROR = libc.function(13);
+        FCHMOD = libc.function(13);
+        RENAMEAT2 = libc.function(14);
+        GETEUID = libc.function(15);
+        STRERROR = libc.function(16);
         UNAVAILABLE_REASON = libc.unavailableReason();
     }
 
@@ -283,6 +302,34 @@ public final class Libc {
      */
     public static int flock(int fd, int operation) {
         return bound(FLOCK).invokeInt(new Object[] {fd, operation});
+    }
+
+    /**
+     * fchmod(2).
+     *
+     * @param fd an open file descriptor
+     * @param mode the permission bits, e.g. {@code 0600}
+     * @return 0, or -1
+     */
+    public static int fchmod(int fd, int mode) {
+        return bound(FCHMOD).invokeInt(new Object[] {fd, mode});
+    }
+
+    /**
+     * renameat2(2) with absolute paths (glibc 2.28 or later).
+     *
+     * @param from the name to move
+     * @param to its new name
+     * @param flags e.g. {@link #RENAME_EXCHANGE}, or 0 for rename(2)
+     * @return 0, or -1
+     */
+    public static int renameat2(String from, String to, int flags) {
+        return bound(RENAMEAT2).invokeInt(new Object[] {AT_FDCWD, from, AT_FDCWD, to, flags});
+    }
+
+    /** @return the effective user id of this process, geteuid(2) */
+    public static int geteuid() {
+        return bound(GETEUID).invokeInt(new Object[0]);
     }
 
     /**

@@ -9,14 +9,17 @@ import io.netbuf.impl.libc.Libc;
 import io.netbuf.spi.HostLock;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -51,7 +54,30 @@ import org.slf4j.LoggerFactory;
  * an idle host). Mutual exclusion is the protocol's alone: standing back only delays an
  * acquisition. Where {@code /proc/locks} cannot be read or does not show the other process
  * (another PID namespace),
- * the lock works without this fairness. Thread-safe.
+ * the lock works without this fairness.
+ *
+ * <p>Only root can hold the lock. flock(2) works on a descriptor opened read-only, so whoever can
+ * open the file can hold it and block Xen's scripts and netbuf: netbuf's lock file is a regular
+ * file owned by root with mode 0600, opened with {@code O_NOFOLLOW} in a directory that nobody
+ * but root can change ({@link LockDirectory}; anything else is refused with an
+ * {@link OperationFailedException}). A lock file that others can open ("exposed": Xen's
+ * {@code claim_lock} creates it 0644, or it was found so) is replaced by a fresh private one: a
+ * temporary file created 0600 and flocked in the same directory, swapped with the file at the
+ * path in one atomic step. That is the protocol's own case of a file replaced under a waiter: a
+ * process that locks the old file afterwards finds it no longer at the path and starts over on
+ * the new one (root's scripts can open it, others cannot), so one holding the old file blocks
+ * nobody. The swap is done
+ * <ul>
+ * <li>under the lock, when netbuf takes the exposed file: the lock holder may replace it;</li>
+ * <li>without it, when the exposed file stays held (looked up after {@value #HOLDER_LOOKUP_MILLIS}
+ *     ms, then less and less often) and every process holding it ({@link FlockHolders}) runs without root:
+ *     none of them can hold the lock lawfully. A root process may still have taken the file
+ *     lawfully between that look and the swap; so the new lock counts only once no root process
+ *     holds the displaced file (if that one's release removed the path, netbuf starts over).</li>
+ * </ul>
+ * An exposed file held by root, or by holders netbuf cannot see, is waited for as always. A waiter
+ * whose file is no longer at the path starts over at once: whoever holds that file no longer holds
+ * the lock. Thread-safe.
  */
 public final class FlockHostLock implements HostLock {
     /** Where Xen's scripts keep their lock files. */
@@ -62,21 +88,41 @@ public final class FlockHostLock implements HostLock {
     private static final long MIN_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     private static final long MAX_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
     private static final long LONGEST_WAIT_NANOS = Long.MAX_VALUE / 4;
-    private static final int FILE_MODE = 0644;
+    /** The lock file's mode: only its owner, root, can open it, so only root can hold the lock. */
+    private static final int FILE_MODE = 0600;
+    private static final int OPEN_FLAGS = Libc.O_RDWR | Libc.O_NOFOLLOW | Libc.O_CLOEXEC | Libc.O_NOCTTY;
+    /**
+     * How long an exposed lock file may stay held before its holders are looked up (a walk of
+     * {@code /proc}, 10-30 ms); the next look comes twice as late, up to every 2 s.
+     */
+    static final long HOLDER_LOOKUP_MILLIS = 250;
+    private static final long HOLDER_LOOKUP_NANOS = TimeUnit.MILLISECONDS.toNanos(HOLDER_LOOKUP_MILLIS);
+    private static final long MAX_HOLDER_LOOKUP_NANOS = TimeUnit.SECONDS.toNanos(2);
+    private static volatile int effectiveUid = -1;
     /** How long a waiter stands back for a queued process that was woken but does not hold the lock yet. */
     static final long HANDOFF_MILLIS = 500;
     private static final long HANDOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(HANDOFF_MILLIS);
 
     private final Path dir;
+    private final HolderView holders;
 
     /** The lock in {@link #DEFAULT_DIR}, shared with Xen's scripts. */
     public FlockHostLock() {
         this(DEFAULT_DIR);
     }
 
-    /** @param dir the directory of the lock files (created when missing) */
+    /** @param dir the directory of the lock files (created when missing; it must be root's, see the class comment) */
     public FlockHostLock(Path dir) {
+        this(dir, FlockHolders::of);
+    }
+
+    /**
+     * @param dir the directory of the lock files
+     * @param holders who holds an flock on a file (a test may stand in for {@code /proc})
+     */
+    FlockHostLock(Path dir, HolderView holders) {
         this.dir = Objects.requireNonNull(dir, "dir").toAbsolutePath().normalize();
+        this.holders = Objects.requireNonNull(holders, "holders");
     }
 
     /** @return the directory of the lock files */
@@ -111,10 +157,15 @@ public final class FlockHostLock implements HostLock {
 
     private int lockFile(Path file, Gate gate, long deadline, Duration timeout) {
         try {
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw OperationFailedException.of("create lock directory " + dir, e.toString(), null, null, e);
+            LockDirectory.prepare(dir, FlockHostLock::trusted);
+            return lockFileIn(file, gate, deadline, timeout);
+        } catch (LinkageError e) {
+            throw OperationFailedException.of("take host lock " + file,
+                    "flock(2) through JNA is unavailable: " + e, null, null, e);
         }
+    }
+
+    private int lockFileIn(Path file, Gate gate, long deadline, Duration timeout) {
         long pause = MIN_POLL_NANOS;
         // Starts with the hand-off of this JVM's previous holder, if it saw a process queued.
         StandBack back = gate.handoff;
@@ -122,18 +173,35 @@ public final class FlockHostLock implements HostLock {
             int fd = open(file);
             boolean keep = false;
             try {
-                ProcLocks.Incarnation opened = null;
+                LockFile opened = LockFile.of(fd, file);
+                long lookEvery = HOLDER_LOOKUP_NANOS;
+                long lookAt = System.nanoTime() + lookEvery;
+                boolean locked = false;
                 while (true) {
                     if (back != null && !back.stillDue(file)) {
                         back = null;
                     }
                     if (back == null && tryFlock(fd, file)) {
+                        locked = true;
                         break;
                     }
-                    if (opened == null) {
-                        opened = idOf(fd, file);
+                    if (!isAt(fd, file)) {
+                        // released (Xen's release_lock removes the file) or replaced: whoever holds
+                        // this one no longer holds the lock, and cannot keep us waiting on it
+                        break;
                     }
-                    StandBack queued = standBackIfQueued(opened, file);
+                    if (opened.exposed() && System.nanoTime() - lookAt >= 0) {
+                        lookEvery = Math.min(lookEvery * 2, MAX_HOLDER_LOOKUP_NANOS);
+                        lookAt = System.nanoTime() + lookEvery;
+                        if (heldOnlyByUntrusted(opened, file)) {
+                            int fresh = replace(file, opened, false, deadline, timeout);
+                            if (fresh >= 0) {
+                                return fresh;
+                            }
+                            break;
+                        }
+                    }
+                    StandBack queued = standBackIfQueued(opened.incarnation(), file);
                     if (queued != null) {
                         back = queued;
                     }
@@ -144,11 +212,18 @@ public final class FlockHostLock implements HostLock {
                     sleep(Math.min(back != null ? MIN_POLL_NANOS : pause, left), file);
                     pause = Math.min(pause * 2, MAX_POLL_NANOS);
                 }
-                if (isAt(fd, file)) {
-                    keep = true;
-                    return fd;
+                if (locked && isAt(fd, file)) {
+                    if (!opened.exposed()) {
+                        keep = true;
+                        return fd;
+                    }
+                    // We are the lock holder: the protocol lets us replace the file.
+                    int fresh = replace(file, opened, true, deadline, timeout);
+                    if (fresh >= 0) {
+                        return fresh;
+                    }
                 }
-                LOG.debug("host lock file {} was replaced while we waited; trying again", file);
+                LOG.debug("host lock file {} was replaced or removed while we waited; trying again", file);
                 if (deadline - System.nanoTime() <= 0) {
                     throw new LockTimeoutException(file.toString(), timeout, null);
                 }
@@ -160,19 +235,168 @@ public final class FlockHostLock implements HostLock {
         }
     }
 
+    /**
+     * Opens (creating, private) the lock file, following no symbolic link.
+     *
+     * @throws OperationFailedException when something other than a regular file is at the path
+     */
     private static int open(Path file) {
         try {
-            int fd = Libc.open(file.toString(), Libc.O_RDWR | Libc.O_CREAT | Libc.O_CLOEXEC, FILE_MODE);
-            if (fd < 0) {
-                int errno = Libc.errno();
-                throw OperationFailedException.ofErrno("open host lock file " + file, errno, describe(errno),
+            int mode = (Integer) Files.readAttributes(file, "unix:mode", LinkOption.NOFOLLOW_LINKS).get("mode");
+            int type = mode & LockDirectory.S_IFMT;
+            if (type == LockDirectory.S_IFLNK) {
+                throw symbolicLink(file);
+            }
+            if (type != LockDirectory.S_IFREG) {
+                throw OperationFailedException.of("open host lock file " + file, "it is not a regular file (a "
+                        + "directory, FIFO, socket or device); netbuf uses only a regular file there (remove it)",
+                        null, null, null);
+            }
+        } catch (NoSuchFileException e) {
+            // created below
+        } catch (IOException e) {
+            throw OperationFailedException.of("open host lock file " + file, e.toString(), null, null, e);
+        }
+        int fd = Libc.open(file.toString(), OPEN_FLAGS | Libc.O_CREAT, FILE_MODE);
+        if (fd < 0) {
+            int errno = Libc.errno();
+            throw errno == Errno.ELOOP ? symbolicLink(file)
+                    : OperationFailedException.ofErrno("open host lock file " + file, errno, describe(errno), null,
+                            null);
+        }
+        return fd;
+    }
+
+    private static OperationFailedException symbolicLink(Path file) {
+        return OperationFailedException.ofErrno("open host lock file " + file, Errno.ELOOP, "it is a symbolic link; "
+                + "netbuf follows none at the lock path (remove it, and find out who put it there)", null, null);
+    }
+
+    /**
+     * Whether an exposed lock file is held only by processes of untrusted users: they cannot hold
+     * the lock lawfully (a lawful holder runs as root), so the file may be replaced under them.
+     */
+    private boolean heldOnlyByUntrusted(LockFile opened, Path file) {
+        FlockHolders.Holders seen = holdersOf(opened.incarnation().id(), file);
+        if (seen == null || !seen.onlyUntrusted(FlockHostLock::trusted)) {
+            return false;
+        }
+        LOG.warn("host lock file {} ({}) is held only by unprivileged process(es) {}: replacing it with a private "
+                + "one (mode 0600)", file, opened, seen.all());
+        return true;
+    }
+
+    /** @return who holds an flock on {@code id} now, or null when that cannot be seen */
+    private FlockHolders.Holders holdersOf(ProcLocks.FileId id, Path file) {
+        try {
+            return holders.of(id);
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("cannot see who holds host lock file {}: {}", file, e.toString());
+            return null;
+        }
+    }
+
+    /**
+     * Puts a fresh private lock file, locked by us, at {@code file} in place of {@code opened}: a
+     * temporary file (mode 0600) created and flocked in the same directory, then swapped with the
+     * file at the path in one step (renameat2 {@code RENAME_EXCHANGE}, which tells what it
+     * displaced), the displaced file unlinked. A process that locks the displaced file afterwards
+     * finds it no longer at the path and starts over, as the protocol says. Without the lock on
+     * the displaced file ({@code holding} false: its holders are untrusted), a trusted process
+     * may have taken it lawfully just before the swap: the new lock counts only once no trusted
+     * process holds the displaced file any more.
+     *
+     * @param holding whether we hold the lock on {@code opened} (and it was at the path)
+     * @return the descriptor of the new file, locked and at the path; or -1 to start over
+     */
+    private int replace(Path file, LockFile opened, boolean holding, long deadline, Duration timeout) {
+        Path temp = null;
+        int fresh = -1;
+        boolean keep = false;
+        try {
+            for (int attempt = 0; fresh < 0; attempt++) {
+                Path name = dir.resolve(".netbuf-" + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
+                fresh = Libc.open(name.toString(), OPEN_FLAGS | Libc.O_CREAT | Libc.O_EXCL, FILE_MODE);
+                if (fresh >= 0) {
+                    temp = name;
+                } else if (Libc.errno() != Errno.EEXIST || attempt >= 3) {
+                    int errno = Libc.errno();
+                    throw OperationFailedException.ofErrno("create host lock file " + name, errno, describe(errno),
+                            null, null);
+                }
+            }
+            if (Libc.fchmod(fresh, FILE_MODE) != 0 || !tryFlock(fresh, temp)) {
+                throw OperationFailedException.of("lock new host lock file " + temp, describe(Libc.errno()), null,
                         null, null);
             }
-            return fd;
-        } catch (LinkageError e) {
-            throw OperationFailedException.of("open host lock file " + file,
-                    "flock(2) through JNA is unavailable: " + e, null, null, e);
+            if (Libc.renameat2(temp.toString(), file.toString(), Libc.RENAME_EXCHANGE) != 0) {
+                int errno = Libc.errno();
+                if (errno == Errno.ENOENT) {
+                    return -1; // the file was removed meanwhile (released): start over
+                }
+                throw OperationFailedException.ofErrno("replace host lock file " + file, errno, describe(errno), null,
+                        null);
+            }
+            ProcLocks.FileId displaced = ProcLocks.Incarnation.of(temp, LinkOption.NOFOLLOW_LINKS).id();
+            Files.delete(temp);
+            temp = null;
+            if (holding && displaced.equals(opened.incarnation().id())) {
+                LOG.debug("replaced host lock file {} ({}) with a private one under the lock", file, opened);
+            } else {
+                if (holding) {
+                    LOG.warn("host lock file {} was changed by someone else while netbuf held the lock", file);
+                }
+                awaitNoTrustedHolder(displaced, file, deadline, timeout);
+            }
+            if (!isAt(fresh, file)) {
+                return -1;
+            }
+            keep = true;
+            return fresh;
+        } catch (IOException e) {
+            throw OperationFailedException.of("replace host lock file " + file, e.toString(), null, null, e);
+        } finally {
+            if (!keep && fresh >= 0) {
+                close(fresh, file);
+            }
+            if (temp != null) {
+                try {
+                    Files.deleteIfExists(temp);
+                } catch (IOException e) {
+                    LOG.warn("could not remove temporary host lock file {}: {}", temp, e.toString());
+                }
+            }
         }
+    }
+
+    /**
+     * Waits until no trusted process holds the displaced lock file {@code displaced}: one that took
+     * it before the swap may be inside its critical section (its release will remove the path, our
+     * new file; {@link #replace} then starts over).
+     */
+    private void awaitNoTrustedHolder(ProcLocks.FileId displaced, Path file, long deadline, Duration timeout) {
+        while (true) {
+            FlockHolders.Holders seen = holdersOf(displaced, file);
+            if (seen != null && !seen.anyTrusted(FlockHostLock::trusted)) {
+                return;
+            }
+            LOG.debug("the replaced host lock file {} is still held by {}; waiting", file, seen);
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new LockTimeoutException(file.toString(), timeout, null);
+            }
+            sleep(Math.min(MAX_POLL_NANOS, left), file);
+        }
+    }
+
+    /** @return whether files and directories of {@code uid} are trusted: root's, and this process's user's */
+    static boolean trusted(long uid) {
+        int euid = effectiveUid;
+        if (euid < 0) {
+            euid = Libc.geteuid();
+            effectiveUid = euid;
+        }
+        return uid == 0 || uid == euid;
     }
 
     /** @return true when the exclusive lock was taken, false when someone else holds it */
@@ -278,6 +502,55 @@ public final class FlockHostLock implements HostLock {
             }
         }
         return name;
+    }
+
+    /** Finds the processes holding an flock(2) lock on a file. */
+    @FunctionalInterface
+    interface HolderView {
+        /**
+         * @param file the file
+         * @return its holders now
+         * @throws IOException if they cannot be seen
+         */
+        FlockHolders.Holders of(ProcLocks.FileId file) throws IOException;
+    }
+
+    /**
+     * An opened lock file as fstat(2) shows it.
+     *
+     * @param incarnation which file it is
+     * @param uid its owner
+     * @param mode its permission bits
+     */
+    private record LockFile(ProcLocks.Incarnation incarnation, int uid, int mode) {
+        static LockFile of(int fd, Path file) {
+            try {
+                // stat(2) of /proc/self/fd/N reaches the open file itself
+                Map<String, Object> stat = Files.readAttributes(Path.of("/proc/self/fd/" + fd),
+                        "unix:dev,ino,ctime,uid,mode");
+                if (((Integer) stat.get("mode") & LockDirectory.S_IFMT) != LockDirectory.S_IFREG) {
+                    throw OperationFailedException.of("open host lock file " + file, "it is not a regular file",
+                            null, null, null);
+                }
+                return new LockFile(ProcLocks.Incarnation.of(stat), (Integer) stat.get("uid"),
+                        (Integer) stat.get("mode") & 07777);
+            } catch (IOException e) {
+                throw OperationFailedException.of("check host lock file " + file, e.toString(), null, null, e);
+            }
+        }
+
+        /**
+         * Whether users other than a trusted one can open it, and so hold an flock on it: the mode
+         * of a file Xen's {@code claim_lock} creates (0644), or of one found or planted.
+         */
+        boolean exposed() {
+            return (mode & 0077) != 0 || !trusted(uid);
+        }
+
+        @Override
+        public String toString() {
+            return String.format("mode %04o, owner uid %d", mode, uid);
+        }
     }
 
     /**

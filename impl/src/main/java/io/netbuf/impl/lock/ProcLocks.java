@@ -3,6 +3,7 @@ package io.netbuf.impl.lock;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.Map;
@@ -41,12 +42,20 @@ final class ProcLocks {
     record Incarnation(FileId id, FileTime changed) {
         /**
          * @param path a file, or {@code /proc/self/fd/N} for an open one (even unlinked)
+         * @param options how to handle a symbolic link ({@link LinkOption#NOFOLLOW_LINKS}: it is the file)
          * @return what it is now
          * @throws IOException if it cannot be stat'ed ({@link java.nio.file.NoSuchFileException}
          *     when it does not exist)
          */
-        static Incarnation of(Path path) throws IOException {
-            Map<String, Object> stat = Files.readAttributes(path, "unix:dev,ino,ctime");
+        static Incarnation of(Path path, LinkOption... options) throws IOException {
+            return of(Files.readAttributes(path, "unix:dev,ino,ctime", options));
+        }
+
+        /**
+         * @param stat a file's attributes {@code unix:dev}, {@code unix:ino} and {@code unix:ctime}
+         * @return which file it is
+         */
+        static Incarnation of(Map<String, Object> stat) {
             long dev = (Long) stat.get("dev");
             // glibc's gnu_dev_major / gnu_dev_minor
             long major = ((dev >>> 32) & 0xfffff000L) | ((dev >>> 8) & 0xfffL);

@@ -61,6 +61,40 @@ class LibcTest {
     }
 
     @Test
+    void noFollowRefusesASymbolicLink(@TempDir Path dir) throws IOException {
+        Path link = Files.createSymbolicLink(dir.resolve("link"), dir.resolve("absent"));
+        int flags = Libc.O_RDWR | Libc.O_CREAT | Libc.O_NOFOLLOW | Libc.O_CLOEXEC;
+        assertEquals(-1, Libc.open(link.toString(), flags, 0600));
+        assertEquals(Errno.ELOOP, Libc.errno());
+        assertTrue(Files.notExists(dir.resolve("absent")), "the link's target was not created");
+    }
+
+    @Test
+    void renameExchangeSwapsTwoNamesAndFchmodSetsTheMode(@TempDir Path dir) throws IOException {
+        Path a = Files.writeString(dir.resolve("a"), "a");
+        Path b = Files.writeString(dir.resolve("b"), "b");
+        assertEquals(0, Libc.renameat2(a.toString(), b.toString(), Libc.RENAME_EXCHANGE));
+        assertEquals("b", Files.readString(a));
+        assertEquals("a", Files.readString(b));
+        assertEquals(-1, Libc.renameat2(dir.resolve("absent").toString(), b.toString(), Libc.RENAME_EXCHANGE));
+        assertEquals(Errno.ENOENT, Libc.errno());
+        int fd = Libc.open(a.toString(), Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
+        try {
+            assertEquals(0, Libc.fchmod(fd, 0640));
+        } finally {
+            Libc.close(fd);
+        }
+        assertEquals(0640, (Integer) Files.getAttribute(a, "unix:mode") & 07777);
+    }
+
+    @Test
+    void geteuidIsTheEffectiveUidProcShows() throws IOException {
+        String uids = Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("Uid:"))
+                .findFirst().orElseThrow();
+        assertEquals(uids.split("\\s+")[2], Integer.toString(Libc.geteuid()));
+    }
+
+    @Test
     void errnoNamesAndDescribesNumbers() {
         assertEquals("ENODEV (No such device)", Errno.describe(Errno.ENODEV));
         assertEquals("errno 1234", Errno.describe(1234));

@@ -3,8 +3,10 @@ package io.netbuf.impl.lock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.netbuf.InvalidConfigurationException;
 import io.netbuf.LockTimeoutException;
@@ -13,16 +15,21 @@ import io.netbuf.impl.libc.Errno;
 import io.netbuf.impl.libc.Libc;
 import io.netbuf.spi.HostLock;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -239,6 +246,179 @@ class FlockHostLockTest {
         FlockHostLock lock = new FlockHostLock(notADir);
         assertThrows(OperationFailedException.class, () -> lock.acquire("pickifb", SHORT));
         assertThrows(OperationFailedException.class, () -> lock.acquire("pickifb", SHORT));
+    }
+
+    @Test
+    void theLockFileIsARegularFileOfRootsThatNobodyElseCanOpen() throws Exception {
+        FlockHostLock lock = new FlockHostLock(tmp);
+        Path file = tmp.resolve("pickifb");
+        lock.acquire("pickifb", LONG).close();
+        assertPrivate(file);
+        try (HostLock.Held held = lock.acquire("pickifb", LONG)) {
+            assertPrivate(file);
+        }
+    }
+
+    @Test
+    void anExposedLockFileIsReplacedByAPrivateOneSoItsOldDescriptorsLockNothing() throws Exception {
+        Path file = tmp.resolve("pickifb");
+        // as Xen's claim_lock leaves it when killed before release_lock, or an older netbuf
+        Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--")));
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+        Object exposed = Files.readAttributes(file, BasicFileAttributes.class).fileKey();
+        // opened meanwhile by someone who could read it
+        int old = Libc.open(file.toString(), Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
+        FlockHostLock lock = new FlockHostLock(tmp);
+        try (HostLock.Held held = lock.acquire("pickifb", LONG)) {
+            assertPrivate(file);
+            assertNotEquals(exposed, Files.readAttributes(file, BasicFileAttributes.class).fileKey(), "a new file");
+            assertEquals(0, Libc.flock(old, Libc.LOCK_EX | Libc.LOCK_NB), "the old file is no longer the lock");
+            assertEquals(-1, foreignFlockOrMinusOne(file), "the file at the path is locked by netbuf");
+        } finally {
+            Libc.close(old);
+        }
+        try (Stream<Path> left = Files.list(tmp)) {
+            assertEquals(List.of(file), left.toList(), "no temporary file is left behind");
+        }
+    }
+
+    @Test
+    void aTrustedProcessThatTookTheOldFileJustBeforeTheSwapKeepsTheLockUntilItsRelease() throws Exception {
+        Path file = tmp.resolve("pickifb");
+        // an exposed file, locked by a root process (in this JVM: a Xen script) ...
+        int xen = foreignFlock(file);
+        Object old = Files.readAttributes(file, BasicFileAttributes.class).fileKey();
+        // ... that netbuf's look at the holders missed: it saw only an unprivileged one, who let go
+        AtomicInteger looks = new AtomicInteger();
+        FlockHostLock lock = new FlockHostLock(tmp, id -> looks.getAndIncrement() == 0
+                ? new FlockHolders.Holders(List.of(new FlockHolders.Holder(1, List.of(65534L, 65534L, 65534L, 65534L))))
+                : FlockHolders.of(id));
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            Future<HostLock.Held> netbuf = pool.submit(() -> lock.acquire("pickifb", LONG));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (Files.readAttributes(file, BasicFileAttributes.class).fileKey().equals(old)
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertPrivate(file);
+            Thread.sleep(300);
+            assertFalse(netbuf.isDone(), "the root process may be inside its critical section: netbuf must wait");
+            assertTrue(looks.get() >= 2, "netbuf looks again at who holds the displaced file");
+            // release_lock: rm (netbuf's new file, now at the path), then the descriptor closes
+            Files.delete(file);
+            Libc.close(xen);
+            try (HostLock.Held held = netbuf.get(5, TimeUnit.SECONDS)) {
+                assertPrivate(file);
+                assertEquals(-1, foreignFlockOrMinusOne(file), "netbuf holds the file at the path");
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void anExposedFileHeldByRootIsWaitedForNotReplaced() throws Exception {
+        Path file = tmp.resolve("pickifb");
+        int xen = foreignFlock(file);
+        try {
+            Object old = Files.readAttributes(file, BasicFileAttributes.class).fileKey();
+            Duration wait = Duration.ofMillis(FlockHostLock.HOLDER_LOOKUP_MILLIS * 3);
+            assertThrows(LockTimeoutException.class, () -> new FlockHostLock(tmp).acquire("pickifb", wait));
+            assertEquals(old, Files.readAttributes(file, BasicFileAttributes.class).fileKey());
+        } finally {
+            Libc.close(xen);
+        }
+    }
+
+    @Test
+    void aSymbolicLinkAtTheLockPathIsNotFollowed() throws Exception {
+        Path outside = Files.createDirectory(tmp.resolve("outside"));
+        Path secret = Files.writeString(outside.resolve("secret"), "keep");
+        Path dir = Files.createDirectory(tmp.resolve("locks"));
+        FlockHostLock lock = new FlockHostLock(dir);
+        Files.createSymbolicLink(dir.resolve("pickifb"), secret);
+        OperationFailedException e = assertThrows(OperationFailedException.class, () -> lock.acquire("pickifb", SHORT));
+        assertEquals(Errno.ELOOP, e.errno().orElseThrow());
+        assertTrue(e.getMessage().contains("symbolic link"), e.getMessage());
+        assertEquals("keep", Files.readString(secret));
+        assertEquals(0644, (Integer) Files.getAttribute(secret, "unix:mode") & 07777);
+        assertTrue(Files.isSymbolicLink(dir.resolve("pickifb")), "left as it was");
+
+        Files.delete(dir.resolve("pickifb"));
+        Files.createSymbolicLink(dir.resolve("pickifb"), outside.resolve("absent"));
+        assertThrows(OperationFailedException.class, () -> lock.acquire("pickifb", SHORT));
+        assertFalse(Files.exists(outside.resolve("absent")), "the link's target was not created");
+    }
+
+    @Test
+    void somethingElseThanARegularFileAtTheLockPathIsRefused() throws Exception {
+        FlockHostLock lock = new FlockHostLock(tmp);
+        Files.createDirectory(tmp.resolve("pickifb"));
+        OperationFailedException e = assertThrows(OperationFailedException.class, () -> lock.acquire("pickifb", SHORT));
+        assertTrue(e.getMessage().contains("not a regular file"), e.getMessage());
+        Process mkfifo = new ProcessBuilder("mkfifo", tmp.resolve("fifo").toString()).start();
+        assertTrue(mkfifo.waitFor(10, TimeUnit.SECONDS));
+        assertEquals(0, mkfifo.exitValue());
+        assertThrows(OperationFailedException.class, () -> lock.acquire("fifo", SHORT));
+        assertThrows(OperationFailedException.class, () -> lock.acquire("fifo", SHORT), "and the gate was freed");
+    }
+
+    @Test
+    void aLockDirectoryOthersCanWriteToIsRefused() throws Exception {
+        for (String mode : new String[] {"rwxrwxrwx", "rwxrwxr-x", "rwxr-xrwx"}) {
+            Path dir = Files.createDirectories(tmp.resolve(mode));
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString(mode));
+            FlockHostLock lock = new FlockHostLock(dir);
+            OperationFailedException e = assertThrows(OperationFailedException.class,
+                    () -> lock.acquire("pickifb", SHORT), mode);
+            assertTrue(e.getMessage().contains("writable by group or others"), e.getMessage());
+            assertTrue(e.operation().startsWith("check host lock directory"), e.operation());
+            assertFalse(Files.exists(dir.resolve("pickifb")), "nothing created in it");
+        }
+        // sticky (as /tmp) is no excuse for the lock directory itself
+        Path sticky = Files.createDirectories(tmp.resolve("sticky"));
+        chmod(sticky, "1777");
+        assertThrows(OperationFailedException.class, () -> new FlockHostLock(sticky).acquire("pickifb", SHORT));
+    }
+
+    @Test
+    void aDirectoryAboveThatOthersCanWriteToIsRefusedUnlessSticky() throws Exception {
+        Path open = Files.createDirectories(tmp.resolve("open"));
+        Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"));
+        OperationFailedException e = assertThrows(OperationFailedException.class,
+                () -> new FlockHostLock(open.resolve("locks")).acquire("pickifb", SHORT));
+        assertTrue(e.getMessage().contains(open + " is writable by group or others"), e.getMessage());
+
+        Path sticky = Files.createDirectories(tmp.resolve("sticky"));
+        chmod(sticky, "1777");
+        new FlockHostLock(sticky.resolve("locks")).acquire("pickifb", SHORT).close();
+        // a symbolic link on the way is fine when it is trusted's and leads to a trusted directory
+        Path link = Files.createSymbolicLink(tmp.resolve("link"), sticky);
+        new FlockHostLock(link.resolve("locks")).acquire("pickifb", SHORT).close();
+    }
+
+    @Test
+    void aLockDirectoryOwnedByAnotherUserIsRefused() throws Exception {
+        assumeTrue(Libc.geteuid() == 0, "needs root to give a directory away");
+        Path dir = Files.createDirectories(tmp.resolve("theirs"));
+        Files.setAttribute(dir, "unix:uid", 65534);
+        OperationFailedException e = assertThrows(OperationFailedException.class,
+                () -> new FlockHostLock(dir).acquire("pickifb", SHORT));
+        assertTrue(e.getMessage().contains("owned by uid 65534"), e.getMessage());
+    }
+
+    private static void chmod(Path path, String octal) throws Exception {
+        Process p = new ProcessBuilder("chmod", octal, path.toString()).start();
+        assertTrue(p.waitFor(10, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue());
+    }
+
+    private static void assertPrivate(Path file) throws Exception {
+        Map<String, Object> stat = Files.readAttributes(file, "unix:mode,uid", LinkOption.NOFOLLOW_LINKS);
+        assertTrue(Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS), file + " is a regular file");
+        assertEquals(0100600, (Integer) stat.get("mode"), "mode 0600");
+        assertEquals(Libc.geteuid(), (Integer) stat.get("uid"), "owned by this process's user (root)");
     }
 
     /** @return whether flock(1) in another process takes {@code file} at once */
