@@ -93,7 +93,10 @@ public final class DefaultBufferEngine implements BufferEngine {
             }
             return null;
         }));
-        return new AttachedBuffer(host, spec, ifb, pick.created(), pick.created() ? null : restoreMode);
+        AttachedBuffer buffer = new AttachedBuffer(host, spec, ifb, pick.created(),
+                pick.created() ? null : restoreMode);
+        LiveBuffers.add(buffer);
+        return buffer;
     }
 
     /**
@@ -170,7 +173,9 @@ public final class DefaultBufferEngine implements BufferEngine {
         Objects.requireNonNull(spec, "spec");
         Objects.requireNonNull(host, "host");
         try (MDC.MDCCloseable v = MDC.putCloseable("vif", spec.vif())) {
-            return new Adoption(host, spec).adopt();
+            AttachedBuffer buffer = new Adoption(host, spec).adopt();
+            LiveBuffers.add(buffer);
+            return buffer;
         }
     }
 
