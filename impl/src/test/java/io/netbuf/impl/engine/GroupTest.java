@@ -103,13 +103,19 @@ class GroupTest {
         host.assertClean();
     }
 
-    /** Three members on ifb0..ifb2; the plug of ifb1 is gone, so the kernel refuses that member only. */
+    /** Three members, vif5.N on ifbN. */
     private static List<NetworkBuffer> threeMembers(FakeHost host) {
-        List<NetworkBuffer> members = List.of(
+        return List.of(
                 NetworkBuffer.forVif("vif5.0").on(host).attach(),
                 NetworkBuffer.forVif("vif5.1").on(host).attach(),
                 NetworkBuffer.forVif("vif5.2").on(host).attach());
-        return members;
+    }
+
+    /** Asserts that the calls since the last clear are one plug action, for {@code ifb} only. */
+    private static void assertOnePlugCallFor(FakeHost host, String ifb) {
+        assertEquals(1, host.callLog().size(), host.callLog().toString());
+        assertEquals(ifb, host.callLog().get(0).arguments().get(0).replaceAll("[\\[\\] ]", ""),
+                "only the member behind: " + host.callLog());
     }
 
     private static FakeHost threeVifs() {
@@ -139,9 +145,7 @@ class GroupTest {
             host.trafficControl().addPlug("ifb1", NetworkBuffer.DEFAULT_LIMIT);
             host.clearCalls();
             group.resync(EpochState.CLOSED_EPOCH);
-            assertEquals(1, host.callLog().size(), host.callLog().toString());
-            assertEquals("ifb1", host.callLog().get(0).arguments().get(0).replaceAll("[\\[\\] ]", ""),
-                    "only the member behind: " + host.callLog());
+            assertOnePlugCallFor(host, "ifb1");
             assertEquals(Optional.of(EpochState.CLOSED_EPOCH), group.epochState());
             group.commit();
             assertEquals(Optional.of(EpochState.OPEN), group.epochState());
@@ -167,7 +171,7 @@ class GroupTest {
             host.trafficControl().addPlug("ifb2", NetworkBuffer.DEFAULT_LIMIT);
             host.clearCalls();
             group.resync(EpochState.OPEN);
-            assertEquals("ifb2", host.callLog().get(0).arguments().get(0).replaceAll("[\\[\\] ]", ""));
+            assertOnePlugCallFor(host, "ifb2");
             assertEquals(Optional.of(EpochState.OPEN), group.epochState());
         }
         host.assertClean();
