@@ -3,6 +3,8 @@ package io.netbuf;
 import io.netbuf.spi.BufferSpec;
 import io.netbuf.spi.Host;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 
@@ -53,12 +55,8 @@ public interface NetworkBuffer extends AutoCloseable {
         if (members == null || members.isEmpty()) {
             throw InvalidConfigurationException.of("group", members, "needs at least one buffer");
         }
-        for (int i = 0; i < members.size(); i++) {
-            if (members.get(i) == null) {
-                throw InvalidConfigurationException.of("group member " + i, null, "must not be null");
-            }
-        }
-        return Engines.engine().group(List.copyOf(members));
+        // a copy that keeps nulls: the engine refuses each bad member with its index
+        return Engines.engine().group(Collections.unmodifiableList(new ArrayList<>(members)));
     }
 
     /**

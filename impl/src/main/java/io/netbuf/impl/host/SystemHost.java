@@ -92,8 +92,7 @@ public final class SystemHost implements Host, AutoCloseable {
                 this.trafficControl = new ToolsTrafficControl(runner, b.namespace, b.plugTool);
             }
             this.lock = new FlockHostLock(b.lockDir);
-            this.features = b.features != null ? b.features
-                    : new PrivilegeAwareFeatures(new HostKernelFeatures(), PrivilegeAwareFeatures::hasNetAdmin);
+            this.features = b.features != null ? b.features : new HostKernelFeatures();
         } catch (RuntimeException | Error e) {
             // nobody else holds what was opened so far: close it, or every failed build leaks descriptors
             if (store != null) {
