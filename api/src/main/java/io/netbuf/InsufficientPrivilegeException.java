@@ -5,7 +5,7 @@ import java.util.Optional;
 
 /**
  * The host refused netbuf for lack of privilege: the kernel answered {@code EPERM} or
- * {@code EACCES} (netlink, {@code ip}/{@code tc}, the host lock file, XenStore), or the kernel
+ * {@code EACCES} (netlink, {@code ip}/{@code tc}, the host lock file), or the kernel
  * features could not be checked because the process may not create a network namespace. netbuf
  * must run as root in dom0 (as libxl runs Xen's hotplug script); no module is missing because of it.
  */
@@ -41,7 +41,8 @@ public final class InsufficientPrivilegeException extends NetworkBufferException
     /**
      * Recognises a refusal for lack of privilege anywhere in a failure's cause chain: an
      * {@link OperationFailedException} with errno {@code EPERM}/{@code EACCES} or a tool's
-     * "Operation not permitted"/"Permission denied", or a {@link XenstoreException} {@code EACCES}/{@code EPERM}.
+     * "Operation not permitted"/"Permission denied". (A {@link XenstoreException} {@code EACCES}
+     * keeps its type: its message already says to run as root in dom0.)
      *
      * @param failure a failure
      * @return the refusal found, or empty
@@ -57,9 +58,6 @@ public final class InsufficientPrivilegeException extends NetworkBufferException
                         || detail.contains("operation not permitted") || detail.contains("permission denied")) {
                     return Optional.of(op);
                 }
-            }
-            if (t instanceof XenstoreException xs && ("EACCES".equals(xs.errno()) || "EPERM".equals(xs.errno()))) {
-                return Optional.of(xs);
             }
             if (t.getCause() == t) {
                 break;
