@@ -3,6 +3,8 @@ package io.netbuf;
 import io.netbuf.spi.BufferSpec;
 import io.netbuf.spi.Host;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 
@@ -44,14 +46,17 @@ public interface NetworkBuffer extends AutoCloseable {
     /**
      * Groups open buffers (typically all vifs of one domain) to checkpoint and commit together.
      *
-     * @param members buffers attached on one host
+     * @param members open buffers attached (or adopted) on one host, each once
      * @return the group
+     * @throws InvalidConfigurationException if the list is null or empty, or a member is null,
+     *     closed, given twice, not made by {@code attach()}/{@code adopt()}, or on another host
      */
     static BufferGroup group(List<NetworkBuffer> members) {
         if (members == null || members.isEmpty()) {
             throw InvalidConfigurationException.of("group", members, "needs at least one buffer");
         }
-        return Engines.engine().group(List.copyOf(members));
+        // a copy that keeps nulls: the engine refuses each bad member with its index
+        return Engines.engine().group(Collections.unmodifiableList(new ArrayList<>(members)));
     }
 
     /**
@@ -122,6 +127,16 @@ public interface NetworkBuffer extends AutoCloseable {
     boolean isClosed();
 
     /**
+     * Where the plug stands, as this handle last saw the kernel accept an action: {@code OPEN}
+     * after attach, adopt or commit, {@code CLOSED_EPOCH} after a checkpoint, {@code
+     * RELEASED_INDEFINITELY} after {@link #releaseIndefinitely()}, {@code CLOSED} after close. A
+     * refused action leaves it unchanged.
+     *
+     * @return the epoch state
+     */
+    EpochState epochState();
+
+    /**
      * Tears the buffer down: drops what is held, removes the redirect and the plug, frees the
      * IFB and its XenStore claim. Idempotent.
      */
@@ -153,7 +168,8 @@ public interface NetworkBuffer extends AutoCloseable {
 
         /**
          * @param path where the IFB claim and hotplug status are recorded, e.g.
-         *     {@code /libxl/5/remus/netbuf/0}
+         *     {@code /libxl/5/remus/netbuf/0}; checked with {@link Validate#xenbusPath(String)}
+         *     (its children such as {@code /hotplug-status} must fit XenStore's limit too)
          * @return this
          */
         public Builder xenbusPath(String path) {
@@ -227,8 +243,12 @@ public interface NetworkBuffer extends AutoCloseable {
          * the checkpoint, {@link NetworkBuffer#close()} to drop it. {@code close()} frees the IFB
          * but never deletes it (this handle did not create it).
          *
+         * <p>A buffer that a live (not closed) handle in this JVM already drives is refused: two
+         * handles would each track their own epochs.
+         *
          * @return the open buffer
          * @throws BufferStateMismatchException if the host does not match the record
+         * @throws BufferInUseException if a live handle in this JVM owns the vif or the IFB
          * @throws NetworkBufferException the typed cause of another failure
          */
         public NetworkBuffer adopt() {

@@ -23,6 +23,9 @@ public final class PlugFailedException extends NetworkBufferException {
     }
 
     private static String hint(Throwable cause) {
+        if (InsufficientPrivilegeException.refusal(cause).isPresent()) {
+            return "; not permitted: netbuf needs root (CAP_NET_ADMIN)"; // not a missing sch_plug
+        }
         if (cause instanceof OperationFailedException) {
             OperationFailedException op = (OperationFailedException) cause;
             String detail = op.detail().toLowerCase(java.util.Locale.ROOT);

@@ -2,6 +2,8 @@ package io.netbuf;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
+import java.util.regex.Pattern;
 
 /**
  * The input rules netbuf enforces before it touches a host. Every entry point (builder, CLI,
@@ -15,6 +17,18 @@ public final class Validate {
     public static final int MAX_IFNAME_BYTES = 15;
     /** Longest XenStore path xenstored accepts. */
     public static final int MAX_XENSTORE_PATH_BYTES = 3072;
+    /**
+     * The nodes netbuf writes below a xenbus path, as libxl reads them: the IFB claim, the hotplug
+     * status and the hotplug error. A xenbus path is accepted only when each of them fits
+     * {@link #MAX_XENSTORE_PATH_BYTES}.
+     */
+    public static final List<String> XENBUS_CHILDREN = List.of("/ifb", "/hotplug-status", "/hotplug-error");
+    /** Longest xenbus path whose every child in {@link #XENBUS_CHILDREN} still fits XenStore's limit. */
+    public static final int MAX_XENBUS_PATH_BYTES = MAX_XENSTORE_PATH_BYTES
+            - XENBUS_CHILDREN.stream().mapToInt(String::length).max().orElse(0);
+    /** The only shape of xenbus path libxl passes to the hotplug script. */
+    private static final Pattern LIBXL_NETBUF_PATH = Pattern.compile("/libxl/(0|[1-9][0-9]{0,9})/remus/netbuf/"
+            + "(0|[1-9][0-9]{0,9})");
 
     private Validate() {
     }
@@ -48,7 +62,8 @@ public final class Validate {
      * @return the path
      * @throws InvalidConfigurationException if it is null, not absolute, contains {@code ..},
      *     {@code //} or a character outside {@code A-Za-z0-9-/_@}, ends with {@code /}, or is
-     *     longer than 3072 bytes
+     *     longer than {@link #MAX_XENBUS_PATH_BYTES} bytes (so that its longest child, e.g.
+     *     {@code /hotplug-status}, still fits XenStore's 3072)
      */
     public static String xenbusPath(String path) {
         final String setting = "xenbus path";
@@ -58,6 +73,33 @@ public final class Validate {
         String problem = xenstorePathProblem(path);
         if (problem != null) {
             throw InvalidConfigurationException.of(setting, path, problem);
+        }
+        if (path.getBytes(StandardCharsets.UTF_8).length > MAX_XENBUS_PATH_BYTES) {
+            throw InvalidConfigurationException.of(setting, path, "must be at most " + MAX_XENBUS_PATH_BYTES
+                    + " bytes, so that its children " + XENBUS_CHILDREN + " fit XenStore's "
+                    + MAX_XENSTORE_PATH_BYTES + "-byte limit");
+        }
+        return path;
+    }
+
+    /**
+     * Checks that a xenbus path has the one shape libxl gives the hotplug script,
+     * {@code /libxl/<domid>/remus/netbuf/<devid>} (decimal numbers). Paths elsewhere, such as
+     * {@code /local/domain/<domid>/...}, may be writable by a guest, which could then steer or
+     * forge the IFB claim; callers that accept any path must say so explicitly.
+     *
+     * @param setting the name to report, e.g. {@code "XENBUS_PATH"}
+     * @param path the path
+     * @param rule what to do instead, appended to the rule reported (may be empty)
+     * @return the path
+     * @throws InvalidConfigurationException if it is not a valid xenbus path of that shape
+     */
+    public static String libxlNetbufPath(String setting, String path, String rule) {
+        xenbusPath(path);
+        if (!LIBXL_NETBUF_PATH.matcher(path).matches()) {
+            throw InvalidConfigurationException.of(setting, path,
+                    "must be /libxl/<domid>/remus/netbuf/<devid>, the only path libxl passes (a path elsewhere, "
+                            + "e.g. under /local/domain, may be writable by a guest)" + rule);
         }
         return path;
     }

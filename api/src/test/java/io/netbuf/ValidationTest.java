@@ -33,7 +33,40 @@ class ValidationTest {
 
     static Stream<String> badPaths() {
         return Stream.of(null, "", "libxl/5", "/libxl/../5", "/libxl//5", "/libxl/5/", "/", "/libxl/5 0",
-                "/libxl/5.0", "/libxl/5:0", "/libxl/\u00e9", "/" + "a".repeat(3072));
+                "/libxl/5.0", "/libxl/5:0", "/libxl/\u00e9", "/" + "a".repeat(3072),
+                // fits XenStore itself, but its child /hotplug-status would not (3,058..3,072 bytes)
+                "/" + "a".repeat(3057), "/" + "a".repeat(3071));
+    }
+
+    @org.junit.jupiter.api.Test
+    void theLongestXenbusPathLeavesRoomForEveryChild() {
+        String longest = "/" + "a".repeat(Validate.MAX_XENBUS_PATH_BYTES - 1);
+        assertEquals(longest, Validate.xenbusPath(longest));
+        for (String child : Validate.XENBUS_CHILDREN) {
+            assertEquals(null, Validate.xenstorePathProblem(longest + child), child);
+        }
+        assertEquals(3057, Validate.MAX_XENBUS_PATH_BYTES, "3072 less \"/hotplug-status\"");
+        InvalidConfigurationException e = assertThrows(InvalidConfigurationException.class,
+                () -> Validate.xenbusPath(longest + "a"));
+        assertTrue(e.rule().contains("/hotplug-status"), e.rule());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/libxl/5/remus/netbuf/0", "/libxl/0/remus/netbuf/0", "/libxl/32751/remus/netbuf/12"})
+    void libxlsOwnShapeIsAccepted(String path) {
+        assertEquals(path, Validate.libxlNetbufPath("XENBUS_PATH", path, ""));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/local/domain/5/device/vif/0", "/libxl/5/remus/netbuf", "/libxl/5/remus/netbuf/0/x",
+            "/libxl/x/remus/netbuf/0", "/libxl/05/remus/netbuf/0", "/libxl/5/remus/netbuf/-1", "/vm/5/remus/netbuf/0",
+            "/libxl/5/remus/netbuf/12345678901"})
+    void otherShapesAreRefusedAsLibxlPaths(String path) {
+        InvalidConfigurationException e = assertThrows(InvalidConfigurationException.class,
+                () -> Validate.libxlNetbufPath("XENBUS_PATH", path, "; or allow it"));
+        assertEquals("XENBUS_PATH", e.setting());
+        assertTrue(e.rule().contains("/libxl/<domid>/remus/netbuf/<devid>") && e.rule().endsWith("; or allow it"),
+                e.rule());
     }
 
     @ParameterizedTest

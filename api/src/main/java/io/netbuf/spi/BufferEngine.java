@@ -49,8 +49,10 @@ public interface BufferEngine {
     ReapReport reap(Host host);
 
     /**
-     * @param members open buffers attached by this engine, on one host
+     * @param members open buffers attached by this engine, on one host (may hold nulls, which the
+     *     engine refuses)
      * @return a group that drives them together
+     * @throws io.netbuf.InvalidConfigurationException for a null, closed, repeated or foreign member
      */
     BufferGroup group(List<NetworkBuffer> members);
 }

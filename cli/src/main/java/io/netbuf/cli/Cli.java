@@ -1,5 +1,6 @@
 package io.netbuf.cli;
 
+import io.netbuf.InsufficientPrivilegeException;
 import io.netbuf.InvalidConfigurationException;
 import io.netbuf.NetworkBufferException;
 import java.util.ArrayList;
@@ -78,7 +79,7 @@ public final class Cli {
             context.err().println(program + ": " + oneLine(e));
             return USAGE;
         } catch (NetworkBufferException e) {
-            context.err().println(program + ": " + oneLine(e));
+            context.err().println(program + ": " + oneLine(InsufficientPrivilegeException.explain(program, e)));
             return FAILURE;
         }
     }

@@ -1,6 +1,7 @@
 package io.netbuf.cli;
 
 import io.netbuf.NetworkBuffer;
+import io.netbuf.Validate;
 import io.netbuf.spi.Host;
 import java.time.Duration;
 import java.util.HashMap;
@@ -31,6 +32,10 @@ final class RemusNetbufSetupCommand implements Command {
     static final String VIFNAME = "vifname";
     static final String XENBUS_PATH = "XENBUS_PATH";
     static final String REMUS_IFB = "REMUS_IFB";
+    /** Environment variable that, set to {@code 1}, accepts a XENBUS_PATH of any shape. */
+    static final String ANY_XENBUS_PATH_ENV = "NETBUF_ANY_XENBUS_PATH";
+    /** Option with the same effect as {@link #ANY_XENBUS_PATH_ENV}. */
+    static final String ANY_XENBUS_PATH_OPTION = "--any-xenbus-path";
     static final long LOCK_TIMEOUT_SECONDS = 15;
     static final long COMMAND_TIMEOUT_SECONDS = 5;
 
@@ -49,14 +54,19 @@ final class RemusNetbufSetupCommand implements Command {
 
     @Override
     public String help() {
-        return "Usage: " + NAME + " setup|teardown [vifname=VIF] [XENBUS_PATH=PATH] [REMUS_IFB=IFB]\n"
+        return "Usage: " + NAME + " setup|teardown [vifname=VIF] [XENBUS_PATH=PATH] [REMUS_IFB=IFB] ["
+                + ANY_XENBUS_PATH_OPTION + "]\n"
                 + "   or: " + Cli.PROGRAM + " " + NAME + " setup|teardown ...\n\n"
                 + "A drop-in replacement for Xen's remus-netbuf-setup: point libxl's remus.netbufscript\n"
                 + "(xl remus -N) at a launcher named " + NAME + ". Variables come from the environment\n"
                 + "or from NAME=value arguments (which win):\n"
                 + "  vifname      the guest's vif, e.g. vif5.0 (required)\n"
                 + "  XENBUS_PATH  where libxl reads the result, /libxl/<domid>/remus/netbuf/<devid> (required)\n"
-                + "  REMUS_IFB    the IFB to free (teardown; optional)\n\n"
+                + "  REMUS_IFB    the IFB to free (teardown; optional)\n"
+                + "XENBUS_PATH must have the shape libxl gives it, /libxl/<domid>/remus/netbuf/<devid>:\n"
+                + "a path elsewhere (e.g. under /local/domain/<domid>, which the guest may write) is refused\n"
+                + "with exit status 2 before anything changes, unless " + ANY_XENBUS_PATH_ENV + "=1 is set\n"
+                + "or " + ANY_XENBUS_PATH_OPTION + " is given.\n\n"
                 + "setup     buffers the vif's output (all protocols) through a free IFB with a plug qdisc;\n"
                 + "          writes XENBUS_PATH/ifb and hotplug-status=connected. On failure nothing is\n"
                 + "          left behind, hotplug-error says why and hotplug-status=error.\n"
@@ -68,6 +78,7 @@ final class RemusNetbufSetupCommand implements Command {
     @Override
     public int run(List<String> args, Context context) {
         String operation = null;
+        boolean anyXenbusPath = "1".equals(context.environment().get(ANY_XENBUS_PATH_ENV));
         Map<String, String> vars = new HashMap<>();
         for (String name : VARIABLES) {
             String value = context.environment().get(name);
@@ -79,6 +90,10 @@ final class RemusNetbufSetupCommand implements Command {
             if (arg.equals("--help") || arg.equals("-h")) {
                 context.out().print(help());
                 return Cli.OK;
+            }
+            if (arg.equals(ANY_XENBUS_PATH_OPTION)) {
+                anyXenbusPath = true;
+                continue;
             }
             int eq = arg.indexOf('=');
             if (eq > 0) {
@@ -105,8 +120,12 @@ final class RemusNetbufSetupCommand implements Command {
         // Validates every input before the host is touched.
         NetworkBuffer.Builder builder = NetworkBuffer.forVif(vif).xenbusPath(xenbusPath)
                 .lockTimeout(Duration.ofSeconds(LOCK_TIMEOUT_SECONDS));
+        if (!anyXenbusPath) {
+            Validate.libxlNetbufPath(XENBUS_PATH, xenbusPath, "; set " + ANY_XENBUS_PATH_ENV + "=1 or pass "
+                    + ANY_XENBUS_PATH_OPTION + " to allow another path");
+        }
         if (operation.equals("teardown") && ifb != null && !ifb.isEmpty()) {
-            io.netbuf.Validate.ifb(ifb);
+            Validate.ifb(ifb);
         }
         Host host = context.hosts().open(Duration.ofSeconds(COMMAND_TIMEOUT_SECONDS));
         try {

@@ -126,6 +126,42 @@ class RemusNetbufSetupCommandTest {
     }
 
     @Test
+    void aXenbusPathOfAnotherShapeThanLibxlsIsRefusedBeforeAnyChange() {
+        String guestWritable = "/local/domain/5/device/vif/0";
+        host.fakeXenstore().write(guestWritable, "");
+        host.markClean();
+        host.clearCalls();
+        for (String path : List.of(guestWritable, "/libxl/5/remus/netbuf", "/libxl/5/remus/netbuf/0/x",
+                "/vm/5/remus/netbuf/0")) {
+            for (String operation : List.of("setup", "teardown")) {
+                CliRunner.Result r = hotplug(Map.of("vifname", "vif5.0", "XENBUS_PATH", path), operation);
+                assertUsage(r, "XENBUS_PATH");
+                assertTrue(r.err().contains("/libxl/<domid>/remus/netbuf/<devid>")
+                        && r.err().contains(RemusNetbufSetupCommand.ANY_XENBUS_PATH_ENV)
+                        && r.err().contains("[InvalidConfigurationException]"), r.err());
+            }
+        }
+        assertEquals(List.of(), host.calls(), "no port operation ran");
+        host.assertClean();
+    }
+
+    @Test
+    void anotherShapeIsAcceptedWhenExplicitlyAllowed() {
+        String other = "/local/domain/0/netbuf/vif5-0";
+        host.fakeXenstore().write(other, "");
+        host.markClean();
+        CliRunner.Result r = hotplug(Map.of("vifname", "vif5.0", "XENBUS_PATH", other,
+                RemusNetbufSetupCommand.ANY_XENBUS_PATH_ENV, "1"), "setup");
+        assertEquals(0, r.status(), r.err());
+        assertEquals(Optional.of("ifb0"), host.fakeXenstore().read(other + "/ifb"));
+        CliRunner.Result t = hotplug(Map.of("vifname", "vif5.0", "XENBUS_PATH", other, "REMUS_IFB", "ifb0"),
+                "teardown", RemusNetbufSetupCommand.ANY_XENBUS_PATH_OPTION);
+        assertEquals(0, t.status(), t.err());
+        host.assertClean();
+        assertTrue(hotplug(Map.of(), "--help").out().contains(RemusNetbufSetupCommand.ANY_XENBUS_PATH_ENV));
+    }
+
+    @Test
     void helpIsPrintedAndIsNotAFailure() {
         CliRunner.Result r = hotplug(Map.of(), "--help");
         assertEquals(0, r.status());

@@ -1,8 +1,8 @@
 package io.netbuf.impl.engine;
 
+import io.netbuf.BufferInUseException;
 import io.netbuf.BufferStateMismatchException;
 import io.netbuf.InvalidConfigurationException;
-import io.netbuf.NetworkBuffer;
 import io.netbuf.NetworkBufferException;
 import io.netbuf.PlugFailedException;
 import io.netbuf.Validate;
@@ -40,15 +40,18 @@ final class Adoption {
      *
      * @return the adopted buffer, in epoch state {@link AttachedBuffer.Epoch#BUFFERING}
      * @throws BufferStateMismatchException if the host does not match the record
+     * @throws BufferInUseException if a live handle in this JVM owns the vif or the IFB
      */
-    NetworkBuffer adopt() {
+    AttachedBuffer adopt() {
         String vif = spec.vif();
         String ifb;
+        refuseIfOwned(null);
         try (HostLock.Held held = host.lock().acquire(HostLock.PICK_IFB, spec.lockTimeout())) {
             List<String> differences = new ArrayList<>();
             boolean vifExists = host.links().find(vif).isPresent();
             List<String> targets = vifExists ? host.trafficControl().redirectTargets(vif) : List.of();
             ifb = spec.xenbusPath() != null ? claimedIfb(differences) : redirectedIfb(targets, differences);
+            refuseIfOwned(ifb);
             if (!vifExists) {
                 differences.add("vif " + vif + " does not exist");
             } else if (targets.isEmpty()) {
@@ -72,6 +75,14 @@ final class Adoption {
                 spec.limitBytes());
         // The IFB's IPv6 mode before the earlier run is unknown: close gives it the kernel's default back.
         return new AttachedBuffer(host, spec, ifb, false, Ipv6AddrGenMode.EUI64);
+    }
+
+    /** Refuses the adoption when a live handle of this JVM drives the vif, or {@code ifb} when given. */
+    private void refuseIfOwned(String ifb) {
+        Optional<AttachedBuffer> owner = LiveBuffers.owner(host, spec.vif(), ifb);
+        if (owner.isPresent()) {
+            throw BufferInUseException.of(spec.vif(), ifb != null ? ifb : owner.get().ifb(), owner.get().toString());
+        }
     }
 
     private String claimedIfb(List<String> differences) {

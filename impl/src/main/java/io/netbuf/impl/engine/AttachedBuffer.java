@@ -1,6 +1,7 @@
 package io.netbuf.impl.engine;
 
 import io.netbuf.BufferStats;
+import io.netbuf.EpochState;
 import io.netbuf.NetworkBuffer;
 import io.netbuf.NetworkBufferException;
 import io.netbuf.OperationFailedException;
@@ -169,6 +170,20 @@ final class AttachedBuffer implements NetworkBuffer {
     @Override
     public boolean isClosed() {
         return epoch == Epoch.DETACHED;
+    }
+
+    @Override
+    public EpochState epochState() {
+        switch (epoch) {
+            case BUFFERING:
+                return EpochState.OPEN;
+            case CLOSED_EPOCH:
+                return EpochState.CLOSED_EPOCH;
+            case PASS_THROUGH:
+                return EpochState.RELEASED_INDEFINITELY;
+            default:
+                return EpochState.CLOSED;
+        }
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.netbuf.impl.engine;
 
 import io.netbuf.BufferGroup;
+import io.netbuf.InsufficientPrivilegeException;
 import io.netbuf.MissingKernelFeatureException;
 import io.netbuf.NetworkBuffer;
 import io.netbuf.NetworkBufferException;
@@ -50,8 +51,9 @@ public final class DefaultBufferEngine implements BufferEngine {
                 LOG.info("vif={} ifb={}: attached on {} (limit {} bytes, {}) in {} us", spec.vif(), buffer.ifb(),
                         host.description(), spec.limitBytes(), spec.protocols(), (System.nanoTime() - start) / 1000);
                 return buffer;
-            } catch (RuntimeException e) {
-                undo.rollback(e);
+            } catch (RuntimeException failure) {
+                undo.rollback(failure);
+                RuntimeException e = explainRefusal("attach", failure, spec.vif());
                 LOG.error("vif={}: attach failed, host rolled back: {}", spec.vif(), e.getMessage());
                 spec.xenbus().ifPresent(path -> recordError(host, path, e));
                 throw e;
@@ -93,7 +95,10 @@ public final class DefaultBufferEngine implements BufferEngine {
             }
             return null;
         }));
-        return new AttachedBuffer(host, spec, ifb, pick.created(), pick.created() ? null : restoreMode);
+        AttachedBuffer buffer = new AttachedBuffer(host, spec, ifb, pick.created(),
+                pick.created() ? null : restoreMode);
+        LiveBuffers.add(buffer);
+        return buffer;
     }
 
     /**
@@ -141,6 +146,20 @@ public final class DefaultBufferEngine implements BufferEngine {
         }
     }
 
+    /**
+     * A failure caused by the host refusing this process (EPERM, EACCES) is reported as what it is,
+     * {@link InsufficientPrivilegeException}, rather than as the step it stopped.
+     *
+     * @return {@code failure}, or the privilege failure wrapping it
+     */
+    static RuntimeException explainRefusal(String operation, RuntimeException failure, String vif) {
+        if (!(failure instanceof NetworkBufferException)) {
+            return failure;
+        }
+        return InsufficientPrivilegeException.explain(vif == null ? operation : operation + " of " + vif,
+                (NetworkBufferException) failure);
+    }
+
     private static void recordError(Host host, String path, RuntimeException failure) {
         try {
             host.xenstore().transaction(ops -> {
@@ -160,8 +179,12 @@ public final class DefaultBufferEngine implements BufferEngine {
         Objects.requireNonNull(host, "host");
         try (MDC.MDCCloseable v = MDC.putCloseable("vif", spec.vif())) {
             Teardown teardown = new Teardown(host, spec.vif(), spec.xenbusPath());
-            teardown.byDescription(ifb);
-            teardown.throwIfFailed();
+            try {
+                teardown.byDescription(ifb);
+                teardown.throwIfFailed();
+            } catch (RuntimeException e) {
+                throw explainRefusal("teardown", e, spec.vif());
+            }
         }
     }
 
@@ -170,13 +193,24 @@ public final class DefaultBufferEngine implements BufferEngine {
         Objects.requireNonNull(spec, "spec");
         Objects.requireNonNull(host, "host");
         try (MDC.MDCCloseable v = MDC.putCloseable("vif", spec.vif())) {
-            return new Adoption(host, spec).adopt();
+            AttachedBuffer buffer;
+            try {
+                buffer = new Adoption(host, spec).adopt();
+            } catch (RuntimeException e) {
+                throw explainRefusal("adopt", e, spec.vif());
+            }
+            LiveBuffers.add(buffer);
+            return buffer;
         }
     }
 
     @Override
     public ReapReport reap(Host host) {
-        return new Reaper(Objects.requireNonNull(host, "host")).scan();
+        try {
+            return new Reaper(Objects.requireNonNull(host, "host")).scan();
+        } catch (RuntimeException e) {
+            throw explainRefusal("reap", e, null);
+        }
     }
 
     @Override

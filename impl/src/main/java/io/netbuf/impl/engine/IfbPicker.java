@@ -85,8 +85,8 @@ final class IfbPicker {
 
     private Pick create(Map<String, String> busy, Undo undo) {
         String name;
+        Set<String> claimed = Set.copyOf(claims().keySet()); // a XenStore failure is one, not "no free IFB"
         try {
-            Set<String> claimed = Set.copyOf(claims().keySet());
             name = freeName(claimed);
             host.links().createIfb(name);
         } catch (NetworkBufferException e) {

@@ -1,5 +1,6 @@
 package io.netbuf.impl.features;
 
+import io.netbuf.InsufficientPrivilegeException;
 import io.netbuf.NetworkBufferException;
 import io.netbuf.impl.exec.CommandRunner;
 import io.netbuf.spi.KernelFeature;
@@ -142,6 +143,10 @@ public final class HostKernelFeatures implements KernelFeatures {
                     }
                 }
             } catch (NetworkBufferException e) {
+                if (InsufficientPrivilegeException.refusal(e).isPresent()) {
+                    // not a missing module: this process may not create the probe's namespace
+                    throw InsufficientPrivilegeException.of("check kernel features " + unresolved, null, null, e);
+                }
                 LOG.warn("could not probe kernel features {}; reporting them missing: {}", unresolved,
                         e.getMessage());
             }

@@ -80,30 +80,47 @@ public final class SystemHost implements Host, AutoCloseable {
             }
         }
         this.rtnetlink = rtnl;
-        if (rtnl != null) {
-            NetlinkLinks netlinkLinks = new NetlinkLinks(rtnl);
-            this.links = netlinkLinks;
-            this.trafficControl = new NetlinkTrafficControl(rtnl, netlinkLinks);
-        } else {
-            this.links = new ToolsLinks(runner, b.namespace);
-            this.trafficControl = new ToolsTrafficControl(runner, b.namespace, b.plugTool);
+        Xenstore store = null;
+        try {
+            store = openXenstore(b);
+            if (rtnl != null) {
+                NetlinkLinks netlinkLinks = new NetlinkLinks(rtnl);
+                this.links = netlinkLinks;
+                this.trafficControl = new NetlinkTrafficControl(rtnl, netlinkLinks);
+            } else {
+                this.links = new ToolsLinks(runner, b.namespace);
+                this.trafficControl = new ToolsTrafficControl(runner, b.namespace, b.plugTool);
+            }
+            this.lock = new FlockHostLock(b.lockDir);
+            this.features = b.features != null ? b.features : new HostKernelFeatures();
+        } catch (RuntimeException | Error e) {
+            // nobody else holds what was opened so far: close it, or every failed build leaks descriptors
+            if (store != null) {
+                XenstoreBackends.closeQuietly(store);
+            }
+            if (rtnl != null) {
+                rtnl.close();
+            }
+            throw e;
         }
+        this.xenstore = store;
+        this.description = (rtnl != null ? "native rtnetlink" : "ip/tc tools")
+                + (b.plugTool == PlugTool.LIBNL ? " (plug through nl-qdisc-add)" : "")
+                + (b.namespace == null ? "" : " in netns " + b.namespace)
+                + ", xenstore " + (xenstore instanceof AbsentXenstore ? "absent" : xenstore.getClass().getSimpleName());
+    }
+
+    /** Opens the XenStore backend the builder asks for (the last resource the constructor opens). */
+    private static Xenstore openXenstore(Builder b) {
         Map<String, String> env = b.environment;
         if (b.xenstoredPath != null) {
             env = new HashMap<>(env);
             env.put(XENSTORED_PATH, b.xenstoredPath.toString());
         }
         if (b.xenstore == XenstoreBackends.Mode.AUTO && !XenstoreBackends.endpointExists(env)) {
-            this.xenstore = new AbsentXenstore();
-        } else {
-            this.xenstore = XenstoreBackends.open(b.xenstore, env, b.commandTimeout);
+            return new AbsentXenstore();
         }
-        this.lock = new FlockHostLock(b.lockDir);
-        this.features = b.features != null ? b.features : new HostKernelFeatures();
-        this.description = (rtnl != null ? "native rtnetlink" : "ip/tc tools")
-                + (b.plugTool == PlugTool.LIBNL ? " (plug through nl-qdisc-add)" : "")
-                + (b.namespace == null ? "" : " in netns " + b.namespace)
-                + ", xenstore " + (xenstore instanceof AbsentXenstore ? "absent" : xenstore.getClass().getSimpleName());
+        return XenstoreBackends.open(b.xenstore, env, b.commandTimeout);
     }
 
     /** @return a builder with the defaults: AUTO backends, Xen's lock directory */

@@ -17,6 +17,9 @@ import org.slf4j.LoggerFactory;
 final class NativeNetlinkChannel implements NetlinkChannel {
     private static final Logger LOG = LoggerFactory.getLogger(NativeNetlinkChannel.class);
     private static final String NETNS_DIR = "/var/run/netns/";
+    /** {@code sizeof(struct sockaddr_nl)}: {@code nl_family} (u16), pad (u16), {@code nl_pid} (u32), {@code nl_groups} (u32). */
+    private static final int SOCKADDR_NL_LEN = 12;
+    private static final int NL_PID_OFFSET = 4;
 
     private final int fd;
     private final NativeMemory sendMemory;
@@ -25,16 +28,23 @@ final class NativeNetlinkChannel implements NetlinkChannel {
     private final long receiveAddress;
     private final ByteBuffer sendBuffer;
     private final ByteBuffer receiveBuffer;
+    /** The sender's {@code struct sockaddr_nl} (12 bytes) and, after it, recvfrom's {@code socklen_t}. */
+    private final NativeMemory senderMemory;
+    private final long senderAddress;
+    private final ByteBuffer sender;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private NativeNetlinkChannel(int fd, int sendSize, int receiveSize) {
         this.fd = fd;
         this.sendMemory = new NativeMemory(sendSize);
         this.receiveMemory = new NativeMemory(receiveSize);
+        this.senderMemory = new NativeMemory(SOCKADDR_NL_LEN + 4);
         this.sendAddress = sendMemory.address();
         this.receiveAddress = receiveMemory.address();
+        this.senderAddress = senderMemory.address();
         this.sendBuffer = sendMemory.buffer();
         this.receiveBuffer = receiveMemory.buffer();
+        this.sender = senderMemory.buffer();
     }
 
     /**
@@ -179,7 +189,11 @@ final class NativeNetlinkChannel implements NetlinkChannel {
     @Override
     public int receive() {
         while (true) {
-            long n = Libc.recvfrom(fd, receiveAddress, receiveBuffer.capacity(), Libc.MSG_TRUNC, 0L, 0L);
+            sender.putShort(0, (short) 0);
+            sender.putInt(NL_PID_OFFSET, -1);
+            sender.putInt(SOCKADDR_NL_LEN, SOCKADDR_NL_LEN);
+            long n = Libc.recvfrom(fd, receiveAddress, receiveBuffer.capacity(), Libc.MSG_TRUNC, senderAddress,
+                    senderAddress + SOCKADDR_NL_LEN);
             if (n >= 0) {
                 return (int) Math.min(n, Integer.MAX_VALUE);
             }
@@ -191,11 +205,20 @@ final class NativeNetlinkChannel implements NetlinkChannel {
     }
 
     @Override
+    public int senderPortId() {
+        if (sender.getInt(SOCKADDR_NL_LEN) < SOCKADDR_NL_LEN || sender.getShort(0) != Libc.AF_NETLINK) {
+            return -1;
+        }
+        return sender.getInt(NL_PID_OFFSET);
+    }
+
+    @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
             Libc.close(fd);
             sendMemory.close();
             receiveMemory.close();
+            senderMemory.close();
         }
     }
 }

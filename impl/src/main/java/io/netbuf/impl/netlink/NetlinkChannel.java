@@ -30,6 +30,14 @@ interface NetlinkChannel extends AutoCloseable {
      */
     int receive();
 
+    /**
+     * @return the netlink port id ({@code nl_pid}) of the sender of the datagram the last
+     *     {@link #receive()} returned: 0 for the kernel; any other value (or -1 when the sender's
+     *     address was not a netlink one) is another socket, whose datagram must not be taken for
+     *     a reply
+     */
+    int senderPortId();
+
     /** Closes the socket; idempotent. */
     @Override
     void close();

@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One rtnetlink socket and the request/reply discipline on it: a sequence number per message,
- * acks matched by sequence number (late replies to an abandoned request are skipped), kernel
+ * acks matched by sequence number (late replies to an abandoned request are skipped), only
+ * datagrams sent by the kernel itself ({@code nl_pid} 0) taken for replies, kernel
  * errors with their extended-ack text, bounded waits, and reusable buffers. Shared by
  * {@link NetlinkLinks} and {@link NetlinkTrafficControl}; thread-safe (one exchange at a time).
  *
@@ -35,6 +36,8 @@ public final class Rtnetlink implements AutoCloseable {
     /** The kernel sizes dump datagrams to at most 32 KiB; twice that never truncates. */
     static final int RECEIVE_BUFFER_BYTES = 64 * 1024;
     private static final int DUMP_ATTEMPTS = 3;
+    /** The kernel's netlink port id: replies from any other are not replies. */
+    private static final int KERNEL_PORT_ID = 0;
 
     private final NetlinkChannel channel;
     private final String namespace;
@@ -360,18 +363,36 @@ public final class Rtnetlink implements AutoCloseable {
         }
     }
 
-    /** @return the length of the datagram received, never more than the buffer holds */
+    /**
+     * Receives the next datagram the kernel sent; datagrams from any other sender (a process that
+     * knows this socket's port id) are dropped unread, within the same deadline.
+     *
+     * @return the length of the datagram received, never more than the buffer holds
+     */
     private int receive(String operation, long deadline) {
-        if (System.nanoTime() - deadline > 0) {
-            throw timeout(operation);
-        }
-        int n = channel.receive();
-        if (n == -Errno.EAGAIN) {
-            throw timeout(operation);
-        }
-        if (n < 0) {
-            throw OperationFailedException.ofErrno(operation, -n, "receiving the reply failed: "
-                    + Errno.describe(-n), null, null);
+        int ignored = 0;
+        int n;
+        while (true) {
+            if (System.nanoTime() - deadline > 0) {
+                throw timeout(operation, ignored);
+            }
+            n = channel.receive();
+            if (n == -Errno.EAGAIN) {
+                throw timeout(operation, ignored);
+            }
+            if (n < 0) {
+                throw OperationFailedException.ofErrno(operation, -n, "receiving the reply failed: "
+                        + Errno.describe(-n), null, null);
+            }
+            int sender = channel.senderPortId();
+            if (sender == KERNEL_PORT_ID) {
+                break;
+            }
+            ignored++;
+            if (LOG.isWarnEnabled()) {
+                LOG.warn("{}: ignored a {}-byte netlink datagram from port id {}, not the kernel", operation, n,
+                        Integer.toUnsignedString(sender));
+            }
         }
         if (n > rx.capacity()) {
             throw OperationFailedException.of(operation, "a " + n + "-byte reply exceeds the " + rx.capacity()
@@ -380,9 +401,10 @@ public final class Rtnetlink implements AutoCloseable {
         return n;
     }
 
-    private OperationFailedException timeout(String operation) {
+    private OperationFailedException timeout(String operation, int ignored) {
         return OperationFailedException.of(operation, "no reply from the kernel within "
-                + timeoutNanos / 1_000_000 + " ms", null, null, null);
+                + timeoutNanos / 1_000_000 + " ms" + (ignored == 0 ? "" : " (" + ignored
+                + " datagrams from other senders than the kernel ignored)"), null, null, null);
     }
 
     private static OperationFailedException malformed(String operation, MalformedReplyException e) {

@@ -7,9 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netbuf.BufferInUseException;
 import io.netbuf.BufferStateMismatchException;
 import io.netbuf.LockTimeoutException;
 import io.netbuf.NetworkBuffer;
+import io.netbuf.spi.BasicHost;
+import io.netbuf.spi.Host;
 import io.netbuf.spi.HostLock;
 import io.netbuf.testkit.FakeHost;
 import io.netbuf.testkit.Frame;
@@ -21,10 +24,19 @@ import org.junit.jupiter.api.Test;
 
 /** A restarted controller takes over the buffer its previous run left, or is told what differs. */
 class AdoptTest {
+    /**
+     * The same fake kernel and store seen through another {@link Host} object, as another process
+     * (a previous run) sees the machine: its handles are not this JVM's live handles on {@code host}.
+     */
+    static Host previousRun(FakeHost host) {
+        return new BasicHost("previous run", host.links(), host.trafficControl(), host.xenstore(), host.lock(),
+                host.features());
+    }
+
     /** A host where a previous run attached a buffer on VIF and died without closing it. */
     private static FakeHost leftByPreviousRun(boolean withXenbusPath) {
         FakeHost host = EngineFixtures.domain5(2);
-        NetworkBuffer.Builder previous = NetworkBuffer.forVif(VIF).on(host);
+        NetworkBuffer.Builder previous = NetworkBuffer.forVif(VIF).on(previousRun(host));
         if (withXenbusPath) {
             previous.xenbusPath(XENBUS);
         }
@@ -71,9 +83,46 @@ class AdoptTest {
     @Test
     void anIfbCreatedByThePreviousRunIsKeptOnClose() {
         FakeHost host = EngineFixtures.domain5(0);
-        NetworkBuffer.forVif(VIF).xenbusPath(XENBUS).on(host).attach();
+        NetworkBuffer.forVif(VIF).xenbusPath(XENBUS).on(previousRun(host)).attach();
         NetworkBuffer.forVif(VIF).xenbusPath(XENBUS).on(host).adopt().close();
         assertEquals(List.of("added: link ifb0 = ifb, down"), host.leaks());
+    }
+
+    @Test
+    void aBufferDrivenByALiveHandleOfThisJvmIsNotAdoptedAgain() {
+        FakeHost host = EngineFixtures.domain5(2);
+        NetworkBuffer live = NetworkBuffer.forVif(VIF).xenbusPath(XENBUS).on(host).attach();
+        host.clearCalls();
+        BufferInUseException e = assertThrows(BufferInUseException.class,
+                () -> NetworkBuffer.forVif(VIF).xenbusPath(XENBUS).on(host).adopt());
+        assertEquals(Optional.of(VIF), e.vif());
+        assertEquals(Optional.of("ifb0"), e.ifb());
+        assertTrue(e.getMessage().contains(VIF) && e.getMessage().contains("ifb0"), e.getMessage());
+        assertTrue(host.callLog().stream().noneMatch(c -> c.operation().matches(
+                ".*\\.(write|rm|mkdir|setUp|addIngress|deleteIngress|addRedirect|addPlug|deleteRoot|plug)")),
+                "nothing changed: " + host.calls());
+        // the same IFB reached through the vif's redirect (no xenbus path)
+        assertThrows(BufferInUseException.class, () -> NetworkBuffer.forVif(VIF).on(host).adopt());
+        live.checkpoint();
+        live.commit();
+        live.close();
+        host.assertClean();
+    }
+
+    @Test
+    void onceTheLiveHandleIsClosedItsLeftoverMayBeAdopted() {
+        FakeHost host = EngineFixtures.domain5(2);
+        host.addVif("vif5.1");
+        host.markClean();
+        NetworkBuffer other = NetworkBuffer.forVif("vif5.1").on(host).attach();
+        other.close();
+        NetworkBuffer.forVif(VIF).xenbusPath(XENBUS).on(previousRun(host)).attach();
+        try (NetworkBuffer adopted = NetworkBuffer.forVif(VIF).xenbusPath(XENBUS).on(host).adopt()) {
+            assertEquals("ifb0", adopted.ifb());
+            assertThrows(BufferInUseException.class,
+                    () -> NetworkBuffer.forVif(VIF).xenbusPath(XENBUS).on(host).adopt(), "the adopter is live too");
+        }
+        host.assertClean();
     }
 
     @Test

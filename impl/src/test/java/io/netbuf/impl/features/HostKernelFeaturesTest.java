@@ -112,6 +112,19 @@ class HostKernelFeaturesTest {
     }
 
     @Test
+    void aProbeRefusedForLackOfPrivilegeSaysRootNotThatAModuleIsMissing() {
+        HostKernelFeatures features = new HostKernelFeatures(sources, candidates -> {
+            throw io.netbuf.OperationFailedException.ofCommand("create a network namespace to probe kernel features",
+                    List.of("ip", "netns", "add", "nbfeat-1"), 1,
+                    "mount --make-shared /run/netns failed: Operation not permitted", null, null);
+        });
+        io.netbuf.InsufficientPrivilegeException e = org.junit.jupiter.api.Assertions.assertThrows(
+                io.netbuf.InsufficientPrivilegeException.class, () -> features.missing(ALL));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("needs root")
+                && !e.getMessage().contains("modprobe"), e.getMessage());
+    }
+
+    @Test
     void nothingWantedNothingMissing() {
         assertEquals(Set.of(), features().missing(Set.of()));
         assertEquals(List.of(), probed);

@@ -25,9 +25,18 @@ final class FakeChannel implements NetlinkChannel {
     private final ByteBuffer send = ByteBuffer.allocate(Rtnetlink.SEND_BUFFER_BYTES).order(ByteOrder.nativeOrder());
     private final ByteBuffer receive;
     private final Deque<byte[]> queued = new ArrayDeque<>();
+    /** The sender's port id of each queued datagram, in the same order (0: the kernel). */
+    private final Deque<Integer> senders = new ArrayDeque<>();
     private final Function<ByteBuffer, List<byte[]>> responder;
     final List<ByteBuffer> sent = new ArrayList<>();
     int receives;
+    private int lastSender = -1;
+    /**
+     * When set, another socket (port id {@link #impostorPortId}) answers every request too, its
+     * datagrams arriving before the kernel's.
+     */
+    Function<ByteBuffer, List<byte[]>> impostor;
+    int impostorPortId = 4242;
     boolean closed;
     /** When set, the next receive reports this length (e.g. larger than the buffer) with no data. */
     int nextReportedLength = -1;
@@ -41,9 +50,15 @@ final class FakeChannel implements NetlinkChannel {
         this(Rtnetlink.RECEIVE_BUFFER_BYTES, responder);
     }
 
-    /** Queues a datagram regardless of what is sent. */
+    /** Queues a datagram from the kernel regardless of what is sent. */
     void queue(byte[] datagram) {
+        queueFrom(0, datagram);
+    }
+
+    /** Queues a datagram from the socket with port id {@code portId} regardless of what is sent. */
+    void queueFrom(int portId, byte[] datagram) {
         queued.add(datagram);
+        senders.add(portId);
     }
 
     @Override
@@ -63,8 +78,16 @@ final class FakeChannel implements NetlinkChannel {
             copy.put(i, send.get(i));
         }
         sent.add(copy);
-        queued.addAll(responder.apply(copy));
+        if (impostor != null) {
+            impostor.apply(copy).forEach(d -> queueFrom(impostorPortId, d));
+        }
+        responder.apply(copy).forEach(this::queue);
         return 0;
+    }
+
+    @Override
+    public int senderPortId() {
+        return lastSender;
     }
 
     @Override
@@ -73,12 +96,14 @@ final class FakeChannel implements NetlinkChannel {
         if (nextReportedLength >= 0) {
             int n = nextReportedLength;
             nextReportedLength = -1;
+            lastSender = 0;
             return n;
         }
         byte[] next = queued.poll();
         if (next == null) {
             return -Errno.EAGAIN;
         }
+        lastSender = senders.poll();
         int n = Math.min(next.length, receive.capacity());
         for (int i = 0; i < n; i++) {
             receive.put(i, next[i]);

@@ -103,8 +103,64 @@ class NetlinkReplyFuzzTest {
         assertTrue(outcomes[0] > 0 && outcomes[1] > 0, "both outcomes occur: " + outcomes[0] + "/" + outcomes[1]);
     }
 
+    /**
+     * Another socket that knows ours answers every request before the kernel does: with a forged
+     * refusal of every message (and, for dumps, a forged end), spoiled in the same ways as above,
+     * or with random bytes. None of it may be taken for the kernel's answer: every operation must
+     * return what the well-behaved kernel says, whatever the impostor sends.
+     */
+    @Test
+    void datagramsFromOtherSendersAreNeverTakenForTheKernels() {
+        FakeChannel channel = new FakeChannel(request -> List.of(wellFormedReply(request)));
+        channel.impostor = request -> {
+            List<byte[]> forged = new ArrayList<>();
+            for (int n = 1 + random.nextInt(3); n > 0; n--) {
+                forged.add(spoil(forgedRefusal(request)));
+            }
+            return forged;
+        };
+        // the fake answers an empty queue at once, so a long deadline costs nothing but rules out pauses
+        Rtnetlink rtnl = new Rtnetlink(channel, null, Duration.ofSeconds(10));
+        NetlinkLinks links = new NetlinkLinks(rtnl);
+        NetlinkTrafficControl tc = new NetlinkTrafficControl(rtnl, links);
+        assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+            for (int i = 0; i < CASES / 6; i++) {
+                mutation = i;
+                channel.impostorPortId = i % 2 == 0 ? 1 + random.nextInt(Integer.MAX_VALUE) : -1 - random.nextInt(1000);
+                try {
+                    switch (i % 4) {
+                        case 0 -> assertTrue(links.find("ifb0").orElseThrow().isIfb(), "case " + i);
+                        case 1 -> assertTrue(tc.qdiscs("ifb0").stream().anyMatch(q -> q.kind().equals("plug")),
+                                "case " + i);
+                        case 2 -> assertTrue(tc.redirectTargets("vif5.0").size() == 1, "case " + i);
+                        default -> tc.plug(List.of("ifb0", "ifb1"), PlugAction.BUFFER);
+                    }
+                } catch (RuntimeException e) {
+                    fail("case " + i + ": a datagram from port id " + channel.impostorPortId + " was believed: " + e, e);
+                }
+            }
+        });
+    }
+
+    /** An NLMSG_ERROR refusing each message of the request (EPERM), plus NLMSG_DONE for a dump. */
+    private static byte[] forgedRefusal(ByteBuffer request) {
+        List<byte[]> messages = new ArrayList<>();
+        for (int[] m : FakeChannel.messages(request)) {
+            messages.add(FakeChannel.ack(request, m[0], -1, "forged"));
+            if ((NetlinkReader.flags(request, m[0]) & NLM_F_DUMP) == NLM_F_DUMP) {
+                messages.add(Msg.of(NLMSG_DONE, NLM_F_MULTI, request.getInt(m[0] + 8)).i32(0).bytes());
+            }
+        }
+        return FakeChannel.datagram(messages.toArray(byte[][]::new));
+    }
+
     /** Answers each request message well, then spoils the datagram in one of several ways. */
     private List<byte[]> hostileKernel(ByteBuffer request) {
+        return List.of(spoil(wellFormedReply(request)));
+    }
+
+    /** The kernel's well-formed answer to every message of the request, in one datagram. */
+    private static byte[] wellFormedReply(ByteBuffer request) {
         List<byte[]> messages = new ArrayList<>();
         boolean dump = false;
         for (int[] m : FakeChannel.messages(request)) {
@@ -124,8 +180,7 @@ class NetlinkReplyFuzzTest {
                 messages.add(Msg.of(NLMSG_DONE, NLM_F_MULTI, seq).i32(0).bytes());
             }
         }
-        byte[] datagram = FakeChannel.datagram(messages.toArray(byte[][]::new));
-        return List.of(spoil(datagram));
+        return FakeChannel.datagram(messages.toArray(byte[][]::new));
     }
 
     private byte[] spoil(byte[] d) {

@@ -89,6 +89,33 @@ class RtnetlinkTest {
     }
 
     @Test
+    void datagramsFromOtherSocketsThanTheKernelAreIgnored() {
+        // another socket forges a success for the request; the kernel refuses it
+        FakeChannel ch = new FakeChannel(req -> List.of(FakeChannel.ack(req, 0, -1, null)));
+        ch.impostor = req -> List.of(FakeChannel.ack(req, 0, 0, null), new byte[] {1, 2, 3});
+        Rtnetlink r = rtnl(ch);
+        writeNoop(r);
+        OperationFailedException e = assertThrows(OperationFailedException.class, () -> r.ack("op", null, "ifb0"));
+        assertEquals(Optional.of(1), e.errno(), "the kernel's answer, not the forged ack: " + e.getMessage());
+        assertEquals(3, ch.receives);
+
+        // a forged refusal does not fail a request the kernel acks
+        FakeChannel ok = new FakeChannel(req -> List.of(FakeChannel.ack(req, 0, 0, null)));
+        ok.impostor = req -> List.of(FakeChannel.ack(req, 0, -16, "forged"));
+        Rtnetlink r2 = rtnl(ok);
+        writeNoop(r2);
+        r2.ack("op", null, "ifb0");
+
+        // only forged datagrams: a bounded wait, then a typed timeout that says what was ignored
+        FakeChannel silent = new FakeChannel(req -> List.of());
+        silent.impostor = req -> List.of(FakeChannel.ack(req, 0, 0, null));
+        Rtnetlink r3 = rtnl(silent);
+        writeNoop(r3);
+        OperationFailedException timeout = assertThrows(OperationFailedException.class, () -> r3.ack("op", null, null));
+        assertTrue(timeout.getMessage().contains("1 datagrams from other senders"), timeout.getMessage());
+    }
+
+    @Test
     void noReplyTimesOutWithTypedException() {
         FakeChannel ch = new FakeChannel(req -> List.of());
         Rtnetlink r = rtnl(ch);
