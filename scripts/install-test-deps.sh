@@ -10,6 +10,7 @@ packages=(
   libnl-utils       # nl-qdisc-*: Xen's reference script, compared with netbuf in the kernel lab
   net-tools         # ifconfig: the reference script lists IFBs with it
   kmod              # modinfo: the reference script checks its kernel modules with it
+  procps            # sysctl: the kit fixtures disable IPv6 on their IFBs
 )
 missing=()
 for p in "${packages[@]}"; do

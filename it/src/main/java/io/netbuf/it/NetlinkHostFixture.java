@@ -62,7 +62,7 @@ final class NetlinkHostFixture implements HostFixture {
 
     @Override
     public void addIfb(String name) {
-        ns.ip("link", "add", name, "type", "ifb");
+        ns.addQuietIfb(name);
     }
 
     @Override

@@ -75,6 +75,18 @@ public final class Netns implements AutoCloseable {
         return sh(argv.toArray(String[]::new));
     }
 
+    /**
+     * Adds an IFB device with IPv6 disabled on it, so that the kernel sends nothing of its own
+     * through it (MLD reports and router solicitations once it is up would otherwise land in a
+     * plug on it and show as backlog).
+     *
+     * @param ifb the device's name
+     */
+    public void addQuietIfb(String ifb) {
+        ip("link", "add", ifb, "type", "ifb");
+        exec("sysctl", "-q", "-w", "net.ipv6.conf." + ifb + ".disable_ipv6=1");
+    }
+
     /** Deletes the namespace and everything in it. */
     @Override
     public void close() {

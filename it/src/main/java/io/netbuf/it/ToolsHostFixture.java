@@ -67,7 +67,7 @@ final class ToolsHostFixture implements HostFixture {
 
     @Override
     public void addIfb(String name) {
-        ns.ip("link", "add", name, "type", "ifb");
+        ns.addQuietIfb(name);
     }
 
     @Override
