@@ -8,20 +8,17 @@ import io.netbuf.impl.libc.Errno;
 import io.netbuf.impl.libc.Libc;
 import io.netbuf.impl.libc.NativeMemory;
 import io.netbuf.impl.netlink.NetlinkLinks;
-import io.netbuf.impl.netlink.Rtnetlink;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Another socket cannot pass itself off as the kernel: netbuf's rtnetlink sockets are connected to
@@ -31,29 +28,12 @@ import org.junit.jupiter.api.Test;
 class NetlinkImpostorIT {
     private static final int NLMSG_ERROR = 2;
 
-    private Netns ns;
-    private Rtnetlink rtnl;
-
-    @BeforeEach
-    void setUp() {
-        Requirements.netns();
-        ns = Netns.create("nbimp");
-        rtnl = Rtnetlink.open(ns.name(), Duration.ofSeconds(5));
-    }
-
-    @AfterEach
-    void tearDown() {
-        if (rtnl != null) {
-            rtnl.close();
-        }
-        if (ns != null) {
-            ns.close();
-        }
-    }
+    @RegisterExtension
+    final NetlinkNamespace kernel = new NetlinkNamespace("nbimp");
 
     @Test
     void theKernelRefusesAForgedAckFromAnotherSocket() throws Exception {
-        NetlinkLinks links = new NetlinkLinks(rtnl);
+        NetlinkLinks links = kernel.links();
         assertTrue(links.find("lo").isPresent(), "the socket works before the forgery");
 
         List<int[]> sends = inNamespace(this::forgeAcksToEveryOtherRouteSocket);
@@ -134,10 +114,10 @@ class NetlinkImpostorIT {
     private <T> T inNamespace(java.util.function.Supplier<T> body) throws Exception {
         CompletableFuture<T> result = new CompletableFuture<>();
         Thread t = new Thread(() -> {
-            int nsfd = Libc.open("/var/run/netns/" + ns.name(), Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
+            int nsfd = Libc.open("/var/run/netns/" + kernel.netns().name(), Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
             try {
                 if (nsfd < 0 || Libc.setns(nsfd, Libc.CLONE_NEWNET) != 0) {
-                    throw new IllegalStateException("cannot enter namespace " + ns.name() + ": errno " + Libc.errno());
+                    throw new IllegalStateException("cannot enter namespace " + kernel.netns().name() + ": errno " + Libc.errno());
                 }
                 result.complete(body.get());
             } catch (Throwable e) {
