@@ -461,7 +461,8 @@ public final class FakeXenstore extends TransactionalXenstore implements ChangeF
      * @param operation the request, for the error
      * @param path the path
      * @return the path
-     * @throws XenstoreException EINVAL unless the path is absolute, at most 3072 bytes, made of
+     * @throws XenstoreException EINVAL unless the path is absolute, no longer than Xen's daemons allow
+     *     ({@link Validate#maxXenstorePathBytes(String)}), made of
      *     {@code A-Za-z0-9-/_@}, without {@code //} and without a trailing {@code /} (except {@code /})
      */
     public static String checkPath(String operation, String path) {

@@ -223,7 +223,7 @@ public final class XenstoreClient extends TransactionalXenstore implements Chang
 
     @Override
     protected void rm(int tx, String path) {
-        XenstorePaths.check("rm", path);
+        XenstorePaths.checkRemovable(path);
         request(XenstoreWire.RM, tx, XenstoreWire.payload(path), "rm", path);
     }
 

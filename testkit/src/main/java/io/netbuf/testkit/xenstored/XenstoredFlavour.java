@@ -1,0 +1,24 @@
+package io.netbuf.testkit.xenstored;
+
+/**
+ * Which of Xen's daemons a {@link XenstoredServer} behaves like where they differ (measured on Xen
+ * 4.17's, see the compatibility kit's {@code XenstoreContract}), so that a consumer's tests can meet
+ * either.
+ */
+public enum XenstoredFlavour {
+    /**
+     * The C {@code xenstored}: children in creation order, {@code rm /} is EINVAL, an unknown transaction id
+     * is ENOENT, a directory too large for one reply is E2BIG and is listed with DIRECTORY_PART.
+     */
+    C_XENSTORED,
+    /**
+     * The OCaml {@code oxenstored}: children sorted, {@code @introduceDomain} and {@code @releaseDomain} listed
+     * under {@code /}, {@code rm /} removes everything, an unknown transaction id is EIO, DIRECTORY_PART is
+     * ENOSYS and a DIRECTORY reply may exceed 4096 bytes, a value over 2048 bytes is E2BIG (its quota applies
+     * to dom0 too).
+     */
+    OXENSTORED;
+
+    /** Largest value oxenstored stores (its default {@code quota-maxsize}). */
+    static final int OXENSTORED_MAX_VALUE = 2048;
+}
