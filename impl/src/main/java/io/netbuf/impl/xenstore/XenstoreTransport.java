@@ -130,6 +130,17 @@ final class XenstoreTransport implements AutoCloseable {
     }
 
     /**
+     * Reads what is there, at least one byte (blocking until then).
+     *
+     * @param buf the buffer to fill
+     * @return the number of bytes read, -1 at the end of the stream
+     * @throws IOException on a read error
+     */
+    int read(ByteBuffer buf) throws IOException {
+        return channel.read(buf);
+    }
+
+    /**
      * Writes all of {@code buf}.
      *
      * @param buf the bytes
