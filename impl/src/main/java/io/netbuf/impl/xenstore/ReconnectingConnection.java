@@ -374,7 +374,7 @@ final class ReconnectingConnection {
             }
             reconnected = c != null;
             try {
-                c = new XenstoreConnection(XenstoreTransport.open(endpoints), events::watchEvent,
+                c = new XenstoreConnection(XenstoreTransport.open(endpoints, timeout), events::watchEvent,
                         events::connectionLost);
             } catch (IOException e) {
                 throw new XenstoreException("connect", null, "EIO",
