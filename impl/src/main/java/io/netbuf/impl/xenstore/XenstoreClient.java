@@ -206,6 +206,11 @@ public final class XenstoreClient extends TransactionalXenstore implements Chang
         return "XenstoreClient" + connection.endpoints();
     }
 
+    /** @return how many watch events wait for their callbacks (bounded per watch; for tests) */
+    int pendingWatchEvents() {
+        return watches.pendingEvents();
+    }
+
     // ------------------------------------------------------------------ operations with a transaction id
 
     @Override
