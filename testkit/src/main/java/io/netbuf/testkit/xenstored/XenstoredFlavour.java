@@ -3,7 +3,9 @@ package io.netbuf.testkit.xenstored;
 /**
  * Which of Xen's daemons a {@link XenstoredServer} behaves like where they differ (measured on Xen
  * 4.17's, see the compatibility kit's {@code XenstoreContract}), so that a consumer's tests can meet
- * either.
+ * either. {@code FlavourMatchesDaemonIT} (module {@code it}) sends the same raw requests to each flavour and
+ * to the real daemon and compares the answers. Not modelled: oxenstored commits a transaction whose
+ * conflicting writes were blind (nothing it wrote had been read) instead of answering EAGAIN.
  */
 public enum XenstoredFlavour {
     /**
