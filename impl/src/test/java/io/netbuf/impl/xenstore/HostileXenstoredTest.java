@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.netbuf.XenstoreException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,10 +28,6 @@ import org.junit.jupiter.api.Test;
 class HostileXenstoredTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(2);
 
-    private static void echo(XenstoreWire.Message m, SocketChannel c) throws java.io.IOException {
-        RawServer.reply(c, m.type(), m.reqId(), m.txId(), m.strings().get(0).getBytes(StandardCharsets.UTF_8));
-    }
-
     /** An ERROR reply without an errno is EPROTO, not an errno "", and the connection stays up. */
     @Test
     void anEmptyErrorIsEprotoAndHarmsOnlyItsCall() throws Exception {
@@ -40,7 +35,7 @@ class HostileXenstoredTest {
             if (m.strings().get(0).equals("/bad")) {
                 RawServer.reply(c, XenstoreWire.ERROR, m.reqId(), 0, new byte[0]);
             } else {
-                echo(m, c);
+                RawServer.echo(m, c);
             }
         }); XenstoreClient client = XenstoreClient.connect(server.socket(), TIMEOUT)) {
             XenstoreException e = assertThrows(XenstoreException.class, () -> client.read("/bad"));
@@ -68,7 +63,7 @@ class HostileXenstoredTest {
                 frame.put(RawServer.header(XenstoreWire.DIRECTORY, m.reqId(), 0, big.length)).put(big).flip();
                 RawServer.write(c, frame); // whole, as oxenstored writes it (encode() refuses over 4096)
             } else {
-                echo(m, c);
+                RawServer.echo(m, c);
             }
         }); XenstoreClient client = XenstoreClient.connect(server.socket(), TIMEOUT)) {
             ExecutorService pool = Executors.newFixedThreadPool(4);
@@ -109,7 +104,7 @@ class HostileXenstoredTest {
                 reply.put(XenstoreWire.payload("7")).put(chunk);
                 RawServer.reply(c, XenstoreWire.DIRECTORY_PART, m.reqId(), 0, reply.array());
             } else {
-                echo(m, c);
+                RawServer.echo(m, c);
             }
         }); XenstoreClient client = XenstoreClient.connect(server.socket(), TIMEOUT)) {
             long start = System.nanoTime();
@@ -140,7 +135,7 @@ class HostileXenstoredTest {
                 }
                 flooded.set(true);
             } else {
-                echo(m, c);
+                RawServer.echo(m, c);
             }
         }); XenstoreClient client = XenstoreClient.connect(server.socket(), TIMEOUT)) {
             List<String> seen = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -182,7 +177,7 @@ class HostileXenstoredTest {
                 RawServer.write(c, RawServer.header(XenstoreWire.READ, m.reqId(), 0, 100));
                 RawServer.write(c, ByteBuffer.wrap(new byte[] {'h', 'a', 'l', 'f'}));
             } else {
-                echo(m, c);
+                RawServer.echo(m, c);
             }
         }); XenstoreClient client = XenstoreClient.connect(server.socket(), Duration.ofMillis(500))) {
             assertEquals("ETIMEDOUT", assertThrows(XenstoreException.class, () -> client.read("/first")).errno());
