@@ -77,9 +77,24 @@ public final class RealXenstored implements Closeable {
      *     not require privileged tests; an {@link AssertionError} when it does
      */
     public static RealXenstored start(Flavour flavour) {
+        Requirements.require(prepare() != null, "Xen's " + flavour.binary()
+                + " (it/xenstored-real/xenstored-real.sh prepare: " + prepareFailure + ")");
+        return run(flavour);
+    }
+
+    /**
+     * As {@link #start(Flavour)}, outside JUnit (benchmarks, tools).
+     *
+     * @param flavour which daemon
+     * @return the running daemon
+     * @throws IllegalStateException when the daemons cannot be fetched here
+     * @throws AssertionError when the daemon does not start
+     */
+    public static RealXenstored run(Flavour flavour) {
         Map<String, String> env = prepare();
-        Requirements.require(env != null, "Xen's " + flavour.binary() + " (it/xenstored-real/xenstored-real.sh prepare: "
-                + prepareFailure + ")");
+        if (env == null) {
+            throw new IllegalStateException("cannot fetch Xen's " + flavour.binary() + ": " + prepareFailure);
+        }
         Path dir;
         try {
             dir = Files.createTempDirectory("netbuf-" + flavour.binary() + "-");
