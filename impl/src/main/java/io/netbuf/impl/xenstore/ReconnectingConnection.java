@@ -6,8 +6,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Objects;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -150,7 +150,7 @@ final class ReconnectingConnection {
      * @throws XenstoreException with the daemon's errno, or EIO/ETIMEDOUT/EPROTO/EINTR/E2BIG
      */
     Message request(int type, int tx, byte[] payload, String operation, String path) {
-        return request(type, tx, payload, operation, path, System.nanoTime() + timeout.toNanos());
+        return request(type, tx, payload, operation, path, deadline());
     }
 
     /**
