@@ -38,7 +38,7 @@ class FlavourMatchesDaemonIT {
         try (XenstoredServer server = XenstoredServer.start(kit)) {
             fake = probe(server.socketPath());
         }
-        assertEquals(real, fake);
+        assertEquals(String.join("\n", real), String.join("\n", fake));
     }
 
     /** The requests where the daemons differ, and what came back (type, errno or a summary of the payload). */
@@ -70,7 +70,59 @@ class FlavourMatchesDaemonIT {
             List<String> after = wire.call(XenstoreWire.DIRECTORY, 0, XenstoreWire.payload("/")).strings();
             out.add("/d after rm /: " + after.contains("d"));
         }
+        out.addAll(transactions(socket));
         return out;
+    }
+
+    /**
+     * How each daemon decides a transaction's commit when another client changed the store meanwhile: the
+     * transaction on one connection, the other client on a second one.
+     */
+    private static List<String> transactions(Path socket) throws IOException {
+        List<String> out = new ArrayList<>();
+        try (SocketChannel first = SocketChannel.open(StandardProtocolFamily.UNIX);
+                SocketChannel second = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            first.connect(UnixDomainSocketAddress.of(socket));
+            second.connect(UnixDomainSocketAddress.of(socket));
+            Wire mine = new Wire(first);
+            Wire other = new Wire(second);
+            // {what the transaction does, what the other client does}: r = read, w = write, l = list /s
+            String[][] scenarios = {
+                {"w x", "w x"}, {"r x, w y", "w x"}, {"r x, w x", "w x"}, {"w x", "w y"}, {"r y, w x", "w x"},
+                {"l, w x", "w z"}, {"(other first) r x, w y", "w x"},
+            };
+            for (String[] scenario : scenarios) {
+                mine.call(XenstoreWire.WRITE, 0, XenstoreWire.pathAndValue("/s/x", new byte[] {'0'}));
+                mine.call(XenstoreWire.WRITE, 0, XenstoreWire.pathAndValue("/s/y", new byte[] {'0'}));
+                mine.call(XenstoreWire.RM, 0, XenstoreWire.payload("/s/z"));
+                int tx = Integer.parseInt(mine.call(XenstoreWire.TRANSACTION_START, 0, XenstoreWire.payload("")).text());
+                boolean otherFirst = scenario[0].startsWith("(other first)");
+                if (otherFirst) {
+                    act(other, 0, scenario[1], "other");
+                }
+                for (String step : scenario[0].replace("(other first) ", "").split(", ")) {
+                    act(mine, tx, step, "tx");
+                }
+                if (!otherFirst) {
+                    act(other, 0, scenario[1], "other");
+                }
+                String end = mine.call(XenstoreWire.TRANSACTION_END, tx, XenstoreWire.payload("T")).summary();
+                out.add("tx [" + scenario[0] + "] other [" + scenario[1] + "]: " + end + ", x="
+                        + mine.call(XenstoreWire.READ, 0, XenstoreWire.payload("/s/x")).text());
+            }
+        }
+        return out;
+    }
+
+    private static void act(Wire wire, int tx, String step, String value) throws IOException {
+        String node = step.length() > 2 ? "/s/" + step.substring(2) : "/s";
+        switch (step.charAt(0)) {
+            case 'r' -> wire.call(XenstoreWire.READ, tx, XenstoreWire.payload(node));
+            case 'w' -> wire.call(XenstoreWire.WRITE, tx, XenstoreWire.pathAndValue(node,
+                    value.getBytes(StandardCharsets.US_ASCII)));
+            case 'l' -> wire.call(XenstoreWire.DIRECTORY, tx, XenstoreWire.payload("/s"));
+            default -> throw new IllegalArgumentException(step);
+        }
     }
 
     /** One reply frame. */

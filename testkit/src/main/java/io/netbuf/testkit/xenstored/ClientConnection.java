@@ -271,7 +271,7 @@ final class ClientConnection {
                 if (txId != 0) {
                     throw new BadRequest("EBUSY");
                 }
-                int tx = store.transactionStart();
+                int tx = store.transactionStart(oxenstored());
                 synchronized (transactions) {
                     transactions.add(tx);
                 }
