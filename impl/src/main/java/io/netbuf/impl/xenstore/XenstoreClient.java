@@ -26,8 +26,11 @@ import java.util.function.Function;
  * change is seen before any reply that follows it. A broken connection fails the calls in flight
  * with {@code EIO}; the next call reconnects and re-registers the watches. Malformed frames
  * (unknown type, length over 4096, a frame cut short, a reply of the wrong type) fail with
- * {@code EPROTO} and drop the connection. Paths are checked like xenstored checks them before
- * anything is sent.
+ * {@code EPROTO} and drop the connection; a DIRECTORY reply may exceed 4096 bytes (oxenstored sends
+ * large directories whole, up to 1 MiB is accepted). Every call, connect and write included, ends
+ * within the timeout. A transaction belongs to the connection that started it: after a reconnect its
+ * requests fail with {@code EAGAIN} and {@link #transaction(Function)} runs the body again. Paths are
+ * checked like Xen's daemons check them before anything is sent.
  *
  * <p>The operations are here; the connection is a {@link ReconnectingConnection}, the watches a
  * {@link WatchRegistry}, and directories too large for one reply are listed by {@link DirectoryPaging}.

@@ -100,7 +100,13 @@ final class XenstoreTransport implements AutoCloseable {
         if (isSocket(path)) {
             SocketChannel socket = SocketChannel.open(StandardProtocolFamily.UNIX);
             try {
-                socket.connect(UnixDomainSocketAddress.of(path));
+                // non-blocking: a daemon whose listen backlog is full fails the connect at once (EAGAIN)
+                // instead of holding it until it accepts again
+                socket.configureBlocking(false);
+                if (!socket.connect(UnixDomainSocketAddress.of(path)) && !socket.finishConnect()) {
+                    throw new IOException("connect: " + path + " did not accept the connection");
+                }
+                socket.configureBlocking(true);
             } catch (IOException e) {
                 socket.close();
                 throw e;
