@@ -15,6 +15,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -80,7 +81,10 @@ final class ReconnectingConnection {
     private final AtomicInteger nextReqId = new AtomicInteger();
     private final AtomicInteger nextTransaction = new AtomicInteger();
     private final Map<Integer, Transaction> transactions = new ConcurrentHashMap<>();
-    private final Object connectLock = new Object();
+    private final ReentrantLock connectLock = new ReentrantLock();
+    /** The last failed connect and when it failed ({@link System#nanoTime()}). */
+    private volatile XenstoreException lastConnectFailure;
+    private volatile long lastConnectFailureAt;
     private volatile XenstoreConnection connection;
     private volatile boolean closed;
 
@@ -106,7 +110,7 @@ final class ReconnectingConnection {
      * @throws XenstoreException EIO when no endpoint can be opened, or after {@link #close()}
      */
     void open() {
-        live();
+        live(deadline());
     }
 
     /** @return the endpoint of the current connection, or empty when disconnected */
@@ -129,9 +133,12 @@ final class ReconnectingConnection {
     void close() {
         closed = true;
         XenstoreConnection c;
-        synchronized (connectLock) {
+        connectLock.lock(); // waits at most for a connect in progress, itself bounded by a timeout
+        try {
             c = connection;
             connection = null;
+        } finally {
+            connectLock.unlock();
         }
         if (c != null) {
             c.fail(new XenstoreException("close", null, "EIO", "client closed", null));
@@ -261,14 +268,14 @@ final class ReconnectingConnection {
             return sendInTransaction(type, tx, payload, operation, path, deadline, reqId);
         }
         Message request = new Message(type, reqId, 0, payload);
-        XenstoreConnection c = live();
+        XenstoreConnection c = live(deadline);
         CompletableFuture<Message> reply;
         try {
             reply = sendOn(c, request, deadline, operation, path);
         } catch (IOException notSent) {
             // nothing reached the daemon: safe to try once more on a fresh connection
             c.fail(new XenstoreException(operation, path, "EIO", notSent.toString(), notSent));
-            c = live();
+            c = live(deadline);
             try {
                 reply = sendOn(c, request, deadline, operation, path);
             } catch (IOException e) {
@@ -357,14 +364,30 @@ final class ReconnectingConnection {
         }
     }
 
-    /** @return the current connection, opened anew when there is none or it broke */
-    private XenstoreConnection live() {
+    /**
+     * @param deadline {@link System#nanoTime()} by which the caller must be done: waiting for another
+     *     thread's connect and connecting both end by then
+     * @return the current connection, opened anew when there is none or it broke
+     * @throws XenstoreException EIO when it cannot be opened (or another thread failed to open it while this
+     *     one waited), ETIMEDOUT when the deadline passed first, EINTR
+     */
+    private XenstoreConnection live(long deadline) {
         XenstoreConnection c = connection;
         if (c != null && !c.isBroken()) {
             return c;
         }
+        long waitStart = System.nanoTime();
+        try {
+            if (!connectLock.tryLock(Math.max(0, deadline - waitStart), TimeUnit.NANOSECONDS)) {
+                throw new XenstoreException("connect", null, "ETIMEDOUT",
+                        "another thread's connect to xenstored lasted past this call's timeout", null);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new XenstoreException("connect", null, "EINTR", "interrupted while waiting to connect", e);
+        }
         boolean reconnected;
-        synchronized (connectLock) {
+        try {
             if (closed) {
                 throw new XenstoreException("connect", null, "EIO", "client closed", null);
             }
@@ -372,16 +395,30 @@ final class ReconnectingConnection {
             if (c != null && !c.isBroken()) {
                 return c;
             }
+            XenstoreException recent = lastConnectFailure;
+            if (recent != null && lastConnectFailureAt - waitStart > 0) {
+                // it failed while this thread waited: no second attempt in the same breath
+                throw new XenstoreException("connect", null, recent.errno(), recent.getMessage(), recent);
+            }
+            long remaining = deadline - System.nanoTime();
+            if (remaining <= 0) {
+                throw new XenstoreException("connect", null, "ETIMEDOUT", "no time left to connect to xenstored", null);
+            }
             reconnected = c != null;
             try {
-                c = new XenstoreConnection(XenstoreTransport.open(endpoints, timeout), events::watchEvent,
-                        events::connectionLost);
+                c = new XenstoreConnection(XenstoreTransport.open(endpoints, Duration.ofNanos(remaining)),
+                        events::watchEvent, events::connectionLost);
             } catch (IOException e) {
-                throw new XenstoreException("connect", null, "EIO",
+                XenstoreException failed = new XenstoreException("connect", null, "EIO",
                         "cannot open " + endpoints + ": " + e.getMessage(), e);
+                lastConnectFailure = failed;
+                lastConnectFailureAt = System.nanoTime();
+                throw failed;
             }
             connection = c;
             c.start();
+        } finally {
+            connectLock.unlock();
         }
         if (reconnected) {
             LOG.info("reconnected to xenstore at {}", c.path());

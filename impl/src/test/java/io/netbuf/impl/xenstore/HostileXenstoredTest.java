@@ -79,6 +79,7 @@ class HostileXenstoredTest {
                 }
             } finally {
                 pool.shutdownNow();
+                assertTrue(pool.awaitTermination(10, TimeUnit.SECONDS), "calls still running after the test");
             }
             assertEquals(1, server.accepted.get());
         }
@@ -212,6 +213,7 @@ class HostileXenstoredTest {
             } finally {
                 never.countDown();
                 pool.shutdownNow();
+                assertTrue(pool.awaitTermination(10, TimeUnit.SECONDS), "calls still running after the test");
             }
         }
     }
