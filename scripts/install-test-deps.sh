@@ -11,6 +11,8 @@ packages=(
   net-tools         # ifconfig: the reference script lists IFBs with it
   kmod              # modinfo: the reference script checks its kernel modules with it
   procps            # sysctl: the kit fixtures disable IPv6 on their IFBs
+  gcc               # builds it/xenstored-real's LD_PRELOAD shim, which runs Xen's own xenstored/oxenstored
+  libc6-dev         # its headers
 )
 missing=()
 for p in "${packages[@]}"; do

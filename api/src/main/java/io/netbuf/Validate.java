@@ -3,6 +3,7 @@ package io.netbuf;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -15,17 +16,25 @@ public final class Validate {
     public static final long MAX_LIMIT = 0xFFFF_FFFFL;
     /** Longest interface name: IFNAMSIZ (16) less the terminating NUL. */
     public static final int MAX_IFNAME_BYTES = 15;
-    /** Longest XenStore path xenstored accepts. */
+    /** Longest XenStore path the wire protocol allows (XENSTORE_ABS_PATH_MAX); the daemons accept less. */
     public static final int MAX_XENSTORE_PATH_BYTES = 3072;
+    /**
+     * Longest XenStore path Xen's daemons accept (XENSTORE_REL_PATH_MAX), not counting a leading
+     * {@code /local/domain/<domid>/}: measured on Xen 4.17's C xenstored and oxenstored alike, for dom0's
+     * requests too. See {@link #maxXenstorePathBytes(String)}.
+     */
+    public static final int MAX_XENSTORE_RELATIVE_PATH_BYTES = 2048;
     /**
      * The nodes netbuf writes below a xenbus path, as libxl reads them: the IFB claim, the hotplug
      * status and the hotplug error. A xenbus path is accepted only when each of them fits
-     * {@link #MAX_XENSTORE_PATH_BYTES}.
+     * {@link #MAX_XENSTORE_RELATIVE_PATH_BYTES}.
      */
     public static final List<String> XENBUS_CHILDREN = List.of("/ifb", "/hotplug-status", "/hotplug-error");
-    /** Longest xenbus path whose every child in {@link #XENBUS_CHILDREN} still fits XenStore's limit. */
-    public static final int MAX_XENBUS_PATH_BYTES = MAX_XENSTORE_PATH_BYTES
+    /** Longest xenbus path whose every child in {@link #XENBUS_CHILDREN} still fits the daemons' limit. */
+    public static final int MAX_XENBUS_PATH_BYTES = MAX_XENSTORE_RELATIVE_PATH_BYTES
             - XENBUS_CHILDREN.stream().mapToInt(String::length).max().orElse(0);
+    /** A domain's home, {@code /local/domain/<domid>/}, below which the daemons allow 2048 more bytes. */
+    private static final Pattern DOMAIN_HOME = Pattern.compile("^/local/domain/[0-9]+/");
     /** The only shape of xenbus path libxl passes to the hotplug script. */
     private static final Pattern LIBXL_NETBUF_PATH = Pattern.compile("/libxl/(0|[1-9][0-9]{0,9})/remus/netbuf/"
             + "(0|[1-9][0-9]{0,9})");
@@ -77,7 +86,7 @@ public final class Validate {
         if (path.getBytes(StandardCharsets.UTF_8).length > MAX_XENBUS_PATH_BYTES) {
             throw InvalidConfigurationException.of(setting, path, "must be at most " + MAX_XENBUS_PATH_BYTES
                     + " bytes, so that its children " + XENBUS_CHILDREN + " fit XenStore's "
-                    + MAX_XENSTORE_PATH_BYTES + "-byte limit");
+                    + MAX_XENSTORE_RELATIVE_PATH_BYTES + "-byte limit");
         }
         return path;
     }
@@ -105,6 +114,19 @@ public final class Validate {
     }
 
     /**
+     * The longest absolute path Xen's daemons accept: {@link #MAX_XENSTORE_RELATIVE_PATH_BYTES}, plus the
+     * length of a leading {@code /local/domain/<domid>/} (both C xenstored and oxenstored, 4.17).
+     *
+     * @param path an absolute path
+     * @return its limit in bytes
+     */
+    public static int maxXenstorePathBytes(String path) {
+        Matcher home = DOMAIN_HOME.matcher(path);
+        int prefix = home.lookingAt() ? home.end() : 0;
+        return Math.min(MAX_XENSTORE_PATH_BYTES, MAX_XENSTORE_RELATIVE_PATH_BYTES + prefix);
+    }
+
+    /**
      * Checks a path against xenstored's rules for an absolute path (its {@code is_valid_nodename}).
      *
      * @param path the path
@@ -117,8 +139,10 @@ public final class Validate {
         if (path.charAt(0) != '/') {
             return "must be absolute (start with /)";
         }
-        if (path.getBytes(StandardCharsets.UTF_8).length > MAX_XENSTORE_PATH_BYTES) {
-            return "must be at most " + MAX_XENSTORE_PATH_BYTES + " bytes";
+        int max = maxXenstorePathBytes(path);
+        if (path.getBytes(StandardCharsets.UTF_8).length > max) {
+            return "must be at most " + max + " bytes (" + MAX_XENSTORE_RELATIVE_PATH_BYTES
+                    + " below /local/domain/<domid>/ or, elsewhere, in all, as Xen's xenstored and oxenstored allow)";
         }
         if (path.contains("..")) {
             return "must not contain '..'";

@@ -34,8 +34,21 @@ class ValidationTest {
     static Stream<String> badPaths() {
         return Stream.of(null, "", "libxl/5", "/libxl/../5", "/libxl//5", "/libxl/5/", "/", "/libxl/5 0",
                 "/libxl/5.0", "/libxl/5:0", "/libxl/\u00e9", "/" + "a".repeat(3072),
-                // fits XenStore itself, but its child /hotplug-status would not (3,058..3,072 bytes)
-                "/" + "a".repeat(3057), "/" + "a".repeat(3071));
+                // fits XenStore itself, but its child /hotplug-status would not (2,034..2,048 bytes)
+                "/" + "a".repeat(2033), "/" + "a".repeat(2047),
+                // the wire allows 3,072 bytes, Xen's daemons only 2,048 outside /local/domain/<domid>/
+                "/" + "a".repeat(2048), "/" + "a".repeat(3057));
+    }
+
+    @org.junit.jupiter.api.Test
+    void pathsMayBe2048BytesOrThatMuchBelowADomainsHome() {
+        assertEquals(null, Validate.xenstorePathProblem("/" + "a".repeat(2047)));
+        assertTrue(Validate.xenstorePathProblem("/" + "a".repeat(2048)).contains("2048"));
+        String home = "/local/domain/12345/";
+        assertEquals(null, Validate.xenstorePathProblem(home + "a".repeat(2048)));
+        assertTrue(Validate.xenstorePathProblem(home + "a".repeat(2049)) != null);
+        assertEquals(2048, Validate.maxXenstorePathBytes("/local/domain/x/" + "a".repeat(10)));
+        assertEquals(3072, Validate.maxXenstorePathBytes("/local/domain/" + "9".repeat(2000) + "/a"));
     }
 
     @org.junit.jupiter.api.Test
@@ -45,7 +58,7 @@ class ValidationTest {
         for (String child : Validate.XENBUS_CHILDREN) {
             assertEquals(null, Validate.xenstorePathProblem(longest + child), child);
         }
-        assertEquals(3057, Validate.MAX_XENBUS_PATH_BYTES, "3072 less \"/hotplug-status\"");
+        assertEquals(2033, Validate.MAX_XENBUS_PATH_BYTES, "2048 less \"/hotplug-status\"");
         InvalidConfigurationException e = assertThrows(InvalidConfigurationException.class,
                 () -> Validate.xenbusPath(longest + "a"));
         assertTrue(e.rule().contains("/hotplug-status"), e.rule());
@@ -113,7 +126,7 @@ class ValidationTest {
                 Arguments.of((Consumer<NetworkBuffer.Builder>) b -> b.limit(1)),
                 Arguments.of((Consumer<NetworkBuffer.Builder>) b -> b.limit(4_294_967_295L)),
                 Arguments.of((Consumer<NetworkBuffer.Builder>) b -> b.xenbusPath("/libxl/5/remus/netbuf/0")),
-                Arguments.of((Consumer<NetworkBuffer.Builder>) b -> b.xenbusPath("/a-b_c@D/" + "x".repeat(3000))),
+                Arguments.of((Consumer<NetworkBuffer.Builder>) b -> b.xenbusPath("/a-b_c@D/" + "x".repeat(2000))),
                 Arguments.of((Consumer<NetworkBuffer.Builder>) b -> b.lockTimeout(Duration.ZERO)));
     }
 

@@ -8,7 +8,9 @@ import java.util.function.Function;
 /**
  * Base for XenStore backends that speak xenstored's transactions (a transaction id on every
  * request): implements the plain operations (id 0), the operations bound to a transaction, and
- * {@link #transaction(Function)} with its EAGAIN retry, from the primitives subclasses provide.
+ * {@link #transaction(Function)} with its EAGAIN retry, from the primitives subclasses provide. The body
+ * runs again in a new transaction when the commit conflicts or when a request of the body fails with
+ * EAGAIN (a transaction the backend lost, e.g. with its connection to a restarted xenstored).
  */
 public abstract class TransactionalXenstore implements Xenstore {
     /** The transaction id of a request outside any transaction. */
@@ -153,6 +155,10 @@ public abstract class TransactionalXenstore implements Xenstore {
                     transactionEnd(tx, false);
                 } catch (XenstoreException abortFailed) {
                     e.addSuppressed(abortFailed);
+                }
+                if (e instanceof XenstoreException x && x.isConflict()) {
+                    conflict = x; // the transaction was lost (e.g. with its connection): run the body again
+                    continue;
                 }
                 throw e;
             }

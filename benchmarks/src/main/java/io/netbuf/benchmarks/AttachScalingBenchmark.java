@@ -2,7 +2,11 @@ package io.netbuf.benchmarks;
 
 import io.netbuf.NetworkBuffer;
 import io.netbuf.impl.host.SystemHost;
+import io.netbuf.impl.xenstore.XenstoreClient;
+import io.netbuf.it.xenstored.RealXenstored;
+import io.netbuf.spi.Xenstore;
 import io.netbuf.testkit.xenstored.XenstoredServer;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -24,10 +28,13 @@ import org.openjdk.jmh.annotations.Warmup;
  * and each claim's {@code ifb}); the native client keeps them in a watch-fed index, the tools read
  * them all at each pick. Attach time (the close after each attach
  * is not timed) with 1, 100 and 1,000 other domains, XenStore through the native client or the
- * {@code xenstore-*} tools, against a testkit xenstored over its socket; links and traffic
- * control through rtnetlink in a throwaway namespace (plug stand-in where sch_plug is missing).
+ * {@code xenstore-*} tools, against a testkit xenstored over its socket, or (parameter {@code daemon})
+ * Xen's own C {@code xenstored} (Debian's {@code xen-utils-4.17}, run without a hypervisor by
+ * {@code it/xenstored-real}); links and traffic control through rtnetlink in a throwaway namespace (plug
+ * stand-in where sch_plug is missing).
  *
- * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar AttachScaling}.
+ * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar AttachScaling}; side by side on both daemons:
+ * {@code ... AttachScaling -p xenstore=native -p daemon=testkit,xenstored} (as root).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -40,12 +47,17 @@ public class AttachScalingBenchmark {
     @Param({"native", "tools"})
     public String xenstore;
 
+    /** Which daemon answers: the testkit's ({@code testkit}) or Xen's C daemon ({@code xenstored}). */
+    @Param({"testkit"})
+    public String daemon;
+
     /** How many other domains hold a claim. */
     @Param({"1", "100", "1000"})
     public int domains;
 
     private BenchNamespace namespace;
     private XenstoredServer server;
+    private RealXenstored real;
     private BenchHost host;
     private NetworkBuffer.Builder builder;
     private NetworkBuffer attached;
@@ -54,9 +66,21 @@ public class AttachScalingBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         namespace = BenchNamespace.create(1, 1);
-        server = XenstoredServer.start();
-        BenchXenstore.populate(server.store(), domains);
-        host = BenchHost.open(SystemHost.Backend.NATIVE, namespace, BenchXenstore.connect(server, xenstore));
+        Xenstore backend;
+        if (daemon.equals("testkit")) {
+            server = XenstoredServer.start();
+            BenchXenstore.populate(server.store(), domains);
+            backend = BenchXenstore.connect(server, xenstore);
+        } else if (daemon.equals("xenstored")) {
+            real = RealXenstored.run(RealXenstored.Flavour.C);
+            try (XenstoreClient client = XenstoreClient.connect(real.socketPath(), Duration.ofSeconds(10))) {
+                BenchXenstore.populate(client, domains);
+            }
+            backend = BenchXenstore.connect(real.socketPath(), real.environment(), xenstore);
+        } else {
+            throw new IllegalArgumentException("daemon must be testkit or xenstored: " + daemon);
+        }
+        host = BenchHost.open(SystemHost.Backend.NATIVE, namespace, backend);
         System.out.println("[netbuf-bench] " + host.plug().describe() + "; host: " + host.description());
         builder = NetworkBuffer.forVif("vif1.0").xenbusPath(BenchXenstore.XENBUS_PATH).on(host);
     }
@@ -70,11 +94,16 @@ public class AttachScalingBenchmark {
         }
     }
 
-    /** Closes the host and the server, deletes the namespace. */
+    /** Closes the host and the daemon, deletes the namespace. */
     @TearDown(Level.Trial)
     public void tearDown() {
         host.close();
-        server.close();
+        if (server != null) {
+            server.close();
+        }
+        if (real != null) {
+            real.close();
+        }
         namespace.close();
     }
 

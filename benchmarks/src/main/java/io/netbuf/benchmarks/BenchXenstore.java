@@ -23,13 +23,23 @@ final class BenchXenstore {
      * @return a backend pointed at the server
      */
     static Xenstore connect(XenstoredServer server, String backend) {
+        return connect(server.socketPath(), server.environment(), backend);
+    }
+
+    /**
+     * @param socket the daemon's unix socket
+     * @param environment what points Xen's tools at it ({@code XENSTORED_PATH})
+     * @param backend {@code native} (the wire client over the socket) or {@code tools} ({@code xenstore-*})
+     * @return a backend pointed at the daemon
+     */
+    static Xenstore connect(java.nio.file.Path socket, Map<String, String> environment, String backend) {
         Duration timeout = Duration.ofSeconds(10);
         switch (backend) {
             case "native":
-                return XenstoreClient.connect(server.socketPath(), timeout);
+                return XenstoreClient.connect(socket, timeout);
             case "tools":
                 Map<String, String> env = new HashMap<>(System.getenv());
-                env.putAll(server.environment());
+                env.putAll(environment);
                 return new XenstoreTools(new CommandRunner(timeout, env));
             default:
                 throw new IllegalArgumentException("xenstore backend must be native or tools: " + backend);

@@ -28,10 +28,11 @@ import org.slf4j.LoggerFactory;
 /**
  * An in-memory XenStore with the semantics of C xenstored: writes create missing parents, children
  * are listed in creation order, removing a missing node succeeds when its parent exists, the root
- * {@code /} always exists, and bad paths fail with {@code EINVAL}. A transaction works on a
- * snapshot of the tree taken when it starts and sees its own changes; its commit fails with
+ * {@code /} always exists, and bad paths fail with {@code EINVAL}. A transaction sees each node as it
+ * was when the transaction first touched it, and its own changes; its commit fails with
  * {@code EAGAIN}, applying nothing, when any node it read, listed or wrote (including a node it
- * found missing) was changed by someone else since it started.
+ * found missing) was changed by someone else after it first touched it, as in C xenstored
+ * ({@link #transactionStart(boolean)} gives oxenstored's rule instead).
  * Watches fire once when registered and then for every change at or under their path, including
  * the removal of an ancestor. Per-node permissions are kept in xenstored's string form
  * ({@code "n0"}, {@code "r5"}); every caller is treated as dom0, so they are stored, not enforced.
@@ -97,7 +98,7 @@ public final class FakeXenstore extends TransactionalXenstore implements ChangeF
         checkPath("read", path);
         synchronized (lock) {
             View view = view("read", tx, path);
-            view.accessed(path);
+            view.read(path);
             Node node = view.nodes().get(path);
             return node == null ? Optional.empty() : Optional.of(node.value.clone());
         }
@@ -159,6 +160,7 @@ public final class FakeXenstore extends TransactionalXenstore implements ChangeF
         checkPath("directory", path);
         synchronized (lock) {
             View view = view("directory", tx, path);
+            view.read(path);
             return List.copyOf(existing(view, "directory", path).children);
         }
     }
@@ -177,6 +179,7 @@ public final class FakeXenstore extends TransactionalXenstore implements ChangeF
         checkPath("directory part", path);
         synchronized (lock) {
             View view = view("directory part", tx, path);
+            view.read(path);
             Node node = existing(view, "directory part", path);
             return new Listing(List.copyOf(node.children), node.generation);
         }
@@ -244,6 +247,7 @@ public final class FakeXenstore extends TransactionalXenstore implements ChangeF
         checkPath("get perms", path);
         synchronized (lock) {
             View view = view("get perms", tx, path);
+            view.read(path);
             return List.copyOf(existing(view, "get perms", path).perms);
         }
     }
@@ -278,11 +282,24 @@ public final class FakeXenstore extends TransactionalXenstore implements ChangeF
      */
     @Override
     public int transactionStart() {
+        return transactionStart(false);
+    }
+
+    /**
+     * Starts a transaction whose commit follows C xenstored ({@code mergeBlindWrites} false: it conflicts when a
+     * node it read, listed or wrote changed after it first touched it) or oxenstored ({@code true}: it conflicts
+     * when a node it read or listed changed after it started; nodes it only wrote take its values, whatever
+     * others wrote meanwhile, unless their children changed), as measured on Xen 4.17's daemons.
+     *
+     * @param mergeBlindWrites true for oxenstored's rule
+     * @return its id (never {@link #NO_TRANSACTION})
+     */
+    public int transactionStart(boolean mergeBlindWrites) {
         synchronized (lock) {
             do {
                 lastTxId = lastTxId == Integer.MAX_VALUE ? 1 : lastTxId + 1;
             } while (transactions.containsKey(lastTxId));
-            transactions.put(lastTxId, new Tx(tree, generation));
+            transactions.put(lastTxId, new Tx(tree, generation, mergeBlindWrites));
             return lastTxId;
         }
     }
@@ -306,17 +323,10 @@ public final class FakeXenstore extends TransactionalXenstore implements ChangeF
             if (!commit) {
                 return;
             }
-            if (t.nodes.stale != null) {
-                throw new XenstoreException("transaction end", t.nodes.stale, "EAGAIN",
-                        "changed by another client after transaction " + tx + " started", null);
-            }
-            for (Map.Entry<String, Long> seen : t.firstSeen.entrySet()) {
-                Node now = tree.get(seen.getKey());
-                long current = now == null ? ABSENT : now.generation;
-                if (current != seen.getValue()) {
-                    throw new XenstoreException("transaction end", seen.getKey(), "EAGAIN",
-                            "changed by another client during transaction " + tx, null);
-                }
+            String conflict = t.mergeBlindWrites ? oxenstoredConflict(t) : cConflict(t);
+            if (conflict != null) {
+                throw new XenstoreException("transaction end", conflict, "EAGAIN",
+                        "changed by another client during transaction " + tx, null);
             }
             for (String path : t.modified) {
                 Node node = t.nodes.local.get(path);
@@ -332,6 +342,51 @@ public final class FakeXenstore extends TransactionalXenstore implements ChangeF
                 fire(e);
             }
         }
+    }
+
+    /** C xenstored: a node the transaction touched changed after it first touched it. */
+    private String cConflict(Tx t) {
+        for (Map.Entry<String, Long> seen : t.firstSeen.entrySet()) {
+            if (generationNow(seen.getKey()) != seen.getValue()) {
+                return seen.getKey();
+            }
+        }
+        return null;
+    }
+
+    /**
+     * oxenstored: a node the transaction read or listed changed since it started (its snapshot), or a node it
+     * wrote got other children meanwhile (which this fake cannot merge); other written nodes are merged.
+     */
+    private String oxenstoredConflict(Tx t) {
+        for (String path : t.read) {
+            long now = generationNow(path);
+            if (now != t.firstSeen.get(path) || generationNow(nearestExisting(path)) > t.startGeneration) {
+                return path; // changed since first read, or (it, or what held it) since the snapshot
+            }
+        }
+        for (String path : t.modified) {
+            Node live = tree.get(path);
+            List<String> first = t.firstChildren.get(path);
+            if (live != null && first != null && !live.children.equals(first)) {
+                return path;
+            }
+        }
+        return null;
+    }
+
+    /** @return the path itself, or its nearest ancestor, that exists in the live tree */
+    private String nearestExisting(String path) {
+        String p = path;
+        while (!p.equals("/") && !tree.containsKey(p)) {
+            p = parent(p);
+        }
+        return p;
+    }
+
+    private long generationNow(String path) {
+        Node now = tree.get(path);
+        return now == null ? ABSENT : now.generation;
     }
 
     /** @return how many transactions are open (started, not ended) */
@@ -461,7 +516,8 @@ public final class FakeXenstore extends TransactionalXenstore implements ChangeF
      * @param operation the request, for the error
      * @param path the path
      * @return the path
-     * @throws XenstoreException EINVAL unless the path is absolute, at most 3072 bytes, made of
+     * @throws XenstoreException EINVAL unless the path is absolute, no longer than Xen's daemons allow
+     *     ({@link Validate#maxXenstorePathBytes(String)}), made of
      *     {@code A-Za-z0-9-/_@}, without {@code //} and without a trailing {@code /} (except {@code /})
      */
     public static String checkPath(String operation, String path) {
@@ -629,22 +685,17 @@ public final class FakeXenstore extends TransactionalXenstore implements ChangeF
 
     /**
      * A transaction's nodes: each live node is copied when the transaction first touches it, as
-     * cxenstored does, so starting a transaction costs nothing whatever the store's size. A node
-     * first touched after someone else changed it (or, for a missing node, its nearest existing
-     * ancestor) since the transaction started dooms the commit, so a committed transaction has
-     * seen one consistent state.
+     * cxenstored does, so starting a transaction costs nothing whatever the store's size. The commit
+     * checks that every node touched still has the generation it had then, so a committed transaction
+     * has seen one consistent state: the one it commits on.
      */
     private static final class CopyOnAccess implements Nodes {
         private final Map<String, Node> live;
-        private final long startGeneration;
         /** Touched nodes: copies, changes, and null for removed ones. */
         final Map<String, Node> local = new HashMap<>();
-        /** The first node found changed since the start, or null. */
-        String stale;
 
-        CopyOnAccess(Map<String, Node> live, long startGeneration) {
+        CopyOnAccess(Map<String, Node> live) {
             this.live = live;
-            this.startGeneration = startGeneration;
         }
 
         @Override
@@ -654,29 +705,12 @@ public final class FakeXenstore extends TransactionalXenstore implements ChangeF
             }
             Node node = live.get(path);
             if (node == null) {
-                checkUnchanged(nearestExisting(path));
                 local.put(path, null);
                 return null;
             }
-            checkUnchanged(path);
             Node copy = node.copy();
             local.put(path, copy);
             return copy;
-        }
-
-        private void checkUnchanged(String path) {
-            Node node = live.get(path);
-            if (stale == null && node != null && node.generation > startGeneration) {
-                stale = path;
-            }
-        }
-
-        private String nearestExisting(String path) {
-            String p = path;
-            while (!p.equals("/") && !live.containsKey(p)) {
-                p = parent(p);
-            }
-            return p;
         }
 
         @Override
@@ -698,6 +732,11 @@ public final class FakeXenstore extends TransactionalXenstore implements ChangeF
 
         /** Called before the operation looks at {@code path}. */
         void accessed(String path);
+
+        /** Called before a read, listing or permission query of {@code path} (oxenstored's conflicts). */
+        default void read(String path) {
+            accessed(path);
+        }
 
         /** Called after the operation changed (or, with null, removed) the node at {@code path}. */
         void modified(String path, Node node);
@@ -733,13 +772,27 @@ public final class FakeXenstore extends TransactionalXenstore implements ChangeF
 
     private static final class Tx implements View {
         final CopyOnAccess nodes;
+        final long startGeneration;
+        final boolean mergeBlindWrites;
         /** Generation of each touched node when the transaction first touched it (ABSENT if missing). */
         final Map<String, Long> firstSeen = new LinkedHashMap<>();
+        /** Children of each touched node when the transaction first touched it (null if missing). */
+        final Map<String, List<String>> firstChildren = new HashMap<>();
+        /** Nodes read, listed or queried (not only written). */
+        final Set<String> read = new LinkedHashSet<>();
         final Set<String> modified = new LinkedHashSet<>();
         final List<Event> events = new ArrayList<>();
 
-        Tx(Map<String, Node> live, long startGeneration) {
-            this.nodes = new CopyOnAccess(live, startGeneration);
+        Tx(Map<String, Node> live, long startGeneration, boolean mergeBlindWrites) {
+            this.nodes = new CopyOnAccess(live);
+            this.startGeneration = startGeneration;
+            this.mergeBlindWrites = mergeBlindWrites;
+        }
+
+        @Override
+        public void read(String path) {
+            accessed(path);
+            read.add(path);
         }
 
         @Override
@@ -752,6 +805,7 @@ public final class FakeXenstore extends TransactionalXenstore implements ChangeF
             if (!firstSeen.containsKey(path)) {
                 Node node = nodes.get(path);
                 firstSeen.put(path, node == null ? ABSENT : node.generation);
+                firstChildren.put(path, node == null ? null : List.copyOf(node.children));
             }
         }
 

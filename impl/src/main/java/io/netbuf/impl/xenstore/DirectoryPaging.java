@@ -8,7 +8,9 @@ import java.util.List;
 
 /**
  * Lists a directory too large for one DIRECTORY reply with DIRECTORY_PART, piece by piece, and
- * starts again when the directory's generation changes between pieces. Stateless.
+ * starts again when the directory's generation changes between pieces. Bounded: the whole listing
+ * ends within one timeout of the client, and holds at most {@link XenstoreWire#MAX_DIRECTORY_REPLY}
+ * bytes of names (a server that never sends the last piece gets E2BIG or ETIMEDOUT). Stateless.
  */
 final class DirectoryPaging {
     private static final int MAX_RESTARTS = 100;
@@ -22,16 +24,23 @@ final class DirectoryPaging {
      * @param path an absolute, checked path
      * @return the children, in xenstored's order
      * @throws XenstoreException EAGAIN when the directory kept changing, EPROTO for a malformed
-     *     reply, or as a request failed
+     *     reply, E2BIG when the names exceed {@link XenstoreWire#MAX_DIRECTORY_REPLY} bytes, ETIMEDOUT when
+     *     the whole listing took longer than the client's timeout, or as a request failed
      */
     static List<String> list(ReconnectingConnection connection, int tx, String path) {
+        long deadline = connection.deadline();
         for (int restart = 0; restart < MAX_RESTARTS; restart++) {
             ByteArrayOutputStream names = new ByteArrayOutputStream();
             String generation = null;
             boolean changed = false;
             while (true) {
+                if (names.size() > XenstoreWire.MAX_DIRECTORY_REPLY) {
+                    throw new XenstoreException("directory part", path, "E2BIG", "the listing exceeds "
+                            + XenstoreWire.MAX_DIRECTORY_REPLY + " bytes and xenstored has not ended it", null);
+                }
                 byte[] reply = connection.request(XenstoreWire.DIRECTORY_PART, tx,
-                        XenstoreWire.payload(path, Integer.toString(names.size())), "directory part", path).payload();
+                        XenstoreWire.payload(path, Integer.toString(names.size())), "directory part", path,
+                        deadline).payload();
                 int nul = indexOf(reply, (byte) 0);
                 if (nul < 0) {
                     throw XenstoreWire.protocolError("directory part reply without generation");

@@ -6,13 +6,16 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,7 +24,13 @@ import org.slf4j.LoggerFactory;
  * request after it broke. Requests from many threads are pipelined on the connection and matched to
  * their replies by request id; every wait for a reply is bounded by the timeout. A broken connection
  * fails the requests in flight with {@code EIO}; a reply of the wrong type fails with {@code EPROTO}
- * and drops the connection. Thread-safe.
+ * and drops the connection. Every call, its write included, ends by the timeout; a connection on which a
+ * frame began to arrive and then stalled past a timeout is dropped, so that the next call reconnects.
+ *
+ * <p>A transaction belongs to the connection that started it (xenstored's ids are per connection, and a
+ * new connection reuses them): the ids handed out here are this object's own, and once that connection
+ * broke every request in the transaction fails with EAGAIN ("transaction lost, start again") without
+ * reaching the daemon; aborting it is a no-op. Thread-safe.
  */
 final class ReconnectingConnection {
     private static final Logger LOG = LoggerFactory.getLogger(ReconnectingConnection.class);
@@ -57,15 +66,25 @@ final class ReconnectingConnection {
         void accept(String path, Message reply, XenstoreException failure);
     }
 
-    /** A request sent and not yet answered. */
-    private record Pending(XenstoreConnection connection, int reqId, CompletableFuture<Message> reply) {
+    /** A request sent and not yet answered, and when its caller stops waiting. */
+    private record Pending(XenstoreConnection connection, int reqId, CompletableFuture<Message> reply,
+            long deadline) {
+    }
+
+    /** A transaction: the connection that started it and the daemon's id for it there. */
+    private record Transaction(XenstoreConnection connection, int wireId) {
     }
 
     private final List<Path> endpoints;
     private final Duration timeout;
     private final Events events;
     private final AtomicInteger nextReqId = new AtomicInteger();
-    private final Object connectLock = new Object();
+    private final AtomicInteger nextTransaction = new AtomicInteger();
+    private final Map<Integer, Transaction> transactions = new ConcurrentHashMap<>();
+    private final ReentrantLock connectLock = new ReentrantLock();
+    /** The last failed connect and when it failed ({@link System#nanoTime()}). */
+    private volatile XenstoreException lastConnectFailure;
+    private volatile long lastConnectFailureAt;
     private volatile XenstoreConnection connection;
     private volatile boolean closed;
 
@@ -91,7 +110,7 @@ final class ReconnectingConnection {
      * @throws XenstoreException EIO when no endpoint can be opened, or after {@link #close()}
      */
     void open() {
-        live();
+        live(deadline());
     }
 
     /** @return the endpoint of the current connection, or empty when disconnected */
@@ -114,9 +133,12 @@ final class ReconnectingConnection {
     void close() {
         closed = true;
         XenstoreConnection c;
-        synchronized (connectLock) {
+        connectLock.lock(); // waits at most for a connect in progress, itself bounded by a timeout
+        try {
             c = connection;
             connection = null;
+        } finally {
+            connectLock.unlock();
         }
         if (c != null) {
             c.fail(new XenstoreException("close", null, "EIO", "client closed", null));
@@ -135,11 +157,73 @@ final class ReconnectingConnection {
      * @throws XenstoreException with the daemon's errno, or EIO/ETIMEDOUT/EPROTO/EINTR/E2BIG
      */
     Message request(int type, int tx, byte[] payload, String operation, String path) {
-        Message answer = receive(send(type, tx, payload, operation, path), type, operation, path);
+        return request(type, tx, payload, operation, path, deadline());
+    }
+
+    /**
+     * As {@link #request(int, int, byte[], String, String)}, ending by a deadline of the caller's (for calls
+     * made of many requests).
+     *
+     * @param deadline {@link System#nanoTime()} by which the reply must have come
+     * @return the reply
+     */
+    Message request(int type, int tx, byte[] payload, String operation, String path, long deadline) {
+        Message answer = receive(send(type, tx, payload, operation, path, deadline), type, operation, path);
         if (answer.type() == XenstoreWire.ERROR) {
-            throw new XenstoreException(operation, path, answer.text(), null, null);
+            throw XenstoreWire.daemonError(operation, path, answer);
         }
         return answer;
+    }
+
+    /** @return {@link System#nanoTime()} one timeout from now */
+    long deadline() {
+        return System.nanoTime() + timeout.toNanos();
+    }
+
+    /**
+     * Starts a transaction on the current connection.
+     *
+     * @return this object's id for it (never 0), valid only while that connection lives
+     */
+    int transactionStart() {
+        Pending p = send(XenstoreWire.TRANSACTION_START, 0, XenstoreWire.payload(""), "transaction start", null,
+                deadline());
+        Message reply = receive(p, XenstoreWire.TRANSACTION_START, "transaction start", null);
+        if (reply.type() == XenstoreWire.ERROR) {
+            throw XenstoreWire.daemonError("transaction start", null, reply);
+        }
+        int wireId;
+        try {
+            wireId = Integer.parseUnsignedInt(reply.text());
+        } catch (NumberFormatException e) {
+            throw XenstoreWire.protocolError("transaction id '" + reply.text() + "' is not a number");
+        }
+        int id;
+        do {
+            id = nextTransaction.incrementAndGet();
+        } while (id == 0 || transactions.putIfAbsent(id, new Transaction(p.connection(), wireId)) != null);
+        return id;
+    }
+
+    /**
+     * Ends a transaction on the connection that started it.
+     *
+     * @param tx the id from {@link #transactionStart()}
+     * @param commit true to commit, false to abort
+     * @throws XenstoreException EAGAIN when the commit conflicted or the transaction was lost with its
+     *     connection (an abort of a lost transaction succeeds: the daemon dropped it); ENOENT for an unknown id
+     */
+    void transactionEnd(int tx, boolean commit) {
+        Transaction t = transactions.get(tx);
+        if (t != null && !commit && t.connection().isBroken()) {
+            transactions.remove(tx);
+            return;
+        }
+        try {
+            request(XenstoreWire.TRANSACTION_END, tx, XenstoreWire.payload(commit ? "T" : "F"), "transaction end", null);
+        } finally {
+            transactions.remove(tx);
+        }
     }
 
     /**
@@ -160,42 +244,80 @@ final class ReconnectingConnection {
         for (int done = 0; done < n; done++) {
             while (sent < n && sent - done < window.length) {
                 String path = paths.get(sent);
-                window[sent % window.length] = send(type, tx, XenstoreWire.payload(path), operation, path);
+                window[sent % window.length] = send(type, tx, XenstoreWire.payload(path), operation, path,
+                        deadline());
                 sent++;
             }
             String path = paths.get(done);
             Message reply = receive(window[done % window.length], type, operation, path);
             if (reply.type() == XenstoreWire.ERROR) {
-                handler.accept(path, null, new XenstoreException(operation, path, reply.text(), null, null));
+                handler.accept(path, null, XenstoreWire.daemonError(operation, path, reply));
             } else {
                 handler.accept(path, reply, null);
             }
         }
     }
 
-    private Pending send(int type, int tx, byte[] payload, String operation, String path) {
+    private Pending send(int type, int tx, byte[] payload, String operation, String path, long deadline) {
         if (payload.length > XenstoreWire.MAX_PAYLOAD) {
             throw new XenstoreException(operation, path, "E2BIG",
                     "request of " + payload.length + " bytes exceeds " + XenstoreWire.MAX_PAYLOAD, null);
         }
         int reqId = nextReqId.incrementAndGet();
-        Message request = new Message(type, reqId, tx, payload);
-        XenstoreConnection c = live();
+        if (tx != 0) {
+            return sendInTransaction(type, tx, payload, operation, path, deadline, reqId);
+        }
+        Message request = new Message(type, reqId, 0, payload);
+        XenstoreConnection c = live(deadline);
         CompletableFuture<Message> reply;
         try {
-            reply = c.send(request);
+            reply = sendOn(c, request, deadline, operation, path);
         } catch (IOException notSent) {
             // nothing reached the daemon: safe to try once more on a fresh connection
             c.fail(new XenstoreException(operation, path, "EIO", notSent.toString(), notSent));
-            c = live();
+            c = live(deadline);
             try {
-                reply = c.send(request);
+                reply = sendOn(c, request, deadline, operation, path);
             } catch (IOException e) {
                 c.fail(new XenstoreException(operation, path, "EIO", e.toString(), e));
                 throw new XenstoreException(operation, path, "EIO", "cannot send to xenstored: " + e, e);
             }
         }
-        return new Pending(c, reqId, reply);
+        return new Pending(c, reqId, reply, deadline);
+    }
+
+    /** A request in a transaction goes to the transaction's own connection, never to a new one. */
+    private Pending sendInTransaction(int type, int tx, byte[] payload, String operation, String path,
+            long deadline, int reqId) {
+        Transaction t = transactions.get(tx);
+        if (t == null) {
+            throw new XenstoreException(operation, path, "ENOENT", "no transaction " + tx + " on this client", null);
+        }
+        XenstoreConnection c = t.connection();
+        try {
+            if (!c.isBroken()) {
+                return new Pending(c, reqId, sendOn(c, new Message(type, reqId, t.wireId(), payload), deadline,
+                        operation, path), deadline);
+            }
+        } catch (IOException e) {
+            c.fail(new XenstoreException(operation, path, "EIO", e.toString(), e));
+        }
+        throw lost(operation, path, tx);
+    }
+
+    private static XenstoreException lost(String operation, String path, int tx) {
+        return new XenstoreException(operation, path, "EAGAIN", "transaction " + tx
+                + " was lost with its connection to xenstored (the daemon restarted or the connection broke):"
+                + " start the transaction again", null);
+    }
+
+    private static CompletableFuture<Message> sendOn(XenstoreConnection c, Message request, long deadline,
+            String operation, String path) throws IOException {
+        try {
+            return c.send(request, deadline);
+        } catch (XenstoreException e) {
+            throw new XenstoreException(operation, path, e.errno(), e.getMessage(), e);
+        }
     }
 
     /**
@@ -219,9 +341,14 @@ final class ReconnectingConnection {
     private Message await(Pending pending, String operation, String path) {
         XenstoreConnection c = pending.connection();
         try {
-            return pending.reply().get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            return pending.reply().get(Math.max(0, pending.deadline() - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             c.forget(pending.reqId());
+            if (c.isMidFrame()) {
+                // a frame began and stalled: the stream cannot be resynchronised, so start afresh
+                c.fail(new XenstoreException(operation, path, "ETIMEDOUT",
+                        "xenstored stalled in the middle of a frame for " + timeout.toMillis() + " ms", e));
+            }
             throw new XenstoreException(operation, path, "ETIMEDOUT",
                     "no reply from " + c.path() + " within " + timeout.toMillis() + " ms", e);
         } catch (InterruptedException e) {
@@ -237,14 +364,30 @@ final class ReconnectingConnection {
         }
     }
 
-    /** @return the current connection, opened anew when there is none or it broke */
-    private XenstoreConnection live() {
+    /**
+     * @param deadline {@link System#nanoTime()} by which the caller must be done: waiting for another
+     *     thread's connect and connecting both end by then
+     * @return the current connection, opened anew when there is none or it broke
+     * @throws XenstoreException EIO when it cannot be opened (or another thread failed to open it while this
+     *     one waited), ETIMEDOUT when the deadline passed first, EINTR
+     */
+    private XenstoreConnection live(long deadline) {
         XenstoreConnection c = connection;
         if (c != null && !c.isBroken()) {
             return c;
         }
+        long waitStart = System.nanoTime();
+        try {
+            if (!connectLock.tryLock(Math.max(0, deadline - waitStart), TimeUnit.NANOSECONDS)) {
+                throw new XenstoreException("connect", null, "ETIMEDOUT",
+                        "another thread's connect to xenstored lasted past this call's timeout", null);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new XenstoreException("connect", null, "EINTR", "interrupted while waiting to connect", e);
+        }
         boolean reconnected;
-        synchronized (connectLock) {
+        try {
             if (closed) {
                 throw new XenstoreException("connect", null, "EIO", "client closed", null);
             }
@@ -252,16 +395,30 @@ final class ReconnectingConnection {
             if (c != null && !c.isBroken()) {
                 return c;
             }
+            XenstoreException recent = lastConnectFailure;
+            if (recent != null && lastConnectFailureAt - waitStart > 0) {
+                // it failed while this thread waited: no second attempt in the same breath
+                throw new XenstoreException("connect", null, recent.errno(), recent.getMessage(), recent);
+            }
+            long remaining = deadline - System.nanoTime();
+            if (remaining <= 0) {
+                throw new XenstoreException("connect", null, "ETIMEDOUT", "no time left to connect to xenstored", null);
+            }
             reconnected = c != null;
             try {
-                c = new XenstoreConnection(XenstoreTransport.open(endpoints), events::watchEvent,
-                        events::connectionLost);
+                c = new XenstoreConnection(XenstoreTransport.open(endpoints, Duration.ofNanos(remaining)),
+                        events::watchEvent, events::connectionLost);
             } catch (IOException e) {
-                throw new XenstoreException("connect", null, "EIO",
+                XenstoreException failed = new XenstoreException("connect", null, "EIO",
                         "cannot open " + endpoints + ": " + e.getMessage(), e);
+                lastConnectFailure = failed;
+                lastConnectFailureAt = System.nanoTime();
+                throw failed;
             }
             connection = c;
             c.start();
+        } finally {
+            connectLock.unlock();
         }
         if (reconnected) {
             LOG.info("reconnected to xenstore at {}", c.path());

@@ -61,6 +61,20 @@ final class UnixSocketChannel implements ByteChannel {
      * @throws IOException when the socket cannot be created or connected (the errno's text)
      */
     static UnixSocketChannel connect(Path path) throws IOException {
+        return connect(path, 0);
+    }
+
+    /**
+     * Connects, waiting at most {@code timeoutMillis} for room in the server's listen backlog (a
+     * daemon that stopped accepting): {@code SO_SNDTIMEO} bounds a unix stream connect on Linux, and
+     * is reset to none once connected.
+     *
+     * @param path the socket to connect to
+     * @param timeoutMillis the longest wait, 0 for none
+     * @return the connected channel
+     * @throws IOException when the socket cannot be created or connected in time (the errno's text)
+     */
+    static UnixSocketChannel connect(Path path, long timeoutMillis) throws IOException {
         if (Libc.unavailableReason() != null) {
             throw new IOException(Libc.unavailableReason());
         }
@@ -72,8 +86,12 @@ final class UnixSocketChannel implements ByteChannel {
         if (fd < 0) {
             throw failure("socket(AF_UNIX)", Libc.errno());
         }
-        try (NativeMemory address = new NativeMemory(SOCKADDR_UN_SIZE)) {
+        try (NativeMemory address = new NativeMemory(SOCKADDR_UN_SIZE);
+                NativeMemory timeval = new NativeMemory(16)) {
             address.buffer().putShort(0, (short) Libc.AF_UNIX).put(2, name);
+            if (timeoutMillis > 0) {
+                sendTimeout(fd, timeval, timeoutMillis);
+            }
             int rc;
             int errno;
             do {
@@ -82,10 +100,25 @@ final class UnixSocketChannel implements ByteChannel {
             } while (rc < 0 && errno == Errno.EINTR);
             if (rc < 0) {
                 Libc.close(fd);
-                throw failure("connect", errno);
+                throw errno == Errno.EAGAIN
+                        ? new IOException("connect: " + path + " accepted no connection within " + timeoutMillis + " ms")
+                        : failure("connect", errno);
+            }
+            if (timeoutMillis > 0) {
+                sendTimeout(fd, timeval, 0);
             }
         }
         return new UnixSocketChannel(fd);
+    }
+
+    /** Sets SO_SNDTIMEO ({@code struct timeval}) to {@code millis}, 0 for none. */
+    private static void sendTimeout(int fd, NativeMemory timeval, long millis) throws IOException {
+        timeval.buffer().order(java.nio.ByteOrder.nativeOrder()).putLong(0, millis / 1000).putLong(8, (millis % 1000) * 1000);
+        if (Libc.setsockopt(fd, Libc.SOL_SOCKET, Libc.SO_SNDTIMEO, timeval.address(), 16) < 0) {
+            int errno = Libc.errno();
+            Libc.close(fd);
+            throw failure("setsockopt(SO_SNDTIMEO)", errno);
+        }
     }
 
     @Override

@@ -19,7 +19,12 @@ import org.slf4j.LoggerFactory;
  * to its watch, tells the change listeners when events may have been lost, and registers every watch
  * again on a new connection. Callbacks of {@link XenstoreClient#watch} run on one callback thread in
  * the order the events arrived; listeners of {@link XenstoreClient#track} run on the reader thread.
- * Thread-safe.
+ *
+ * <p>Events wait for a slow callback in a bounded queue per watch: a path already waiting is not
+ * queued again (events coalesce), and when {@link #MAX_PENDING_PER_WATCH} distinct paths wait, the
+ * queue is replaced by the watched path itself, which tells the callback "something at or below here
+ * changed: read it again" (the same signal as the event xenstored sends when a watch is registered).
+ * Memory stays bounded however fast a daemon sends events. Thread-safe.
  */
 final class WatchRegistry implements ReconnectingConnection.Events {
     private static final Logger LOG = LoggerFactory.getLogger(WatchRegistry.class);
@@ -36,6 +41,9 @@ final class WatchRegistry implements ReconnectingConnection.Events {
          */
         void request(int type, byte[] payload, String operation, String path);
     }
+
+    /** Most distinct event paths waiting for one watch's callback before they collapse to the watched path. */
+    static final int MAX_PENDING_PER_WATCH = 1024;
 
     private final Requester requester;
     private final AtomicLong nextToken = new AtomicLong();
@@ -120,17 +128,23 @@ final class WatchRegistry implements ReconnectingConnection.Events {
             }
             return;
         }
+        if (!reg.enqueue(eventPath)) {
+            return;
+        }
         try {
-            callbacks.execute(() -> {
-                try {
-                    reg.callback.accept(eventPath);
-                } catch (RuntimeException e) {
-                    LOG.warn("watch callback for {} failed", reg.path, e);
-                }
-            });
+            callbacks.execute(reg::drain);
         } catch (RejectedExecutionException e) {
             LOG.debug("client closed: dropping watch event for {}", eventPath);
         }
+    }
+
+    /** @return how many event paths wait for callbacks, over all watches (for tests) */
+    int pendingEvents() {
+        int n = 0;
+        for (Registration reg : watches.values()) {
+            n += reg.pendingCount();
+        }
+        return n;
     }
 
     @Override
@@ -160,6 +174,56 @@ final class WatchRegistry implements ReconnectingConnection.Events {
         final Consumer<String> callback;
         /** Run on the reader thread; null for a {@link #watch} registration. */
         final ChangeListener listener;
+        /** Event paths waiting for {@link #callback}, coalesced; guarded by itself. */
+        private final java.util.LinkedHashSet<String> pending = new java.util.LinkedHashSet<>();
+        /** Whether a {@link #drain} task is queued or running; guarded by {@link #pending}. */
+        private boolean draining;
+
+        /** @return true when a drain task must be queued for this event */
+        boolean enqueue(String eventPath) {
+            synchronized (pending) {
+                if (pending.size() >= MAX_PENDING_PER_WATCH && !pending.contains(eventPath)) {
+                    LOG.warn("watch on {}: {} events wait for a slow callback; collapsing them into one for {}",
+                            path, pending.size(), path);
+                    pending.clear();
+                    pending.add(path);
+                } else {
+                    pending.add(eventPath);
+                }
+                if (draining) {
+                    return false;
+                }
+                draining = true;
+                return true;
+            }
+        }
+
+        int pendingCount() {
+            synchronized (pending) {
+                return pending.size();
+            }
+        }
+
+        /** Runs the callback for every waiting path, oldest first, on the callback thread. */
+        void drain() {
+            while (true) {
+                String next;
+                synchronized (pending) {
+                    java.util.Iterator<String> it = pending.iterator();
+                    if (!it.hasNext() || closed) {
+                        draining = false;
+                        return;
+                    }
+                    next = it.next();
+                    it.remove();
+                }
+                try {
+                    callback.accept(next);
+                } catch (RuntimeException e) {
+                    LOG.warn("watch callback for {} failed", path, e);
+                }
+            }
+        }
 
         Registration(String path, String token, Consumer<String> callback, ChangeListener listener) {
             this.path = path;

@@ -26,8 +26,11 @@ import java.util.function.Function;
  * change is seen before any reply that follows it. A broken connection fails the calls in flight
  * with {@code EIO}; the next call reconnects and re-registers the watches. Malformed frames
  * (unknown type, length over 4096, a frame cut short, a reply of the wrong type) fail with
- * {@code EPROTO} and drop the connection. Paths are checked like xenstored checks them before
- * anything is sent.
+ * {@code EPROTO} and drop the connection; a DIRECTORY reply may exceed 4096 bytes (oxenstored sends
+ * large directories whole, up to 1 MiB is accepted). Every call, connect and write included, ends
+ * within the timeout. A transaction belongs to the connection that started it: after a reconnect its
+ * requests fail with {@code EAGAIN} and {@link #transaction(Function)} runs the body again. Paths are
+ * checked like Xen's daemons check them before anything is sent.
  *
  * <p>The operations are here; the connection is a {@link ReconnectingConnection}, the watches a
  * {@link WatchRegistry}, and directories too large for one reply are listed by {@link DirectoryPaging}.
@@ -95,6 +98,27 @@ public final class XenstoreClient extends TransactionalXenstore implements Chang
     // ------------------------------------------------------------------ more of the protocol
 
     /**
+     * Reads a value as the bytes xenstored holds (values are not necessarily UTF-8 text; {@link #read(String)}
+     * decodes them as UTF-8, replacing what is not).
+     *
+     * @param path an absolute path
+     * @return the value's bytes, or empty when the node does not exist
+     */
+    public Optional<byte[]> readBytes(String path) {
+        return readBytes(NO_TRANSACTION, path);
+    }
+
+    /**
+     * Writes a value as bytes (creating missing parents).
+     *
+     * @param path an absolute path
+     * @param value the bytes to store
+     */
+    public void writeBytes(String path, byte[] value) {
+        writeBytes(NO_TRANSACTION, path, value);
+    }
+
+    /**
      * @param path an absolute path
      * @return its permissions in xenstored's string form, owner first (e.g. {@code ["n0", "r5"]})
      * @throws XenstoreException ENOENT when the node does not exist
@@ -121,18 +145,15 @@ public final class XenstoreClient extends TransactionalXenstore implements Chang
 
     /**
      * Starts a transaction; pass its id to the {@code int}-taking operations via
-     * {@link #transaction(Function)}, or end it with {@link #transactionEnd(int, boolean)}.
+     * {@link #transaction(Function)}, or end it with {@link #transactionEnd(int, boolean)}. The id is this
+     * client's own, bound to the connection that started the transaction: after a reconnect every request
+     * in it fails with EAGAIN (and {@link #transaction(Function)} runs the body again in a new one).
      *
      * @return the transaction id
      */
     @Override
     public int transactionStart() {
-        Message reply = request(XenstoreWire.TRANSACTION_START, 0, XenstoreWire.payload(""), "transaction start", null);
-        try {
-            return Integer.parseUnsignedInt(reply.text());
-        } catch (NumberFormatException e) {
-            throw XenstoreWire.protocolError("transaction id '" + reply.text() + "' is not a number");
-        }
+        return connection.transactionStart();
     }
 
     /**
@@ -140,11 +161,12 @@ public final class XenstoreClient extends TransactionalXenstore implements Chang
      *
      * @param tx the id from {@link #transactionStart()}
      * @param commit true to commit, false to abort
-     * @throws XenstoreException EAGAIN when the commit conflicted; ENOENT for an unknown id
+     * @throws XenstoreException EAGAIN when the commit conflicted, or the transaction was lost with its
+     *     connection (the daemon restarted); ENOENT for an unknown id
      */
     @Override
     public void transactionEnd(int tx, boolean commit) {
-        request(XenstoreWire.TRANSACTION_END, tx, XenstoreWire.payload(commit ? "T" : "F"), "transaction end", null);
+        connection.transactionEnd(tx, commit);
     }
 
     /**
@@ -187,14 +209,22 @@ public final class XenstoreClient extends TransactionalXenstore implements Chang
         return "XenstoreClient" + connection.endpoints();
     }
 
+    /** @return how many watch events wait for their callbacks (bounded per watch; for tests) */
+    int pendingWatchEvents() {
+        return watches.pendingEvents();
+    }
+
     // ------------------------------------------------------------------ operations with a transaction id
 
     @Override
     protected Optional<String> read(int tx, String path) {
+        return readBytes(tx, path).map(value -> new String(value, StandardCharsets.UTF_8));
+    }
+
+    private Optional<byte[]> readBytes(int tx, String path) {
         XenstorePaths.check("read", path);
         try {
-            byte[] value = request(XenstoreWire.READ, tx, XenstoreWire.payload(path), "read", path).payload();
-            return Optional.of(new String(value, StandardCharsets.UTF_8));
+            return Optional.of(request(XenstoreWire.READ, tx, XenstoreWire.payload(path), "read", path).payload());
         } catch (XenstoreException e) {
             if (e.isNotFound()) {
                 return Optional.empty();
@@ -205,9 +235,12 @@ public final class XenstoreClient extends TransactionalXenstore implements Chang
 
     @Override
     protected void write(int tx, String path, String value) {
+        writeBytes(tx, path, value.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void writeBytes(int tx, String path, byte[] value) {
         XenstorePaths.check("write", path);
-        byte[] payload = XenstoreWire.pathAndValue(path, value.getBytes(StandardCharsets.UTF_8));
-        request(XenstoreWire.WRITE, tx, payload, "write", path);
+        request(XenstoreWire.WRITE, tx, XenstoreWire.pathAndValue(path, value), "write", path);
     }
 
     @Override
@@ -223,7 +256,7 @@ public final class XenstoreClient extends TransactionalXenstore implements Chang
 
     @Override
     protected void rm(int tx, String path) {
-        XenstorePaths.check("rm", path);
+        XenstorePaths.checkRemovable(path);
         request(XenstoreWire.RM, tx, XenstoreWire.payload(path), "rm", path);
     }
 

@@ -9,6 +9,10 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,6 +22,8 @@ import org.slf4j.LoggerFactory;
  * reads frames and hands each reply to the request waiting for its id and each watch event to the
  * event sink, in the order they arrived. Once broken (read or write error, malformed frame, closed
  * by either side) it stays broken: the requests in flight fail and a new connection must be opened.
+ * A write is bounded by its request's deadline: waiting for another writer gives up with ETIMEDOUT, and a
+ * write the daemon does not take in time breaks the connection (a frame cut short cannot be resumed).
  * Thread-safe.
  */
 final class XenstoreConnection {
@@ -27,9 +33,13 @@ final class XenstoreConnection {
     private final Consumer<Message> watchEvents;
     private final Runnable lost;
     private final Map<Integer, CompletableFuture<Message>> pending = new ConcurrentHashMap<>();
-    private final Object writeLock = new Object();
+    /** Breaks connections whose write outlived its deadline; one daemon thread for all clients. */
+    private static final ScheduledThreadPoolExecutor WRITE_WATCHDOG = watchdog();
+    private final ReentrantLock writeLock = new ReentrantLock();
     private final Thread reader;
     private volatile XenstoreException failure;
+    /** When the frame being read began to arrive, or 0 between frames. */
+    private volatile long partialSince;
 
     /**
      * @param transport the open byte stream
@@ -59,15 +69,23 @@ final class XenstoreConnection {
         return failure != null;
     }
 
+    /** @return whether a frame began to arrive and is still incomplete (the daemon stalled mid-frame) */
+    boolean isMidFrame() {
+        return partialSince != 0;
+    }
+
     /**
-     * Writes a request.
+     * Writes a request, by a deadline.
      *
      * @param request the request; its id must not be in flight on this connection
+     * @param deadline {@link System#nanoTime()} by which the request must be written
      * @return completed with the reply, or exceptionally with the reason the connection broke
      * @throws IOException when the request could not be written (nothing reached the daemon, or the
      *     connection was already broken)
+     * @throws XenstoreException ETIMEDOUT when another writer held the connection past the deadline (nothing
+     *     was sent), or the daemon did not take the whole request by then (the connection is broken); EINTR
      */
-    CompletableFuture<Message> send(Message request) throws IOException {
+    CompletableFuture<Message> send(Message request, long deadline) throws IOException {
         CompletableFuture<Message> future = new CompletableFuture<>();
         pending.put(request.reqId(), future);
         XenstoreException failed = failure;
@@ -76,15 +94,45 @@ final class XenstoreConnection {
             throw new IOException("connection already broken: " + failed.getMessage(), failed);
         }
         ByteBuffer frame = XenstoreWire.encode(request);
+        String operation = XenstoreWire.typeName(request.type());
         try {
-            synchronized (writeLock) {
-                transport.writeFully(frame);
+            if (!writeLock.tryLock(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                pending.remove(request.reqId());
+                throw new XenstoreException(operation, null, "ETIMEDOUT",
+                        "another request's write to " + transport.path() + " has blocked past this one's timeout", null);
             }
+        } catch (InterruptedException e) {
+            pending.remove(request.reqId());
+            Thread.currentThread().interrupt();
+            throw new XenstoreException(operation, null, "EINTR", "interrupted while waiting to write to xenstored", e);
+        }
+        XenstoreException stuck = new XenstoreException(operation, null, "ETIMEDOUT",
+                "xenstored at " + transport.path() + " did not take a request within its timeout (not reading?)", null);
+        ScheduledFuture<?> watchdog = WRITE_WATCHDOG.schedule(() -> fail(stuck),
+                Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        try {
+            transport.writeFully(frame);
         } catch (IOException e) {
             pending.remove(request.reqId());
+            if (failure == stuck) {
+                throw stuck;
+            }
             throw e;
+        } finally {
+            watchdog.cancel(false);
+            writeLock.unlock();
         }
         return future;
+    }
+
+    private static ScheduledThreadPoolExecutor watchdog() {
+        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "xenstore-write-watchdog");
+            t.setDaemon(true);
+            return t;
+        });
+        executor.setRemoveOnCancelPolicy(true);
+        return executor;
     }
 
     /**
@@ -145,20 +193,33 @@ final class XenstoreConnection {
         }
     }
 
-    /** Reads one whole frame; {@code header} is reused between calls. */
+    /**
+     * Reads one whole frame; {@code header} is reused between calls. While a frame is incomplete
+     * {@link #isMidFrame()} is true.
+     */
     private Message readMessage(ByteBuffer header) throws IOException {
         header.clear();
-        if (!transport.readFully(header)) {
-            throw header.position() == 0
-                    ? new XenstoreException("read", null, "EIO", "connection closed by xenstored", null)
-                    : XenstoreWire.protocolError("truncated frame: header cut after " + header.position() + " bytes");
+        partialSince = 0;
+        while (header.hasRemaining()) {
+            if (transport.read(header) < 0) {
+                throw header.position() == 0
+                        ? new XenstoreException("read", null, "EIO", "connection closed by xenstored", null)
+                        : XenstoreWire.protocolError("truncated frame: header cut after " + header.position() + " bytes");
+            }
+            if (partialSince == 0 && header.hasRemaining()) {
+                partialSince = System.nanoTime() | 1;
+            }
         }
         Header h = XenstoreWire.decodeHeader(header);
         ByteBuffer body = ByteBuffer.allocate(h.length());
+        if (body.hasRemaining() && partialSince == 0) {
+            partialSince = System.nanoTime() | 1;
+        }
         if (!transport.readFully(body)) {
             throw XenstoreWire.protocolError("truncated frame: " + body.position() + " of " + h.length()
                     + " payload bytes before the connection closed");
         }
+        partialSince = 0;
         return new Message(h.type(), h.reqId(), h.txId(), body.array());
     }
 }

@@ -107,10 +107,7 @@ public final class XenstoreTools implements Xenstore {
 
     @Override
     public void rm(String path) {
-        XenstorePaths.check("rm", path);
-        if (path.equals("/")) {
-            throw new XenstoreException("rm", path, "EINVAL", "the root cannot be removed", null);
-        }
+        XenstorePaths.checkRemovable(path);
         CommandRunner.Result r = run("rm", CommandRunner.argv("xenstore-rm", "--", path));
         if (!r.ok()) {
             throw failure("rm", path, r);

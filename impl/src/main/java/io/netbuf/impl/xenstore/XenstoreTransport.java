@@ -63,14 +63,15 @@ final class XenstoreTransport implements AutoCloseable {
      * read-write as a device (as libxenstore's {@code get_handle} decides by {@code stat}).
      *
      * @param candidates where to try
+     * @param timeout the longest wait for a daemon to accept a connection (native sockets)
      * @return the transport
      * @throws IOException describing every failed attempt
      */
-    static XenstoreTransport open(List<Path> candidates) throws IOException {
+    static XenstoreTransport open(List<Path> candidates, java.time.Duration timeout) throws IOException {
         IOException failure = null;
         for (Path candidate : candidates) {
             try {
-                return open(candidate);
+                return open(candidate, timeout);
             } catch (IOException e) {
                 IOException wrapped = new IOException(candidate + ": " + e, e);
                 if (failure == null) {
@@ -88,17 +89,24 @@ final class XenstoreTransport implements AutoCloseable {
      * binding is unavailable).
      *
      * @param path a unix socket or a xenbus device
+     * @param timeout the longest wait for the daemon to accept the connection (native sockets)
      * @return the open transport
      * @throws IOException when it does not exist or cannot be opened
      */
-    static XenstoreTransport open(Path path) throws IOException {
+    static XenstoreTransport open(Path path, java.time.Duration timeout) throws IOException {
         if (isSocket(path) && UnixSocketChannel.unavailableReason() == null) {
-            return new XenstoreTransport(UnixSocketChannel.connect(path), path);
+            return new XenstoreTransport(UnixSocketChannel.connect(path, Math.max(1, timeout.toMillis())), path);
         }
         if (isSocket(path)) {
             SocketChannel socket = SocketChannel.open(StandardProtocolFamily.UNIX);
             try {
-                socket.connect(UnixDomainSocketAddress.of(path));
+                // non-blocking: a daemon whose listen backlog is full fails the connect at once (EAGAIN)
+                // instead of holding it until it accepts again
+                socket.configureBlocking(false);
+                if (!socket.connect(UnixDomainSocketAddress.of(path)) && !socket.finishConnect()) {
+                    throw new IOException("connect: " + path + " did not accept the connection");
+                }
+                socket.configureBlocking(true);
             } catch (IOException e) {
                 socket.close();
                 throw e;
@@ -127,6 +135,17 @@ final class XenstoreTransport implements AutoCloseable {
             }
         }
         return true;
+    }
+
+    /**
+     * Reads what is there, at least one byte (blocking until then).
+     *
+     * @param buf the buffer to fill
+     * @return the number of bytes read, -1 at the end of the stream
+     * @throws IOException on a read error
+     */
+    int read(ByteBuffer buf) throws IOException {
+        return channel.read(buf);
     }
 
     /**

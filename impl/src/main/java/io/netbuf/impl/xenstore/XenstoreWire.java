@@ -17,6 +17,11 @@ public final class XenstoreWire {
     public static final int HEADER_SIZE = 16;
     /** Largest payload xenstored sends or accepts (XENSTORE_PAYLOAD_MAX). */
     public static final int MAX_PAYLOAD = 4096;
+    /**
+     * Largest DIRECTORY reply accepted: oxenstored sends a directory whole, however large (it has no
+     * DIRECTORY_PART), so these replies may exceed {@link #MAX_PAYLOAD}; 1 MiB is about 100,000 domains.
+     */
+    public static final int MAX_DIRECTORY_REPLY = 1 << 20;
     /** Host byte order: what xenstored and the kernel's xenbus device use. */
     public static final ByteOrder ORDER = ByteOrder.nativeOrder();
 
@@ -123,7 +128,8 @@ public final class XenstoreWire {
      *
      * @param header exactly {@link #HEADER_SIZE} bytes
      * @return the header
-     * @throws XenstoreException EPROTO for an unknown type or a length over {@link #MAX_PAYLOAD}
+     * @throws XenstoreException EPROTO for an unknown type or a length over {@link #MAX_PAYLOAD} (over
+     *     {@link #MAX_DIRECTORY_REPLY} for a DIRECTORY reply, which oxenstored does not split)
      */
     static Header decodeHeader(ByteBuffer header) {
         header.order(ORDER);
@@ -131,9 +137,10 @@ public final class XenstoreWire {
         int reqId = header.getInt(4);
         int txId = header.getInt(8);
         int len = header.getInt(12);
-        if (len < 0 || len > MAX_PAYLOAD) {
+        int max = type == DIRECTORY ? MAX_DIRECTORY_REPLY : MAX_PAYLOAD;
+        if (len < 0 || len > max) {
             throw protocolError("frame announces a payload of " + Integer.toUnsignedString(len)
-                    + " bytes (max " + MAX_PAYLOAD + ")");
+                    + " bytes (max " + max + ")");
         }
         if (!isKnownType(type)) {
             throw protocolError("unknown message type " + Integer.toUnsignedString(type));
@@ -216,6 +223,23 @@ public final class XenstoreWire {
             case DIRECTORY_PART: return "directory part";
             default: return "type " + type;
         }
+    }
+
+    /**
+     * The exception for an ERROR reply: its payload names the errno; an empty or malformed one is EPROTO.
+     *
+     * @param operation the request, for the message
+     * @param path its path, or null
+     * @param error the ERROR frame
+     * @return the exception to throw
+     */
+    static XenstoreException daemonError(String operation, String path, Message error) {
+        String errno = error.text();
+        if (!errno.matches("E[A-Z0-9]{1,15}")) {
+            return new XenstoreException(operation, path, "EPROTO", "malformed error reply from xenstored: \""
+                    + errno.replaceAll("[^ -~]", "?") + "\"", null);
+        }
+        return new XenstoreException(operation, path, errno, null, null);
     }
 
     static XenstoreException protocolError(String detail) {

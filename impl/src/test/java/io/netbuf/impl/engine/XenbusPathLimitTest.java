@@ -29,7 +29,7 @@ class XenbusPathLimitTest {
 
     @Test
     void aPathWhoseChildWouldBeTooLongIsRefusedBeforeAnyChange() {
-        for (int bytes : new int[] {3058, 3065, 3072}) {
+        for (int bytes : new int[] {2034, 2041, 2048}) {
             String path = pathOf(bytes);
             FakeHost host = EngineFixtures.domain5(1).withXenstore(path, "").markClean();
             InvalidConfigurationException e = assertThrows(InvalidConfigurationException.class,

@@ -93,6 +93,11 @@ final class RawServer implements AutoCloseable {
         write(c, XenstoreWire.encode(new XenstoreWire.Message(type, reqId, txId, payload)));
     }
 
+    /** Answers a request with its first argument (the path) as the value. */
+    static void echo(XenstoreWire.Message m, SocketChannel c) throws IOException {
+        reply(c, m.type(), m.reqId(), m.txId(), m.strings().get(0).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
     /** Writes raw bytes. */
     static void write(SocketChannel c, ByteBuffer bytes) throws IOException {
         synchronized (c) {

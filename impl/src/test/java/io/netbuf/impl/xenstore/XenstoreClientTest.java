@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.netbuf.XenstoreException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,11 +22,6 @@ import org.junit.jupiter.api.Test;
 class XenstoreClientTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(5);
 
-    /** Answers READ with the path itself as the value. */
-    private static void echo(XenstoreWire.Message m, SocketChannel c) throws java.io.IOException {
-        RawServer.reply(c, m.type(), m.reqId(), m.txId(), m.strings().get(0).getBytes(StandardCharsets.UTF_8));
-    }
-
     @Test
     void pipelinesManyThreadsAndMatchesOutOfOrderReplies() throws Exception {
         int threads = 8;
@@ -39,7 +33,7 @@ class XenstoreClientTest {
             synchronized (held) {
                 for (int i = held.size() - 1; i >= 0; i--) {
                     try {
-                        echo((XenstoreWire.Message) held.get(i)[0], (SocketChannel) held.get(i)[1]);
+                        RawServer.echo((XenstoreWire.Message) held.get(i)[0], (SocketChannel) held.get(i)[1]);
                     } catch (java.io.IOException e) {
                         return;
                     }
@@ -145,7 +139,7 @@ class XenstoreClientTest {
             if (calls.incrementAndGet() == 1) {
                 bad.onRequest(m, c);
             } else {
-                echo(m, c);
+                RawServer.echo(m, c);
             }
         }); XenstoreClient client = XenstoreClient.connect(server.socket(), TIMEOUT)) {
             long start = System.nanoTime();
@@ -168,7 +162,7 @@ class XenstoreClientTest {
                 List<String> args = m.strings();
                 RawServer.reply(c, XenstoreWire.WATCH_EVENT, 0, 0, XenstoreWire.payload(args.get(0), args.get(1)));
             } else {
-                echo(m, c);
+                RawServer.echo(m, c);
             }
         }); XenstoreClient client = XenstoreClient.connect(server.socket(), TIMEOUT)) {
             List<String> events = new ArrayList<>();

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.netbuf.impl.xenstore.XenstoreClient;
 import io.netbuf.spi.Xenstore;
+import io.netbuf.testkit.xenstored.XenstoredFlavour;
 import io.netbuf.testkit.xenstored.XenstoredServer;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
@@ -14,9 +15,14 @@ class NativeClientContractTest extends XenstoreContract {
     private XenstoredServer server;
     private XenstoreClient client;
 
+    /** @return the daemon the testkit server behaves like */
+    XenstoredFlavour flavour() {
+        return XenstoredFlavour.C_XENSTORED;
+    }
+
     @BeforeEach
     void start() {
-        server = XenstoredServer.start();
+        server = XenstoredServer.start(flavour());
         client = XenstoreClient.connect(server.socketPath(), Duration.ofSeconds(5));
     }
 

@@ -54,6 +54,7 @@ final class ClientConnection {
 
     private final SocketChannel channel;
     private final FakeXenstore store;
+    private final XenstoredFlavour flavour;
     private final Consumer<ClientConnection> onClosed;
     private final Object writeLock = new Object();
     private final Set<Integer> transactions = new HashSet<>();
@@ -64,11 +65,14 @@ final class ClientConnection {
     /**
      * @param channel the accepted connection
      * @param store the tree to serve
+     * @param flavour which daemon to behave like
      * @param onClosed told once when the connection closes
      */
-    ClientConnection(SocketChannel channel, FakeXenstore store, Consumer<ClientConnection> onClosed) {
+    ClientConnection(SocketChannel channel, FakeXenstore store, XenstoredFlavour flavour,
+            Consumer<ClientConnection> onClosed) {
         this.channel = channel;
         this.store = store;
+        this.flavour = flavour;
         this.onClosed = onClosed;
         this.reader = new Thread(this::readLoop, "testkit-xenstored-conn");
         reader.setDaemon(true);
@@ -189,7 +193,8 @@ final class ClientConnection {
         byte[] reply;
         try {
             if (txId != 0 && !ownsTransaction(txId)) {
-                throw new XenstoreException(name(type), null, "ENOENT", "no transaction " + txId, null);
+                throw new XenstoreException(name(type), null, oxenstored() ? "EIO" : "ENOENT",
+                        "no transaction " + txId, null);
             }
             reply = answer(type, reqId, txId, payload);
         } catch (XenstoreException e) {
@@ -200,12 +205,16 @@ final class ClientConnection {
             return;
         }
         if (reply != null) {
-            if (reply.length > MAX_PAYLOAD) {
+            if (reply.length > MAX_PAYLOAD && !(oxenstored() && type == DIRECTORY)) {
                 send(ERROR, reqId, txId, terminated("E2BIG"));
             } else {
                 send(type, reqId, txId, reply);
             }
         }
+    }
+
+    private boolean oxenstored() {
+        return flavour == XenstoredFlavour.OXENSTORED;
     }
 
     private boolean ownsTransaction(int tx) {
@@ -227,6 +236,10 @@ final class ClientConnection {
                     throw new BadRequest("EINVAL");
                 }
                 String path = absolute(new String(payload, 0, nul, StandardCharsets.UTF_8));
+                if (oxenstored() && payload.length - nul - 1 > XenstoredFlavour.OXENSTORED_MAX_VALUE) {
+                    FakeXenstore.checkPath("write", path);
+                    throw new BadRequest("E2BIG");
+                }
                 store.writeBytes(txId, path, Arrays.copyOfRange(payload, nul + 1, payload.length));
                 return OK;
             }
@@ -234,11 +247,20 @@ final class ClientConnection {
                 store.mkdir(txId, path(args, 0));
                 return OK;
             case RM:
+                if (oxenstored() && path(args, 0).equals("/")) {
+                    for (String child : store.list(txId, "/")) { // oxenstored wipes the store
+                        store.rm(txId, "/" + child);
+                    }
+                    return OK;
+                }
                 store.rm(txId, path(args, 0));
                 return OK;
             case DIRECTORY:
-                return joined(store.list(txId, path(args, 0)));
+                return joined(directory(txId, path(args, 0)));
             case DIRECTORY_PART:
+                if (oxenstored()) {
+                    throw new BadRequest("ENOSYS");
+                }
                 return directoryPart(txId, path(args, 0), arg(args, 1));
             case GET_PERMS:
                 return joined(store.getPerms(txId, path(args, 0)));
@@ -249,7 +271,7 @@ final class ClientConnection {
                 if (txId != 0) {
                     throw new BadRequest("EBUSY");
                 }
-                int tx = store.transactionStart();
+                int tx = store.transactionStart(oxenstored());
                 synchronized (transactions) {
                     transactions.add(tx);
                 }
@@ -298,6 +320,21 @@ final class ClientConnection {
             default:
                 throw new BadRequest("EINVAL");
         }
+    }
+
+    /** The children as the flavour lists them: oxenstored sorts them and shows its special watch paths under /. */
+    private List<String> directory(int txId, String path) {
+        List<String> children = store.list(txId, path);
+        if (!oxenstored()) {
+            return children;
+        }
+        List<String> sorted = new java.util.ArrayList<>(children);
+        if (path.equals("/")) {
+            sorted.add("@introduceDomain");
+            sorted.add("@releaseDomain");
+        }
+        java.util.Collections.sort(sorted);
+        return sorted;
     }
 
     private void watch(int reqId, String rawPath, String token) {

@@ -28,7 +28,9 @@ import org.slf4j.LoggerFactory;
  * <p>Answers READ, WRITE, MKDIR, DIRECTORY, DIRECTORY_PART, RM, GET_PERMS, SET_PERMS,
  * TRANSACTION_START/END (EAGAIN on conflict), WATCH/UNWATCH with WATCH_EVENT, RESET_WATCHES,
  * GET_DOMAIN_PATH and IS_DOMAIN_INTRODUCED; the domain-management requests get ENOSYS. Every
- * client is treated as dom0: relative paths are resolved under {@code /local/domain/0}.
+ * client is treated as dom0: relative paths are resolved under {@code /local/domain/0}. By default it
+ * behaves like the C xenstored; {@link #start(XenstoredFlavour)} picks oxenstored's behaviour where the two
+ * differ ({@link XenstoredFlavour}).
  * Errors are ERROR frames carrying the errno name. A frame announcing more than 4096 payload
  * bytes, or of unknown type, gets the connection closed, as xenstored does. Thread-safe.
  */
@@ -38,14 +40,16 @@ public final class XenstoredServer implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(XenstoredServer.class);
 
     private final FakeXenstore store;
+    private final XenstoredFlavour flavour;
     private final Path directory;
     private final Path socketPath;
     private final List<ClientConnection> clients = new CopyOnWriteArrayList<>();
     private ServerSocketChannel server;
     private Thread acceptor;
 
-    private XenstoredServer(FakeXenstore store, Path directory) {
+    private XenstoredServer(FakeXenstore store, XenstoredFlavour flavour, Path directory) {
         this.store = store;
+        this.flavour = flavour;
         this.directory = directory;
         this.socketPath = directory.resolve("socket");
     }
@@ -66,8 +70,30 @@ public final class XenstoredServer implements Closeable {
      * @return the running server
      */
     public static XenstoredServer start(FakeXenstore store) {
+        return start(store, XenstoredFlavour.C_XENSTORED);
+    }
+
+    /**
+     * Starts a server that behaves like one of Xen's daemons where they differ, serving a new empty store.
+     *
+     * @param flavour the daemon to behave like
+     * @return the running server
+     */
+    public static XenstoredServer start(XenstoredFlavour flavour) {
+        return start(new FakeXenstore(), flavour);
+    }
+
+    /**
+     * Starts a server on a fresh socket in a new temporary directory, behaving like one of Xen's daemons.
+     *
+     * @param store the tree to serve (it may also be used directly, e.g. as part of a FakeHost)
+     * @param flavour the daemon to behave like where they differ
+     * @return the running server
+     */
+    public static XenstoredServer start(FakeXenstore store, XenstoredFlavour flavour) {
+        java.util.Objects.requireNonNull(flavour, "flavour");
         try {
-            XenstoredServer s = new XenstoredServer(store, Files.createTempDirectory("xenstored"));
+            XenstoredServer s = new XenstoredServer(store, flavour, Files.createTempDirectory("xenstored"));
             s.listen();
             return s;
         } catch (IOException e) {
@@ -78,6 +104,11 @@ public final class XenstoredServer implements Closeable {
     /** @return the unix socket clients connect to; set {@code XENSTORED_PATH} to it for the tools */
     public Path socketPath() {
         return socketPath;
+    }
+
+    /** @return the daemon this server behaves like */
+    public XenstoredFlavour flavour() {
+        return flavour;
     }
 
     /** @return the tree this server serves */
@@ -175,7 +206,7 @@ public final class XenstoredServer implements Closeable {
                 LOG.warn("accept failed", e);
                 return;
             }
-            ClientConnection c = new ClientConnection(channel, store, clients::remove);
+            ClientConnection c = new ClientConnection(channel, store, flavour, clients::remove);
             clients.add(c);
             c.start();
         }
