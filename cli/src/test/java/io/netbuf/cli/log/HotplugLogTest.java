@@ -1,0 +1,86 @@
+package io.netbuf.cli.log;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.event.Level;
+
+class HotplugLogTest {
+    private static final String PID = Long.toString(ProcessHandle.current().pid());
+
+    @TempDir
+    Path dir;
+
+    @AfterEach
+    void reset() {
+        SyslogStyleProvider.configure(null, "netbuf", Level.WARN);
+    }
+
+    private HotplugLog open(Path socket) {
+        return HotplugLog.open("remus-netbuf-setup", Map.of(HotplugLog.FILE_ENV, dir.resolve("xen-hotplug.log")
+                .toString(), HotplugLog.SOCKET_ENV, socket.toString()));
+    }
+
+    @Test
+    void everyLineGoesToTheFileAndFailuresToSyslogEvenWithStderrClosed() throws Exception {
+        try (SyslogListener syslog = new SyslogListener(dir.resolve("log"))) {
+            HotplugLog log = open(syslog.path());
+            SyslogStyleProvider.configure(null, log, "remus-netbuf-setup", Level.INFO);
+            Logger logger = new SyslogStyleProvider().getLogger("io.netbuf.cli.RemusNetbufSetupCommand");
+            logger.debug("not at info");
+            logger.info("Successful remus-netbuf-setup setup for vif5.0, ifb ifb0.");
+            logger.warn("redirect still there");
+            PrintStream errors = log.errors(new PrintStream(PrintStream.nullOutputStream(), true, StandardCharsets.UTF_8));
+            errors.println("remus-netbuf-setup: the kernel lacks the plug qdisc [MissingKernelFeatureException]");
+
+            List<String> lines = Files.readAllLines(dir.resolve("xen-hotplug.log"));
+            assertEquals(3, lines.size(), lines.toString());
+            assertTrue(lines.get(0).matches("\\d{4}-\\d\\d-\\d\\dT[0-9:.]+Z remus-netbuf-setup\\[" + PID
+                    + "\\]: info: Successful remus-netbuf-setup setup for vif5.0, ifb ifb0\\."), lines.get(0));
+            assertTrue(lines.get(1).endsWith("remus-netbuf-setup[" + PID + "]: warning: redirect still there"),
+                    lines.get(1));
+            assertTrue(lines.get(2).endsWith("remus-netbuf-setup[" + PID + "]: error: the kernel lacks the plug qdisc "
+                    + "[MissingKernelFeatureException]"), lines.get(2));
+
+            List<String> datagrams = syslog.received();
+            assertEquals(2, datagrams.size(), datagrams.toString());
+            // <PRI> = daemon (3) * 8 + severity: warning 4 -> 28, err 3 -> 27
+            assertTrue(datagrams.get(0).matches("<28>[A-Z][a-z]{2} [ \\d]\\d \\d\\d:\\d\\d:\\d\\d remus-netbuf-setup\\["
+                    + PID + "\\]: warning: redirect still there"), datagrams.get(0));
+            assertTrue(datagrams.get(1).startsWith("<27>"), datagrams.get(1));
+            assertTrue(datagrams.get(1).endsWith("remus-netbuf-setup[" + PID + "]: error: the kernel lacks the plug "
+                    + "qdisc [MissingKernelFeatureException]"), datagrams.get(1));
+        }
+    }
+
+    @Test
+    void noSyslogDaemonAndNoLogDirectoryCostOnlyTheLines() {
+        HotplugLog log = HotplugLog.open("remus-netbuf-setup", Map.of(HotplugLog.FILE_ENV,
+                dir.resolve("missing/xen-hotplug.log").toString(), HotplugLog.SOCKET_ENV, dir.resolve("nolog").toString()));
+        assertFalse(log.fileOpen());
+        log.line(Syslog.ERR, "error: lost");
+        assertFalse(Files.exists(dir.resolve("missing")));
+    }
+
+    @Test
+    void syslogMessagesAreOneLineAndBounded() {
+        Syslog syslog = new Syslog(dir.resolve("log"), "remus-netbuf-setup");
+        String datagram = new String(syslog.format(Syslog.ERR, "a\nb" + "x".repeat(5000),
+                java.time.LocalDateTime.of(2026, 12, 3, 9, 5, 7)), StandardCharsets.UTF_8);
+        assertTrue(datagram.startsWith("<27>Dec  3 09:05:07 remus-netbuf-setup[" + PID + "]: a b"), datagram);
+        assertEquals(2048, datagram.length());
+        assertFalse(syslog.send(Syslog.ERR, "nobody listens"));
+        assertEquals(1, syslog.failures());
+    }
+}
