@@ -14,12 +14,16 @@ import java.util.List;
  * is, whose datagrams the test reads back. Not a mock: the code under test sends to it exactly as it
  * sends to the host's.
  */
-final class SyslogListener implements AutoCloseable {
+public final class SyslogListener implements AutoCloseable {
     private static final int SOCKADDR_UN_SIZE = 110;
     private final Path path;
     private final int fd;
 
-    SyslogListener(Path path) throws IOException {
+    /**
+     * @param path where to bind the socket
+     * @throws IOException when it cannot be bound
+     */
+    public SyslogListener(Path path) throws IOException {
         this.path = path;
         fd = Libc.socket(Libc.AF_UNIX, Libc.SOCK_DGRAM | Libc.SOCK_CLOEXEC, 0);
         if (fd < 0) {
@@ -35,12 +39,13 @@ final class SyslogListener implements AutoCloseable {
         }
     }
 
-    Path path() {
+    /** @return where it listens */
+    public Path path() {
         return path;
     }
 
     /** @return every datagram waiting, without blocking */
-    List<String> received() {
+    public List<String> received() {
         List<String> messages = new ArrayList<>();
         try (NativeMemory buffer = new NativeMemory(8192)) {
             while (true) {
