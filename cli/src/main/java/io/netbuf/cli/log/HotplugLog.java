@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.time.temporal.ChronoUnit;
 import java.util.Map;
 
 /**
@@ -28,7 +27,7 @@ public final class HotplugLog {
     /** Environment variable naming another syslog socket. */
     public static final String SOCKET_ENV = "NETBUF_SYSLOG_SOCKET";
 
-    private static final DateTimeFormatter STAMP = DateTimeFormatter.ISO_OFFSET_DATE_TIME;
+    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSX");
 
     private final Path file;
     private final OutputStream out;
@@ -84,7 +83,7 @@ public final class HotplugLog {
     public void line(int severity, String text) {
         String flat = text.replaceAll("[\\r\\n]+", " ");
         if (out != null) {
-            byte[] bytes = (OffsetDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.MILLIS).format(STAMP) + " " + tag
+            byte[] bytes = (OffsetDateTime.now(ZoneOffset.UTC).format(STAMP) + " " + tag
                     + ": " + flat + "\n").getBytes(StandardCharsets.UTF_8);
             synchronized (this) {
                 try {

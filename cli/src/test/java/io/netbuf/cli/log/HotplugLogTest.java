@@ -46,7 +46,7 @@ class HotplugLogTest {
 
             List<String> lines = Files.readAllLines(dir.resolve("xen-hotplug.log"));
             assertEquals(3, lines.size(), lines.toString());
-            assertTrue(lines.get(0).matches("\\d{4}-\\d\\d-\\d\\dT[0-9:.]+Z remus-netbuf-setup\\[" + PID
+            assertTrue(lines.get(0).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z remus-netbuf-setup\\[" + PID
                     + "\\]: info: Successful remus-netbuf-setup setup for vif5.0, ifb ifb0\\."), lines.get(0));
             assertTrue(lines.get(1).endsWith("remus-netbuf-setup[" + PID + "]: warning: redirect still there"),
                     lines.get(1));
