@@ -11,6 +11,10 @@ packages=(
   net-tools         # ifconfig: the reference script lists IFBs with it
   kmod              # modinfo: the reference script checks its kernel modules with it
   procps            # sysctl: the kit fixtures disable IPv6 on their IFBs
+  lintian           # DebianPackageIT: the package must be lintian clean
+  binutils          # strip: packaging/debian/build.sh strips JNA's native library
+  gcc               # LauncherTrustIT builds the native library it plants (libc6-dev comes with it)
+  libc6-dev         # stdio.h for that library
 )
 missing=()
 for p in "${packages[@]}"; do

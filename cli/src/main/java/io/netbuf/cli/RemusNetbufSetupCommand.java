@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A drop-in replacement for Xen's {@code remus-netbuf-setup} hotplug script, as libxl runs it for
- * every vif of a Remus-protected domain ({@code remus.netbufscript}, {@code xl remus -N}).
+ * every vif of a Remus-protected domain ({@code remus.default.netbufscript} in xl.conf, {@code xl remus -N}).
  *
  * <p>Interface, as the script's: the first argument without {@code =} is {@code setup} or
  * {@code teardown}; {@code vifname}, {@code XENBUS_PATH} and (teardown) {@code REMUS_IFB} come from
@@ -58,7 +58,7 @@ final class RemusNetbufSetupCommand implements Command {
         return "Usage: " + NAME + " setup|teardown [vifname=VIF] [XENBUS_PATH=PATH] [REMUS_IFB=IFB] ["
                 + ANY_XENBUS_PATH_OPTION + "]\n"
                 + "   or: " + Cli.PROGRAM + " " + NAME + " setup|teardown ...\n\n"
-                + "A drop-in replacement for Xen's remus-netbuf-setup: point libxl's remus.netbufscript\n"
+                + "A drop-in replacement for Xen's remus-netbuf-setup: point xl.conf's remus.default.netbufscript\n"
                 + "(xl remus -N) at a launcher named " + NAME + ". Variables come from the environment\n"
                 + "or from NAME=value arguments (which win):\n"
                 + "  vifname      the guest's vif, e.g. vif5.0 (required)\n"
