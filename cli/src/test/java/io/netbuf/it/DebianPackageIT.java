@@ -124,7 +124,7 @@ class DebianPackageIT {
                 assertTrue(log.matches("(?s).*\\d\\dZ remus-netbuf-setup\\[\\d+\\]: error: the kernel lacks the plug "
                         + "qdisc.*"), log);
                 List<String> datagrams = syslog.received();
-                assertTrue(datagrams.stream().anyMatch(d -> d.startsWith("<27>") && d.contains(" remus-netbuf-setup[")
+                assertTrue(datagrams.stream().anyMatch(d -> d.startsWith("<27>remus-netbuf-setup[")
                         && d.contains("]: error: the kernel lacks the plug qdisc")), datagrams.toString());
             }
             Result teardown = run(concat(inRoot, "sh", "-c", libxl, "sh", "teardown", "ignored=argument"));

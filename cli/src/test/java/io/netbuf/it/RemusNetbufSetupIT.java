@@ -88,7 +88,7 @@ class RemusNetbufSetupIT {
             assertTrue(log.contains(" remus-netbuf-setup[") && log.contains("]: error: the kernel lacks the plug qdisc"),
                     log);
             List<String> datagrams = syslog.received();
-            assertTrue(datagrams.stream().anyMatch(d -> d.startsWith("<27>") && d.contains(" remus-netbuf-setup[")
+            assertTrue(datagrams.stream().anyMatch(d -> d.startsWith("<27>remus-netbuf-setup[")
                     && d.contains("]: error: the kernel lacks the plug qdisc")), datagrams.toString());
             assertEquals(Optional.of("error"), store.read(PATH + "/hotplug-status"));
             String error = store.read(PATH + "/hotplug-error").orElseThrow();

@@ -7,15 +7,12 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.Map;
 
 /**
  * Where a hotplug call logs, as Xen's own hotplug scripts do, whether or not its standard streams
  * are open (libxl closes them): every line is appended to {@code /var/log/xen/xen-hotplug.log}, and
- * failures (warnings and errors) also go to syslog, facility {@code daemon}, tag
+ * failures (errors; a warning is not one) also go to syslog, facility {@code daemon}, tag
  * {@code remus-netbuf-setup}. {@code NETBUF_HOTPLUG_LOG} and {@code NETBUF_SYSLOG_SOCKET} name other
  * places (tests). A log file that cannot be opened costs the file's lines, never the call.
  */
@@ -27,7 +24,6 @@ public final class HotplugLog {
     /** Environment variable naming another syslog socket. */
     public static final String SOCKET_ENV = "NETBUF_SYSLOG_SOCKET";
 
-    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSX");
 
     private final Path file;
     private final OutputStream out;
@@ -75,16 +71,16 @@ public final class HotplugLog {
 
     /**
      * Appends one line to the file ({@code <time> <tag>: <text>}) and, when {@code severity} is a
-     * failure ({@link Syslog#WARNING} or worse), sends it to syslog.
+     * failure ({@link Syslog#ERR} or worse), sends it to syslog.
      *
      * @param severity a syslog severity, e.g. {@link Syslog#ERR}
      * @param text the line, without the program's tag
      */
     public void line(int severity, String text) {
-        String flat = text.replaceAll("[\\r\\n]+", " ");
+        String flat = oneLine(text);
         if (out != null) {
-            byte[] bytes = (OffsetDateTime.now(ZoneOffset.UTC).format(STAMP) + " " + tag
-                    + ": " + flat + "\n").getBytes(StandardCharsets.UTF_8);
+            byte[] bytes = (utcStamp(System.currentTimeMillis()) + " " + tag + ": " + flat + "\n")
+                    .getBytes(StandardCharsets.UTF_8);
             synchronized (this) {
                 try {
                     out.write(bytes);
@@ -93,9 +89,53 @@ public final class HotplugLog {
                 }
             }
         }
-        if (severity <= Syslog.WARNING) {
+        if (severity <= Syslog.ERR) {
             syslog.send(severity, flat);
         }
+    }
+
+    /**
+     * @param millis milliseconds since the epoch
+     * @return that instant as {@code 2026-12-03T12:22:41.990Z}; by hand, because a {@code DateTimeFormatter}
+     *     costs a hotplug call tens of milliseconds of class loading in the interpreter
+     */
+    static String utcStamp(long millis) {
+        long seconds = Math.floorDiv(millis, 1000);
+        long days = Math.floorDiv(seconds, 86_400);
+        int secondOfDay = (int) Math.floorMod(seconds, 86_400);
+        // the civil date of a day count (H. Hinnant's days_from_civil, inverted)
+        long z = days + 719_468;
+        long era = Math.floorDiv(z, 146_097);
+        long dayOfEra = z - era * 146_097;
+        long yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365;
+        long dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100);
+        long mp = (5 * dayOfYear + 2) / 153;
+        int day = (int) (dayOfYear - (153 * mp + 2) / 5 + 1);
+        int month = (int) (mp < 10 ? mp + 3 : mp - 9);
+        long year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+        StringBuilder b = new StringBuilder(24).append(year).append('-');
+        pad(b, month, 2).append('-');
+        pad(b, day, 2).append('T');
+        pad(b, secondOfDay / 3600, 2).append(':');
+        pad(b, secondOfDay / 60 % 60, 2).append(':');
+        pad(b, secondOfDay % 60, 2).append('.');
+        return pad(b, (int) Math.floorMod(millis, 1000), 3).append('Z').toString();
+    }
+
+    /**
+     * @param text a message
+     * @return it with line breaks as spaces (no regex: cheap in the interpreter)
+     */
+    static String oneLine(String text) {
+        return text.indexOf('\n') < 0 && text.indexOf('\r') < 0 ? text : text.replace('\r', ' ').replace('\n', ' ');
+    }
+
+    private static StringBuilder pad(StringBuilder b, int value, int width) {
+        String digits = Integer.toString(value);
+        for (int i = digits.length(); i < width; i++) {
+            b.append('0');
+        }
+        return b.append(digits);
     }
 
     /**
