@@ -103,6 +103,11 @@ class DebianPackageIT {
             Result version = run(concat(inRoot, "/usr/sbin/netbuf", "--version"));
             assertTrue(version.output.startsWith("netbuf (netbuf) "), version.output);
 
+            // bash completion, as an interactive shell loads it
+            Result completion = run(concat(inRoot, "bash", "-c", ". /usr/share/bash-completion/completions/netbuf"
+                    + " && COMP_WORDS=(netbuf reap --c) COMP_CWORD=2 && _netbuf && echo \"${COMPREPLY[*]}\""));
+            assertEquals("--check\n", completion.output);
+
             boolean plug = KernelState.kernelHasPlug();
             String libxl = "ip link add vif5.0 type veth peer name guest0 && ip link set vif5.0 up"
                     + " && ip link set guest0 up && exec env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin vifname=vif5.0"
