@@ -178,4 +178,32 @@ class LauncherTrustIT {
         String javaHome = Path.of(System.getProperty("java.home")).toRealPath().toString();
         assertEquals(0, hotplugLikeLibxl(Map.of("JAVA_HOME", javaHome), null).status, hotplugLog());
     }
+
+    @Test
+    void aStaleOrUntrustedClassArchiveIsIgnoredWithOneWarningAndNothingWritesOne() throws Exception {
+        String javaHome = Path.of(System.getProperty("java.home")).toRealPath().toString();
+        Path archive = tree.resolve("target/netbuf-" + System.getProperty("java.version") + ".jsa");
+        Files.writeString(archive, "not an archive");
+        Files.setLastModifiedTime(archive, java.nio.file.attribute.FileTime.fromMillis(0));
+        List<Path> before;
+        try (var files = Files.list(tree.resolve("target"))) {
+            before = files.sorted().toList();
+        }
+        assertEquals(0, hotplugLikeLibxl(Map.of("JAVA_HOME", javaHome), null).status, hotplugLog());
+        String log = hotplugLog();
+        assertEquals(1, log.lines().filter(l -> l.contains("warning: ignoring the stale class archive " + archive))
+                .count(), log);
+        try (var files = Files.list(tree.resolve("target"))) {
+            assertEquals(before, files.sorted().toList(), "no archive written at run time");
+        }
+        assertEquals("not an archive", Files.readString(archive), "the stale archive is left as it was");
+
+        // fresh, but another user's: not mapped into a root process
+        Files.setLastModifiedTime(archive, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis()
+                + 60_000));
+        assertEquals(0, run(List.of("chown", "65534", archive.toString())).status);
+        assertEquals(0, hotplugLikeLibxl(Map.of("JAVA_HOME", javaHome), null).status, hotplugLog());
+        assertTrue(hotplugLog().contains("warning: ignoring the class archive: " + archive.toRealPath()
+                + " is owned by uid 65534, not root"), hotplugLog());
+    }
 }
