@@ -43,16 +43,8 @@ class LauncherTrustIT {
         Requirements.root();
         Requirements.netns();
         Requirements.require(Requirements.onPath("cc"), "a C compiler (gcc) to build the planted library");
-        Path launcher = Path.of(System.getProperty("netbuf.launcher", "bin/remus-netbuf-setup")).toAbsolutePath();
-        Path cli = launcher.getParent().getParent();
-        assertTrue(Files.isReadable(cli.resolve("target/netbuf.jar")), "build the jar first: mvn package");
         tree = dir.resolve("tree");
-        Files.createDirectories(tree.resolve("bin"));
-        Files.createDirectories(tree.resolve("target"));
-        run(List.of("cp", "-p", cli.resolve("bin/netbuf").toString(), tree.resolve("bin").toString()));
-        Files.createSymbolicLink(tree.resolve("bin/remus-netbuf-setup"), Path.of("netbuf"));
-        run(List.of("cp", "-rp", cli.resolve("target/netbuf.jar").toString(), cli.resolve("target/jna").toString(),
-                tree.resolve("target").toString()));
+        LauncherTree.copy(tree);
         marker = dir.resolve("marker");
         Path source = dir.resolve("planted.c");
         Files.writeString(source, PLANTED.replace("MARKER", marker.toString()));

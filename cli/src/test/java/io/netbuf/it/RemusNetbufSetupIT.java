@@ -135,8 +135,11 @@ class RemusNetbufSetupIT {
      * XENSTORED_PATH, and stdin, stdout and stderr closed.
      */
     private int runLikeLibxl(String operation, Map<String, String> env) throws IOException, InterruptedException {
-        Path launcher = Path.of(System.getProperty("netbuf.launcher", "bin/remus-netbuf-setup")).toAbsolutePath();
-        assertTrue(Files.isExecutable(launcher), launcher + " (build the jar first: mvn package)");
+        // run by root, the launcher runs only a tree root alone can change: a copy in a directory of the test's
+        Path launcher = logs.resolve("tree/bin/remus-netbuf-setup");
+        if (!Files.exists(launcher)) {
+            LauncherTree.copy(logs.resolve("tree"));
+        }
         List<String> argv = new ArrayList<>(List.of("sh", "-c", "exec \"$@\" <&- >&- 2>&-", "sh",
                 "ip", "netns", "exec", ns.name(), launcher.toString(), operation));
         ProcessBuilder pb = new ProcessBuilder(argv);
