@@ -15,6 +15,7 @@ packages=(
   binutils          # strip: packaging/debian/build.sh strips JNA's native library
   gcc               # LauncherTrustIT builds the native library it plants (libc6-dev comes with it)
   libc6-dev         # stdio.h for that library
+  systemd           # systemd-analyze: DebianPackageIT verifies the reap service and timer
 )
 missing=()
 for p in "${packages[@]}"; do

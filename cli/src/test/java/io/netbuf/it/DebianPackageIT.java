@@ -49,7 +49,7 @@ class DebianPackageIT {
     void installedPackageRunsAsLibxlRunsItAndLogsWhereXenAdminsLook() throws Exception {
         Requirements.root();
         Requirements.netns();
-        for (String tool : List.of("dpkg-deb", "lintian", "unshare", "strip")) {
+        for (String tool : List.of("dpkg-deb", "lintian", "unshare", "strip", "systemd-analyze")) {
             Requirements.require(Requirements.onPath(tool), tool + " (scripts/install-test-deps.sh)");
         }
         Path cli = Path.of(System.getProperty("netbuf.launcher", "bin/remus-netbuf-setup")).toAbsolutePath()
@@ -137,6 +137,21 @@ class DebianPackageIT {
             assertTrue(Files.readString(hotplugLog).contains("info: Successful remus-netbuf-setup teardown for vif5.0"));
             assertFalse(store.exists(XENBUS + "/hotplug-status"));
             syslog.received();
+
+            // the reap timer's units are valid, and its dry run fails the unit only when something was left
+            Result units = run(concat(inRoot, "systemd-analyze", "verify", "/lib/systemd/system/netbuf-reap.service",
+                    "/lib/systemd/system/netbuf-reap.timer"));
+            assertEquals(0, units.status, units.output);
+            assertEquals("", units.output);
+            String reap = "exec env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin XENSTORED_PATH=" + xenstored.socketPath()
+                    + " /usr/sbin/netbuf reap --check";
+            assertEquals(0, run(concat(inRoot, "sh", "-c", reap)).status, "nothing left behind");
+            store.write("/libxl/9/remus/netbuf/1/ifb", "ifb1");     // domain 9 is gone
+            Result found = run(concat(inRoot, "sh", "-c", reap));
+            assertEquals(1, found.status, found.output);
+            assertTrue(found.output.contains("/libxl/9/remus/netbuf/1/ifb = ifb1"), found.output);
+            assertTrue(store.exists("/libxl/9/remus/netbuf/1/ifb"), "a dry run removes nothing");
+            store.rm("/libxl/9");
 
             // a jar another user owns is refused before it runs: nothing reaches XenStore
             assertEquals(0, run(concat(inRoot, "chown", "65534", "/usr/share/netbuf/netbuf.jar")).status);
