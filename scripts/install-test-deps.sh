@@ -11,8 +11,11 @@ packages=(
   net-tools         # ifconfig: the reference script lists IFBs with it
   kmod              # modinfo: the reference script checks its kernel modules with it
   procps            # sysctl: the kit fixtures disable IPv6 on their IFBs
-  gcc               # builds it/xenstored-real's LD_PRELOAD shim, which runs Xen's own xenstored/oxenstored
-  libc6-dev         # its headers
+  lintian           # DebianPackageIT: the package must be lintian clean
+  binutils          # strip: packaging/debian/build.sh strips JNA's native library
+  gcc               # builds it/xenstored-real's LD_PRELOAD shim and the native library LauncherTrustIT plants
+  libc6-dev         # their headers
+  systemd           # systemd-analyze: DebianPackageIT verifies the reap service and timer
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -8,6 +8,7 @@ package io.netbuf;
 public final class BufferInUseException extends NetworkBufferException {
     private static final long serialVersionUID = 1L;
 
+    /** The live handle that drives the buffer. */
     private final String owner;
 
     private BufferInUseException(String vif, String ifb, String owner) {

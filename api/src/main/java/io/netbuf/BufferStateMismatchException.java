@@ -10,6 +10,7 @@ import java.util.List;
 public final class BufferStateMismatchException extends NetworkBufferException {
     private static final long serialVersionUID = 1L;
 
+    /** What differs between the record and the kernel. */
     private final List<String> differences;
 
     private BufferStateMismatchException(String vif, String ifb, List<String> differences) {

@@ -16,6 +16,7 @@ public final class InsufficientPrivilegeException extends NetworkBufferException
     /** {@code EACCES}. */
     private static final int EACCES = 13;
 
+    /** The operation that was refused. */
     private final String operation;
 
     private InsufficientPrivilegeException(String operation, String vif, String ifb, Throwable cause) {

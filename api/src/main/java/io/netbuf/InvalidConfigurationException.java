@@ -4,8 +4,11 @@ package io.netbuf;
 public final class InvalidConfigurationException extends NetworkBufferException {
     private static final long serialVersionUID = 1L;
 
+    /** The setting that was refused. */
     private final String setting;
+    /** The value given. */
     private final String value;
+    /** The rule it broke. */
     private final String rule;
 
     private InvalidConfigurationException(String setting, String value, String rule) {

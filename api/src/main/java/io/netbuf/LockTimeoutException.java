@@ -6,7 +6,9 @@ import java.time.Duration;
 public final class LockTimeoutException extends NetworkBufferException {
     private static final long serialVersionUID = 1L;
 
+    /** The lock waited for. */
     private final String lock;
+    /** How long it was waited for. */
     private final Duration timeout;
 
     /**

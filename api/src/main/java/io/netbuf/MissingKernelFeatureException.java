@@ -10,6 +10,7 @@ import java.util.stream.Collectors;
 public final class MissingKernelFeatureException extends NetworkBufferException {
     private static final long serialVersionUID = 1L;
 
+    /** The features the kernel lacks. */
     private final Set<KernelFeature> missing;
 
     /**

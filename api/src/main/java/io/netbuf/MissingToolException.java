@@ -4,7 +4,9 @@ package io.netbuf;
 public final class MissingToolException extends NetworkBufferException {
     private static final long serialVersionUID = 1L;
 
+    /** The missing tool. */
     private final String tool;
+    /** The Debian package that provides it. */
     private final String debianPackage;
 
     /**

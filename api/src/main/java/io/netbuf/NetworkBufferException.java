@@ -10,7 +10,9 @@ import java.util.Optional;
 public abstract class NetworkBufferException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /** The vif concerned, or null. */
     private final String vif;
+    /** The IFB concerned, or null. */
     private final String ifb;
 
     /**

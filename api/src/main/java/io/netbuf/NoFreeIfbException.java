@@ -8,6 +8,7 @@ import java.util.Map;
 public final class NoFreeIfbException extends NetworkBufferException {
     private static final long serialVersionUID = 1L;
 
+    /** Each IFB looked at and why it was taken. */
     private final Map<String, String> busy;
 
     /**

@@ -11,10 +11,15 @@ import java.util.Optional;
 public final class OperationFailedException extends NetworkBufferException {
     private static final long serialVersionUID = 1L;
 
+    /** What failed. */
     private final String operation;
+    /** The command line that failed, or empty. */
     private final List<String> command;
+    /** Its exit status, or null. */
     private final Integer exitCode;
+    /** The errno of a failed system call, or null. */
     private final Integer errno;
+    /** Standard error or the kernel's message, or null. */
     private final String detail;
 
     private OperationFailedException(String operation, List<String> command, Integer exitCode, Integer errno,

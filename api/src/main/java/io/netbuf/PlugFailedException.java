@@ -7,6 +7,7 @@ package io.netbuf;
 public final class PlugFailedException extends NetworkBufferException {
     private static final long serialVersionUID = 1L;
 
+    /** The plug action that failed. */
     private final String action;
 
     /**

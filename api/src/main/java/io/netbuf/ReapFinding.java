@@ -48,7 +48,14 @@ public record ReapFinding(Kind kind, String xenbusPath, String vif, String ifb) 
         ORPHAN_PLUG
     }
 
-    /** Checks the fields each kind needs. */
+    /**
+     * Checks the fields each kind needs.
+     *
+     * @param kind what was left
+     * @param xenbusPath the xenbus path of a claim ({@link Kind#STALE_CLAIM}, {@link Kind#UNPLUGGED_CLAIM}, {@link Kind#UNREDIRECTED_CLAIM}), else null
+     * @param vif the vif whose ingress redirects ({@link Kind#DANGLING_REDIRECT}), else null
+     * @param ifb the IFB concerned (always set)
+     */
     public ReapFinding {
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(ifb, "ifb");

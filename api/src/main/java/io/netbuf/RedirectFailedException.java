@@ -7,6 +7,7 @@ package io.netbuf;
 public final class RedirectFailedException extends NetworkBufferException {
     private static final long serialVersionUID = 1L;
 
+    /** The redirect step that failed. */
     private final String step;
 
     /**

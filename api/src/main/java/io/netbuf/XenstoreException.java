@@ -6,8 +6,11 @@ import java.util.Optional;
 public final class XenstoreException extends NetworkBufferException {
     private static final long serialVersionUID = 1L;
 
+    /** The XenStore operation that failed. */
     private final String operation;
+    /** The path it acted on. */
     private final String path;
+    /** XenStore's error name, or null. */
     private final String errno;
 
     /**

@@ -15,7 +15,16 @@ import java.util.Objects;
  */
 public record BasicHost(String description, Links links, TrafficControl trafficControl, Xenstore xenstore,
         HostLock lock, KernelFeatures features) implements Host {
-    /** Checks that every port is given. */
+    /**
+     * Checks that every port is given.
+     *
+     * @param description a short description for logs
+     * @param links the links port
+     * @param trafficControl the traffic-control port
+     * @param xenstore the XenStore port
+     * @param lock the host lock
+     * @param features the kernel feature check
+     */
     public BasicHost {
         Objects.requireNonNull(description, "description");
         Objects.requireNonNull(links, "links");

@@ -18,7 +18,16 @@ import java.util.Optional;
  */
 public record BufferSpec(String vif, long limitBytes, String xenbusPath, Protocols protocols, Duration lockTimeout,
         boolean createIfb) {
-    /** Validates every field; see {@link Validate}. */
+    /**
+     * Validates every field; see {@link Validate}.
+     *
+     * @param vif the guest's vif
+     * @param limitBytes the plug's byte limit
+     * @param xenbusPath where the IFB claim and hotplug status are recorded, or null
+     * @param protocols which traffic is buffered
+     * @param lockTimeout the longest wait for the host lock
+     * @param createIfb whether an IFB may be created when none is free
+     */
     public BufferSpec {
         Validate.vif(vif);
         Validate.limit(limitBytes);

@@ -23,7 +23,12 @@ public record PlugAction(int code, long limit) {
     /** Release everything and pass traffic through until the next BUFFER. */
     public static final PlugAction RELEASE_INDEFINITE = new PlugAction(RELEASE_INDEFINITE_CODE, 0);
 
-    /** Checks the code and limit. */
+    /**
+     * Checks the code and limit.
+     *
+     * @param code 0 BUFFER, 1 RELEASE_ONE, 2 RELEASE_INDEFINITE, 3 LIMIT
+     * @param limit the new limit in bytes, for {@link #LIMIT_CODE}; 0 otherwise
+     */
     public PlugAction {
         if (code < BUFFER_CODE || code > LIMIT_CODE) {
             throw new IllegalArgumentException("unknown plug action " + code);

@@ -9,6 +9,8 @@ import io.netbuf.impl.host.SystemHost;
 import io.netbuf.spi.KernelFeatures;
 import io.netbuf.testkit.FakeHost;
 import io.netbuf.testkit.xenstored.XenstoredServer;
+import io.netbuf.cli.log.HotplugLog;
+import io.netbuf.cli.log.Syslog;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -74,10 +76,17 @@ public final class CdsTraining {
         Main.NativeWarmUp.start();
         Context.Hosts systemHosts = new Main.SystemHosts().apply(System.getenv());
         PrintStream discard = StdStreams.discarding();
-        // Standard error "open" (to a sink): log lines are formatted, as when libxl runs the script.
-        Main.configureLogging(new StdStreams(discard, discard, true, true), RemusNetbufSetupCommand.NAME, Map.of());
-        Cli cli = Cli.standard();
         Path scratch = Files.createTempDirectory("netbuf-training");
+        // Standard error "open" (to a sink): log lines are formatted, as when libxl runs the script; the hotplug
+        // log's file and syslog parts write into the scratch directory (no daemon listens there).
+        HotplugLog hotplug = HotplugLog.open(RemusNetbufSetupCommand.NAME, Map.of(
+                HotplugLog.FILE_ENV, scratch.resolve("xen-hotplug.log").toString(),
+                HotplugLog.SOCKET_ENV, scratch.resolve("log").toString()));
+        Main.configureLogging(new StdStreams(discard, discard, true, true), hotplug, RemusNetbufSetupCommand.NAME,
+                Map.of());
+        hotplug.line(Syslog.WARNING, "warning: training");
+        discard = hotplug.errors(discard);
+        Cli cli = Cli.standard();
         try (XenstoredServer xenstored = XenstoredServer.start()) {
             xenstored.store().write("/local/domain/7/name", "training");
             Map<String, String> env = Map.of("XENSTORED_PATH", xenstored.socketPath().toString(),

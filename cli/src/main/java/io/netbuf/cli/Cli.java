@@ -3,10 +3,13 @@ package io.netbuf.cli;
 import io.netbuf.InsufficientPrivilegeException;
 import io.netbuf.InvalidConfigurationException;
 import io.netbuf.NetworkBufferException;
+import java.io.IOException;
+import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 
 /**
  * The {@code netbuf} command line: finds the sub-command, runs it, and turns every outcome into an
@@ -21,6 +24,9 @@ public final class Cli {
     public static final int USAGE = 2;
     /** The program name; also the launcher that runs it. */
     public static final String PROGRAM = "netbuf";
+
+    /** The option every command takes to print its version (and the JVM's) and exit 0. */
+    public static final String VERSION_OPTION = "--version";
 
     private final Map<String, Command> commands = new LinkedHashMap<>();
 
@@ -52,6 +58,9 @@ public final class Cli {
         if (commands.containsKey(invokedAs)) {
             command = commands.get(invokedAs);
             rest = args;
+        } else if (!args.isEmpty() && args.get(0).equals(VERSION_OPTION)) {
+            context.out().print(versionText(PROGRAM));
+            return OK;
         } else if (args.isEmpty() || args.get(0).equals("--help") || args.get(0).equals("-h")
                 || args.get(0).equals("help")) {
             if (args.size() > 1 && commands.containsKey(args.get(1))) {
@@ -70,6 +79,10 @@ public final class Cli {
             rest = args.subList(1, args.size());
         }
         String program = command.name().equals(invokedAs) ? invokedAs : PROGRAM + " " + command.name();
+        if (rest.contains(VERSION_OPTION)) {
+            context.out().print(versionText(program));
+            return OK;
+        }
         try {
             return command.run(rest, context);
         } catch (UsageException e) {
@@ -97,8 +110,31 @@ public final class Cli {
             out.append("  ").append(c.name()).append(" ".repeat(width - c.name().length() + 2)).append(c.summary())
                     .append('\n');
         }
-        out.append("\nExit status: 0 done, 1 failed, 2 wrong usage. Log level: NETBUF_LOG=error|warn|info|debug|off.\n");
+        out.append("\n--version prints the version. Exit status: 0 done, 1 failed, 2 wrong usage. Log level: NETBUF_LOG=error|warn|info|debug|off.\n");
         return out.toString();
+    }
+
+    /** @return netbuf's version, from the build ({@code unknown} when run from unpackaged classes) */
+    public static String version() {
+        try (InputStream in = Cli.class.getResourceAsStream("version.properties")) {
+            if (in == null) {
+                return "unknown";
+            }
+            Properties properties = new Properties();
+            properties.load(in);
+            return properties.getProperty("version", "unknown");
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    /**
+     * @param program the name the program was started by, e.g. {@code remus-netbuf-setup}
+     * @return what {@code --version} prints: the program, netbuf's version and the JVM that runs it
+     */
+    static String versionText(String program) {
+        return program + " (netbuf) " + version() + "\n"
+                + "java " + System.getProperty("java.version") + " (" + System.getProperty("java.home") + ")\n";
     }
 
     /**

@@ -18,7 +18,14 @@ import java.util.Objects;
  * @param hosts opens the host to act on
  */
 public record Context(PrintStream out, PrintStream err, Map<String, String> environment, Hosts hosts) {
-    /** Checks that nothing is null. */
+    /**
+     * Checks that nothing is null.
+     *
+     * @param out standard output
+     * @param err standard error
+     * @param environment the process environment
+     * @param hosts opens the host to act on
+     */
     public Context {
         Objects.requireNonNull(out, "out");
         Objects.requireNonNull(err, "err");

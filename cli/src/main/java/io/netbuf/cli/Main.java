@@ -1,6 +1,8 @@
 package io.netbuf.cli;
 
+import io.netbuf.cli.log.HotplugLog;
 import io.netbuf.cli.log.SyslogStyleProvider;
+import java.io.PrintStream;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -50,19 +52,23 @@ public final class Main {
         NativeWarmUp.start();
         Map<String, String> env = System.getenv();
         String invokedAs = System.getProperty("netbuf.invokedAs", Cli.PROGRAM);
+        boolean hotplugCall = invokedAs.equals(RemusNetbufSetupCommand.NAME);
+        // A hotplug call logs like Xen's scripts: its log file and syslog, whether stdio is open or not.
+        HotplugLog hotplug = hotplugCall ? HotplugLog.open(RemusNetbufSetupCommand.NAME, env) : null;
+        PrintStream err = hotplug != null ? hotplug.errors(std.err()) : std.err();
         int status;
         try {
-            configureLogging(std, args.length > 0 && invokedAs.equals(Cli.PROGRAM) ? args[0] : invokedAs, env);
+            configureLogging(std, hotplug, args.length > 0 && invokedAs.equals(Cli.PROGRAM) ? args[0] : invokedAs,
+                    env);
         } catch (IllegalArgumentException e) {
-            std.err().println(Cli.PROGRAM + ": NETBUF_LOG must be error, warn, info, debug, trace or off, not '"
+            err.println(Cli.PROGRAM + ": NETBUF_LOG must be error, warn, info, debug, trace or off, not '"
                     + env.get("NETBUF_LOG") + "'");
             System.exit(Cli.USAGE);
             return;
         }
-        status = Cli.standard().run(invokedAs, List.of(args),
-                new Context(std.out(), std.err(), env, hosts.apply(env)));
+        status = Cli.standard().run(invokedAs, List.of(args), new Context(std.out(), err, env, hosts.apply(env)));
         std.out().flush();
-        if (invokedAs.equals(RemusNetbufSetupCommand.NAME)) {
+        if (hotplugCall) {
             // The hotplug script, run by libxl for every vif: it has released all it held and has no
             // shutdown hook, so it ends here. System.exit would first start the JDK's logging back end
             // just to log the exit, then run the JDK's hooks: several milliseconds of every call.
@@ -102,16 +108,17 @@ public final class Main {
      * {@code remus-netbuf-setup} (Xen's script logs its outcome too), warnings otherwise.
      *
      * @param std the usable standard streams
+     * @param hotplug a hotplug call's log, or null for other commands
      * @param command the command that will run (names the log lines)
      * @param env where {@code NETBUF_LOG} is read
      */
-    static void configureLogging(StdStreams std, String command, Map<String, String> env) {
+    static void configureLogging(StdStreams std, HotplugLog hotplug, String command, Map<String, String> env) {
         System.setProperty("slf4j.provider", SyslogStyleProvider.class.getName());
         System.setProperty("slf4j.internal.verbosity", "WARN");
         String requested = env.get("NETBUF_LOG");
         Level level = requested != null ? SyslogStyleProvider.parseLevel(requested)
                 : command.equals(RemusNetbufSetupCommand.NAME) ? Level.INFO : Level.WARN;
-        SyslogStyleProvider.configure(std.errOpen() ? std.err() : null,
+        SyslogStyleProvider.configure(std.errOpen() ? std.err() : null, hotplug,
                 command.equals(RemusNetbufSetupCommand.NAME) ? command : Cli.PROGRAM, level);
     }
 }

@@ -17,7 +17,8 @@ import java.util.stream.Collectors;
 final class ReapCommand implements Command {
     private static final Options OPTIONS = new Options()
             .flag("apply", "remove what was found (re-checked under the host lock)")
-            .flag("json", "print JSON for machines instead of lines");
+            .flag("json", "print JSON for machines instead of lines")
+            .flag("check", "exit with status 1 when anything was found (for monitoring and the systemd timer)");
 
     @Override
     public String name() {
@@ -31,7 +32,7 @@ final class ReapCommand implements Command {
 
     @Override
     public String help() {
-        return "Usage: " + Cli.PROGRAM + " reap [--apply] [--json]\n\n"
+        return "Usage: " + Cli.PROGRAM + " reap [--apply] [--json] [--check]\n\n"
                 + "Finds what buffers left behind on this host and shows it; changes nothing without --apply:\n"
                 + "  stale claim       /libxl/<domid>/remus/netbuf/<devid>/ifb of a domain that no longer exists\n"
                 + "  unplugged claim   a live domain's claim on an IFB that is missing or has no plug\n"
@@ -39,7 +40,8 @@ final class ReapCommand implements Command {
                 + "  dangling redirect a vif's ingress redirects into an IFB without a plug\n"
                 + "  orphan plug       a plug no claim names and no vif redirects to\n"
                 + "With --apply the host is scanned again under the host lock and only what both scans found\n"
-                + "is removed. Live buffers are never touched. Exit status 0 also when something was found.\n\n"
+                + "is removed. Live buffers are never touched. Exit status 0 also when something was found,\n"
+                + "unless --check is given: then 1 when anything was found (removed or not).\n\n"
                 + "Options:\n" + OPTIONS.describe();
     }
 
@@ -52,8 +54,10 @@ final class ReapCommand implements Command {
         }
         boolean json = parsed.has("json");
         Host host = context.hosts().open(Duration.ofSeconds(10));
+        boolean found;
         try {
             ReapReport report = NetworkBuffer.reap(host);
+            found = !report.isClean();
             List<ReapFinding> removed = parsed.has("apply") && !report.isClean() ? report.apply() : List.of();
             if (json) {
                 printJson(context.out(), report.findings(), removed, parsed.has("apply"));
@@ -63,7 +67,7 @@ final class ReapCommand implements Command {
         } finally {
             Context.close(host);
         }
-        return Cli.OK;
+        return found && parsed.has("check") ? Cli.FAILURE : Cli.OK;
     }
 
     private static void printLines(PrintStream out, List<ReapFinding> found, List<ReapFinding> removed,

@@ -2,6 +2,7 @@ package io.netbuf.cli;
 
 import io.netbuf.NetworkBuffer;
 import io.netbuf.Validate;
+import io.netbuf.cli.log.HotplugLog;
 import io.netbuf.spi.Host;
 import java.time.Duration;
 import java.util.HashMap;
@@ -13,7 +14,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A drop-in replacement for Xen's {@code remus-netbuf-setup} hotplug script, as libxl runs it for
- * every vif of a Remus-protected domain ({@code remus.netbufscript}, {@code xl remus -N}).
+ * every vif of a Remus-protected domain ({@code remus.default.netbufscript} in xl.conf, {@code xl remus -N}).
  *
  * <p>Interface, as the script's: the first argument without {@code =} is {@code setup} or
  * {@code teardown}; {@code vifname}, {@code XENBUS_PATH} and (teardown) {@code REMUS_IFB} come from
@@ -57,12 +58,13 @@ final class RemusNetbufSetupCommand implements Command {
         return "Usage: " + NAME + " setup|teardown [vifname=VIF] [XENBUS_PATH=PATH] [REMUS_IFB=IFB] ["
                 + ANY_XENBUS_PATH_OPTION + "]\n"
                 + "   or: " + Cli.PROGRAM + " " + NAME + " setup|teardown ...\n\n"
-                + "A drop-in replacement for Xen's remus-netbuf-setup: point libxl's remus.netbufscript\n"
+                + "A drop-in replacement for Xen's remus-netbuf-setup: point xl.conf's remus.default.netbufscript\n"
                 + "(xl remus -N) at a launcher named " + NAME + ". Variables come from the environment\n"
                 + "or from NAME=value arguments (which win):\n"
                 + "  vifname      the guest's vif, e.g. vif5.0 (required)\n"
                 + "  XENBUS_PATH  where libxl reads the result, /libxl/<domid>/remus/netbuf/<devid> (required)\n"
                 + "  REMUS_IFB    the IFB to free (teardown; optional)\n"
+                + "Other NAME=value arguments are accepted and ignored, as Xen's scripts do.\n"
                 + "XENBUS_PATH must have the shape libxl gives it, /libxl/<domid>/remus/netbuf/<devid>:\n"
                 + "a path elsewhere (e.g. under /local/domain/<domid>, which the guest may write) is refused\n"
                 + "with exit status 2 before anything changes, unless " + ANY_XENBUS_PATH_ENV + "=1 is set\n"
@@ -71,8 +73,10 @@ final class RemusNetbufSetupCommand implements Command {
                 + "          writes XENBUS_PATH/ifb and hotplug-status=connected. On failure nothing is\n"
                 + "          left behind, hotplug-error says why and hotplug-status=error.\n"
                 + "teardown  removes the redirect, the plug, the claim and the hotplug status. Idempotent.\n\n"
-                + "Exit status: 0 done, 1 failed, 2 wrong usage. Logs to standard error when it is open\n"
-                + "(NETBUF_LOG=error|warn|info|debug|off; default info).\n";
+                + "Exit status: 0 done, 1 failed, 2 wrong usage. Logs like Xen's hotplug scripts, whether\n"
+                + "stdio is open or closed: every line to /var/log/xen/xen-hotplug.log (" + HotplugLog.FILE_ENV + "),\n"
+                + "failures also to syslog (facility daemon, tag " + NAME + "; socket " + HotplugLog.SOCKET_ENV
+                + "),\nand to standard error when it is open (NETBUF_LOG=error|warn|info|debug|off; default info).\n";
     }
 
     @Override
@@ -98,10 +102,12 @@ final class RemusNetbufSetupCommand implements Command {
             int eq = arg.indexOf('=');
             if (eq > 0) {
                 String name = arg.substring(0, eq);
-                if (!VARIABLES.contains(name)) {
-                    throw new UsageException("unknown variable " + name + " (known: vifname, XENBUS_PATH, REMUS_IFB)");
+                if (VARIABLES.contains(name)) {
+                    vars.put(name, arg.substring(eq + 1));
+                } else {
+                    // Xen's scripts take any NAME=value argument (xen-hotplug-common.sh evaluates them all)
+                    LOG.debug("ignoring the argument {}: not a variable of {}", name, NAME);
                 }
-                vars.put(name, arg.substring(eq + 1));
             } else if (operation == null) {
                 operation = arg;
             } else {

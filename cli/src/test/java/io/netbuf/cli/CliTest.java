@@ -31,6 +31,24 @@ class CliTest {
     }
 
     @Test
+    void everyCommandPrintsItsVersion() {
+        String version = Cli.version();
+        assertTrue(version.matches("\\d+\\.\\d+\\.\\d+.*"), version);
+        CliRunner.Result r = cli.netbuf("--version");
+        assertEquals(0, r.status());
+        assertTrue(r.out().startsWith("netbuf (netbuf) " + version + "\njava " + System.getProperty("java.version")),
+                r.out());
+        for (String command : List.of("demo", "status", "reap", "remus-netbuf-setup")) {
+            CliRunner.Result c = cli.netbuf(command, "--version");
+            assertEquals(0, c.status(), c.err());
+            assertTrue(c.out().startsWith("netbuf " + command + " (netbuf) " + version + "\n"), c.out());
+        }
+        CliRunner.Result hotplug = cli.run(Map.of(), "remus-netbuf-setup", "--version");
+        assertEquals(0, hotplug.status());
+        assertTrue(hotplug.out().startsWith("remus-netbuf-setup (netbuf) " + version + "\n"), hotplug.out());
+    }
+
+    @Test
     void anUnknownCommandIsAUsageError() {
         CliRunner.Result r = cli.netbuf("stauts");
         assertEquals(2, r.status());

@@ -53,6 +53,19 @@ class ReapCommandTest {
     }
 
     @Test
+    void checkExitsOneWhenAnythingWasFound() {
+        assertEquals(0, cli.netbuf("reap", "--check").status(), "a clean host");
+        host.trafficControl().addPlug("ifb2", 1000);
+        CliRunner.Result found = cli.netbuf("reap", "--check");
+        assertEquals(1, found.status());
+        assertTrue(found.out().contains("found    ifb2: plug"), found.out());
+        assertTrue(host.plugState("ifb2").isPresent(), "--check alone removes nothing");
+        assertEquals(1, cli.netbuf("reap", "--check", "--apply").status(), "found (and removed)");
+        assertFalse(host.plugState("ifb2").isPresent());
+        assertEquals(0, cli.netbuf("reap", "--check").status());
+    }
+
+    @Test
     void helpAndUsage() {
         assertTrue(cli.netbuf("reap", "--help").out().contains("--apply"));
         assertEquals(2, cli.netbuf("reap", "--force").status());

@@ -39,6 +39,8 @@ class NonRootIT {
         ProcessBuilder pb = new ProcessBuilder(argv).directory(Path.of("/").toFile());
         pb.environment().put("XENSTORED_PATH", dir.resolve("no-xenstored").toString());
         pb.environment().remove("NETBUF_LOG");
+        pb.environment().put("NETBUF_HOTPLUG_LOG", dir.resolve("xen-hotplug.log").toString());
+        pb.environment().put("NETBUF_SYSLOG_SOCKET", dir.resolve("no-syslog").toString());
         Process p = pb.redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         byte[] err = p.getErrorStream().readAllBytes();
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "finished");

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netbuf.cli.log.SyslogListener;
 import io.netbuf.testkit.FakeXenstore;
 import io.netbuf.testkit.xenstored.XenstoredServer;
 import java.io.IOException;
@@ -17,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The launcher driven the way libxl drives Xen's script: installed under the name
@@ -25,13 +27,18 @@ import org.junit.jupiter.api.Test;
  * the exit status. The "host" is a throwaway network namespace with a veth as the vif. Where the
  * kernel has sch_plug (the kernel lab) setup succeeds and teardown restores the namespace; here,
  * without it, setup must fail with exit 1, leave hotplug-error and hotplug-status=error, and change
- * nothing else.
+ * nothing else. Either way the call's lines land in the hotplug log and a failure in syslog (a real
+ * datagram socket standing in for {@code /dev/log}).
  */
 class RemusNetbufSetupIT {
     private static final String PATH = "/libxl/5/remus/netbuf/0";
     private Netns ns;
     private XenstoredServer xenstored;
     private FakeXenstore store;
+    private SyslogListener syslog;
+
+    @TempDir
+    Path logs;
 
     @BeforeEach
     void setUp() {
@@ -47,8 +54,16 @@ class RemusNetbufSetupIT {
         xenstored = XenstoredServer.start(store);
     }
 
+    private String hotplugLog() throws IOException {
+        Path log = logs.resolve("xen-hotplug.log");
+        return Files.exists(log) ? Files.readString(log) : "";
+    }
+
     @AfterEach
-    void tearDown() {
+    void tearDown() throws IOException {
+        if (syslog != null) {
+            syslog.close();
+        }
         if (xenstored != null) {
             xenstored.close();
         }
@@ -63,9 +78,18 @@ class RemusNetbufSetupIT {
         String before = KernelState.dump(ns);
         Map<String, String> env = Map.of("vifname", "vif5.0", "XENBUS_PATH", PATH);
 
+        syslog = new SyslogListener(logs.resolve("log"));
         int setup = runLikeLibxl("setup", env);
         if (!plug) {
             assertEquals(1, setup, "setup fails without sch_plug");
+            // logged as Xen's scripts log: the hotplug log file, and the failure in syslog (daemon.err), the cause once
+            String log = hotplugLog();
+            assertEquals(1, log.lines().filter(l -> l.contains("the kernel lacks the plug qdisc")).count(), log);
+            assertTrue(log.contains(" remus-netbuf-setup[") && log.contains("]: error: the kernel lacks the plug qdisc"),
+                    log);
+            List<String> datagrams = syslog.received();
+            assertTrue(datagrams.stream().anyMatch(d -> d.startsWith("<27>remus-netbuf-setup[")
+                    && d.contains("]: error: the kernel lacks the plug qdisc")), datagrams.toString());
             assertEquals(Optional.of("error"), store.read(PATH + "/hotplug-status"));
             String error = store.read(PATH + "/hotplug-error").orElseThrow();
             assertTrue(error.contains("plug"), error);
@@ -73,6 +97,7 @@ class RemusNetbufSetupIT {
             assertEquals(before, KernelState.dump(ns), "nothing changed in the namespace");
         } else {
             assertEquals(0, setup, "setup succeeds on a kernel with sch_plug");
+            assertTrue(hotplugLog().contains("info: Successful remus-netbuf-setup setup for vif5.0"), hotplugLog());
             String ifb = store.read(PATH + "/ifb").orElseThrow();
             assertEquals(Optional.of("connected"), store.read(PATH + "/hotplug-status"));
             assertFalse(store.exists(PATH + "/hotplug-error"));
@@ -110,14 +135,19 @@ class RemusNetbufSetupIT {
      * XENSTORED_PATH, and stdin, stdout and stderr closed.
      */
     private int runLikeLibxl(String operation, Map<String, String> env) throws IOException, InterruptedException {
-        Path launcher = Path.of(System.getProperty("netbuf.launcher", "bin/remus-netbuf-setup")).toAbsolutePath();
-        assertTrue(Files.isExecutable(launcher), launcher + " (build the jar first: mvn package)");
+        // run by root, the launcher runs only a tree root alone can change: a copy in a directory of the test's
+        Path launcher = logs.resolve("tree/bin/remus-netbuf-setup");
+        if (!Files.exists(launcher)) {
+            LauncherTree.copy(logs.resolve("tree"));
+        }
         List<String> argv = new ArrayList<>(List.of("sh", "-c", "exec \"$@\" <&- >&- 2>&-", "sh",
                 "ip", "netns", "exec", ns.name(), launcher.toString(), operation));
         ProcessBuilder pb = new ProcessBuilder(argv);
         pb.environment().clear();
         pb.environment().put("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
         pb.environment().putAll(xenstored.environment());
+        pb.environment().put("NETBUF_HOTPLUG_LOG", logs.resolve("xen-hotplug.log").toString());
+        pb.environment().put("NETBUF_SYSLOG_SOCKET", logs.resolve("log").toString());
         pb.environment().putAll(env);
         String javaHome = System.getProperty("java.home");
         pb.environment().put("JAVA_HOME", javaHome);

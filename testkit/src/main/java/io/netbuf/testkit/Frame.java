@@ -20,7 +20,13 @@ public record Frame(long id, int ethertype, int length) {
     /** Largest frame the model accepts (a 64 KiB GSO packet plus its header). */
     public static final int MAX_LENGTH = 65_536 + ETH_HLEN;
 
-    /** Checks the ethertype (16 bits) and the length ({@link #ETH_HLEN}..{@link #MAX_LENGTH}). */
+    /**
+     * Checks the ethertype (16 bits) and the length ({@link #ETH_HLEN}..{@link #MAX_LENGTH}).
+     *
+     * @param id an identifier the test chooses (or {@link FakeHost.Guest} assigns), to tell frames apart
+     * @param ethertype the frame's ethertype, e.g. {@link #IPV4}
+     * @param length the full frame length in bytes including the 14-byte Ethernet header: what the plug qdisc on the IFB counts ({@code skb->len} after the redirect)
+     */
     public Frame {
         if (ethertype < 0 || ethertype > 0xFFFF) {
             throw new IllegalArgumentException("ethertype must be 16 bits: " + ethertype);

@@ -15,22 +15,26 @@ import org.slf4j.spi.SLF4JServiceProvider;
 
 /**
  * The command line's SLF4J binding: one line per event on standard error, in the shape syslog and
- * journald use for a program's output ({@code remus-netbuf-setup[4711]: warning: message}), and
- * nothing at all when standard error is closed (libxl runs hotplug scripts that way). Configured
+ * journald use for a program's output ({@code remus-netbuf-setup[4711]: warning: message}), nothing
+ * there when standard error is closed (libxl runs hotplug scripts that way), and for a hotplug call
+ * also each line in its {@link HotplugLog} (the file, and syslog for warnings and errors). Configured
  * by {@link #configure} before the first logger is used; the level may also be set with the
  * environment variable {@code NETBUF_LOG} ({@code error}, {@code warn}, {@code info}, {@code debug},
  * {@code trace}, {@code off}). Thread-safe.
  */
 public final class SyslogStyleProvider implements SLF4JServiceProvider, ILoggerFactory {
     private static final String API_VERSION = "2.0.99";
-    private static volatile Sink sink = new Sink(null, "netbuf", Level.WARN);
+    private static volatile Sink sink = new Sink(null, null, "netbuf", Level.WARN);
 
     private final Map<String, Logger> loggers = new ConcurrentHashMap<>();
     private final IMarkerFactory markers = new BasicMarkerFactory();
     private final MDCAdapter mdc = new BasicMDCAdapter();
 
-    /** Where events go and which pass: {@code stream} null means off. */
-    private record Sink(PrintStream stream, String tag, Level threshold) {
+    /** Where events go and which pass: {@code stream} and {@code hotplug} both null means off. */
+    private record Sink(PrintStream stream, HotplugLog hotplug, String tag, Level threshold) {
+        boolean passes(Level level) {
+            return (stream != null || hotplug != null) && threshold != null && level.toInt() >= threshold.toInt();
+        }
     }
 
     /** Created by SLF4J. */
@@ -45,7 +49,19 @@ public final class SyslogStyleProvider implements SLF4JServiceProvider, ILoggerF
      * @param threshold the least severe level written
      */
     public static void configure(PrintStream stream, String program, Level threshold) {
-        sink = new Sink(stream, program + "[" + ProcessHandle.current().pid() + "]", threshold);
+        configure(stream, null, program, threshold);
+    }
+
+    /**
+     * Sets where every logger writes from now on: standard error and a hotplug call's log.
+     *
+     * @param stream standard error, or null when it is closed
+     * @param hotplug the hotplug log (file and, for warnings and errors, syslog), or null
+     * @param program the program name shown before each line, e.g. {@code remus-netbuf-setup}
+     * @param threshold the least severe level written
+     */
+    public static void configure(PrintStream stream, HotplugLog hotplug, String program, Level threshold) {
+        sink = new Sink(stream, hotplug, program + "[" + ProcessHandle.current().pid() + "]", threshold);
     }
 
     /**
@@ -66,16 +82,15 @@ public final class SyslogStyleProvider implements SLF4JServiceProvider, ILoggerF
     }
 
     boolean enabled(Level level) {
-        Sink s = sink;
-        return s.stream != null && s.threshold != null && level.toInt() >= s.threshold.toInt();
+        return sink.passes(level);
     }
 
     void write(Level level, String logger, String message, Throwable throwable) {
         Sink s = sink;
-        if (s.stream == null || s.threshold == null || level.toInt() < s.threshold.toInt()) {
+        if (!s.passes(level)) {
             return;
         }
-        StringBuilder line = new StringBuilder(s.tag).append(": ").append(label(level)).append(": ").append(message);
+        StringBuilder line = new StringBuilder(label(level)).append(": ").append(message);
         if (level.toInt() <= Level.DEBUG.toInt()) {
             line.append(" [").append(logger.substring(logger.lastIndexOf('.') + 1)).append(']');
         }
@@ -86,11 +101,30 @@ public final class SyslogStyleProvider implements SLF4JServiceProvider, ILoggerF
                 line.append(')');
             }
         }
+        if (s.hotplug != null) {
+            s.hotplug.line(severity(level), line.toString());
+        }
+        if (s.stream == null) {
+            return;
+        }
         synchronized (s.stream) {
-            s.stream.println(line);
+            s.stream.println(s.tag + ": " + line);
         }
         if (throwable != null && level.toInt() <= Level.DEBUG.toInt()) {
             throwable.printStackTrace(s.stream);
+        }
+    }
+
+    private static int severity(Level level) {
+        switch (level) {
+            case ERROR:
+                return Syslog.ERR;
+            case WARN:
+                return Syslog.WARNING;
+            case INFO:
+                return Syslog.INFO;
+            default:
+                return Syslog.INFO + 1;
         }
     }
 

@@ -54,7 +54,8 @@ public final class DefaultBufferEngine implements BufferEngine {
             } catch (RuntimeException failure) {
                 undo.rollback(failure);
                 RuntimeException e = explainRefusal("attach", failure, spec.vif());
-                LOG.error("vif={}: attach failed, host rolled back: {}", spec.vif(), e.getMessage());
+                // The cause is the exception's message, which the caller reports: said here, it would be twice.
+                LOG.warn("vif={}: attach failed ({}), every step undone", spec.vif(), e.getClass().getSimpleName());
                 spec.xenbus().ifPresent(path -> recordError(host, path, e));
                 throw e;
             } finally {

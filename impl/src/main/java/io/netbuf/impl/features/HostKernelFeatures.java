@@ -47,7 +47,13 @@ public final class HostKernelFeatures implements KernelFeatures {
      * @param modulesDir the running kernel's module tree, normally {@code /lib/modules/$(uname -r)}
      */
     public record Sources(Path procModules, Path sysModule, Path modulesDir) {
-        /** Checks that no path is null. */
+        /**
+         * Checks that no path is null.
+         *
+         * @param procModules the loaded-modules list
+         * @param sysModule the sysfs module directory
+         * @param modulesDir the running kernel's module tree
+         */
         public Sources {
             Objects.requireNonNull(procModules, "procModules");
             Objects.requireNonNull(sysModule, "sysModule");

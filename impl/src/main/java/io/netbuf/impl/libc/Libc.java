@@ -27,6 +27,8 @@ public final class Libc {
     public static final int AF_NETLINK = 16;
     /** {@code SOCK_STREAM}. */
     public static final int SOCK_STREAM = 1;
+    /** {@code SOCK_DGRAM}. */
+    public static final int SOCK_DGRAM = 2;
     /** {@code SOCK_RAW}. */
     public static final int SOCK_RAW = 3;
     /** {@code SOCK_CLOEXEC}. */
@@ -47,6 +49,8 @@ public final class Libc {
     public static final int NETLINK_EXT_ACK = 11;
     /** {@code MSG_TRUNC}. */
     public static final int MSG_TRUNC = 0x20;
+    /** {@code MSG_DONTWAIT}: fail with EAGAIN instead of blocking. */
+    public static final int MSG_DONTWAIT = 0x40;
     /** {@code SHUT_RDWR}. */
     public static final int SHUT_RDWR = 2;
     /** {@code O_RDONLY}. */

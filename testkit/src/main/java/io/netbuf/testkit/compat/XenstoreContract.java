@@ -278,7 +278,11 @@ public abstract class XenstoreContract {
         assertEquals(!xs.isTransactional(), xs.exists("/f/partial"));
     }
 
-    /** Claimers racing in transactions: on a transactional backend exactly one wins. */
+    /**
+     * Claimers racing in transactions: on a transactional backend exactly one wins.
+     *
+     * @throws Exception when a claimer thread fails
+     */
     @Test
     public void racingClaimsHaveOneWinnerWhenTransactional() throws Exception {
         Xenstore xs = xenstore();
