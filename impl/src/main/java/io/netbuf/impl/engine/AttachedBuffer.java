@@ -7,6 +7,9 @@ import io.netbuf.NetworkBufferException;
 import io.netbuf.OperationFailedException;
 import io.netbuf.PlugFailedException;
 import io.netbuf.Validate;
+import io.netbuf.event.BufferId;
+import io.netbuf.event.BufferListener;
+import io.netbuf.event.Committed;
 import io.netbuf.spi.BufferSpec;
 import io.netbuf.spi.Host;
 import io.netbuf.spi.Ipv6AddrGenMode;
@@ -49,6 +52,7 @@ final class AttachedBuffer implements NetworkBuffer {
     private final boolean createdIfb;
     private final Ipv6AddrGenMode restoreMode;
     private final List<String> ifbAsList;
+    private final BufferObserver observer;
     private final ReentrantLock lock = new ReentrantLock();
     private volatile Epoch epoch = Epoch.BUFFERING;
     private volatile long limit;
@@ -66,6 +70,17 @@ final class AttachedBuffer implements NetworkBuffer {
         this.restoreMode = restoreMode;
         this.ifbAsList = List.of(ifb);
         this.limit = spec.limitBytes();
+        this.observer = new BufferObserver(BufferId.of(spec.vif(), ifb, spec.xenbusPath()), this::readStats,
+                spec.listeners());
+    }
+
+    /** Tells the listeners (and the flight recorder) that the buffer is in place. */
+    void announce(boolean adopted) {
+        observer.attached(limit, adopted);
+    }
+
+    BufferObserver observer() {
+        return observer;
     }
 
     /** @return a number fixed at creation, giving groups a global lock order */
@@ -111,7 +126,6 @@ final class AttachedBuffer implements NetworkBuffer {
         try {
             requireCheckpointAllowed();
             apply(PlugAction.BUFFER);
-            epoch = Epoch.CLOSED_EPOCH;
         } finally {
             lock.unlock();
         }
@@ -123,7 +137,6 @@ final class AttachedBuffer implements NetworkBuffer {
         try {
             requireCommitAllowed();
             apply(PlugAction.RELEASE_ONE);
-            epoch = Epoch.BUFFERING;
         } finally {
             lock.unlock();
         }
@@ -135,7 +148,6 @@ final class AttachedBuffer implements NetworkBuffer {
         try {
             requireOpen();
             apply(PlugAction.RELEASE_INDEFINITE);
-            epoch = Epoch.PASS_THROUGH;
         } finally {
             lock.unlock();
         }
@@ -148,7 +160,6 @@ final class AttachedBuffer implements NetworkBuffer {
         try {
             requireOpen();
             apply(PlugAction.limit(bytes));
-            limit = bytes;
         } finally {
             lock.unlock();
         }
@@ -157,6 +168,25 @@ final class AttachedBuffer implements NetworkBuffer {
     @Override
     public BufferStats stats() {
         requireOpen();
+        return readStats();
+    }
+
+    @Override
+    public Optional<Committed> lastCommit() {
+        return Optional.ofNullable(observer.lastCommit());
+    }
+
+    @Override
+    public void addListener(BufferListener listener) {
+        observer.addListener(listener);
+    }
+
+    @Override
+    public boolean removeListener(BufferListener listener) {
+        return observer.removeListener(listener);
+    }
+
+    private BufferStats readStats() {
         for (Qdisc q : host.trafficControl().qdiscs(ifb)) {
             if (q.parent() == TrafficControl.ROOT && q.kind().equals("plug")) {
                 return new BufferStats(q.backlogBytes(), q.backlogPackets(), q.drops(), q.sentBytes(),
@@ -199,11 +229,18 @@ final class AttachedBuffer implements NetworkBuffer {
             if (tornDown) {
                 return;
             }
+            BufferStats held = epoch == Epoch.DETACHED ? null : observer.beforeTeardown();
             epoch = Epoch.DETACHED;
             Teardown teardown = new Teardown(host, spec.vif(), spec.xenbusPath());
             teardown.owned(ifb, createdIfb, restoreMode);
-            teardown.throwIfFailed();
+            try {
+                teardown.throwIfFailed();
+            } catch (NetworkBufferException e) {
+                observer.failed("close", e);
+                throw e;
+            }
             tornDown = true;
+            observer.closed(held);
         } finally {
             lock.unlock();
         }
@@ -236,8 +273,13 @@ final class AttachedBuffer implements NetworkBuffer {
         }
     }
 
-    /** Records the result of an action applied to this buffer by a group. */
+    /**
+     * Records that the kernel accepted {@code action} for this buffer (sent by the handle or by a
+     * group, after {@link #begin(PlugAction)}).
+     */
     void applied(PlugAction action) {
+        EpochState before = epochState();
+        long previousLimit = limit;
         switch (action.code()) {
             case PlugAction.BUFFER_CODE:
                 epoch = Epoch.CLOSED_EPOCH;
@@ -251,16 +293,31 @@ final class AttachedBuffer implements NetworkBuffer {
             default:
                 limit = action.limit();
         }
+        observer.applied(action, before, previousLimit);
+    }
+
+    /** A plug call for this buffer (by the handle or a group) is about to be made. */
+    void begin(PlugAction action) {
+        observer.begin(action);
+    }
+
+    /** The kernel refused {@code action} for this buffer; {@code failure} is thrown next. */
+    void refused(PlugAction action, PlugFailedException failure) {
+        observer.failed(action, failure);
     }
 
     private void apply(PlugAction action) {
+        begin(action);
         try {
             host.trafficControl().plug(ifbAsList, action);
         } catch (NetworkBufferException e) {
             if (LOG.isWarnEnabled()) {
                 LOG.warn("vif={} ifb={}: plug {} failed: {}", spec.vif(), ifb, action.label(), e.getMessage());
             }
-            throw new PlugFailedException(action.label(), spec.vif(), ifb, e);
+            PlugFailedException failure = new PlugFailedException(action.label(), spec.vif(), ifb, e);
+            refused(action, failure);
+            throw failure;
         }
+        applied(action);
     }
 }
