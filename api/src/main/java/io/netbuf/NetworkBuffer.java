@@ -128,6 +128,8 @@ public interface NetworkBuffer extends AutoCloseable {
     /**
      * What the last commit of this handle released: the epoch, the packets and bytes the plug let
      * out (from the kernel's counters, see {@link Committed}) and how long the epoch was closed.
+     * The counters are read by this call (once per commit), not by the commit: a controller that
+     * wants every epoch's figures calls it after each commit, or registers a listener.
      *
      * @return the last commit, or empty before the first (a group's commits count too)
      */

@@ -41,7 +41,8 @@ import java.util.function.ToDoubleFunction;
  *       buffers given to {@link #monitor(NetworkBuffer)});</li>
  *   <li>{@code netbuf.epochs}: counter, epochs committed; {@code netbuf.released.bytes},
  *       {@code netbuf.released.packets}: counters, what the commits released (see
- *       {@link Committed});</li>
+ *       {@link Committed}); {@code netbuf.epochs.unmeasured}: commits whose figures are unknown
+ *       (the next commit came before the counters could be read, or they could not be read);</li>
  *   <li>{@code netbuf.drops}: counter of packets dropped, tagged {@code cause} ({@code over_limit},
  *       {@code purged});</li>
  *   <li>{@code netbuf.failures}: counter, tagged {@code operation};</li>
@@ -134,7 +135,11 @@ public final class NetbufMetrics implements MeterBinder, BufferListener {
         call(id, "commit", event.callLatency());
         for (MeterRegistry r : registries) {
             Counter.builder("netbuf.epochs").description("epochs committed").tags(tags(id)).register(r).increment();
-            if (event.figuresKnown()) {
+            if (!event.figuresKnown()) {
+                Counter.builder("netbuf.epochs.unmeasured")
+                        .description("epochs committed whose released figures could not be read").tags(tags(id))
+                        .register(r).increment();
+            } else {
                 Counter.builder("netbuf.released.bytes").baseUnit(BaseUnits.BYTES)
                         .description("bytes the commits released").tags(tags(id)).register(r)
                         .increment(event.bytes());

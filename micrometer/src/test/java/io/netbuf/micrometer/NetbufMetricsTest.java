@@ -41,9 +41,11 @@ class NetbufMetricsTest {
             double held = registry.get("netbuf.backlog.bytes").tags(tags).gauge().value();
             buffer.checkpoint();
             buffer.commit();
+            awaitEquals(1.0, () -> counter("netbuf.epochs", tags).count()); // a controller's pace: not faster
             buffer.checkpoint();
             buffer.commit();
             awaitEquals(2.0, () -> counter("netbuf.epochs", tags).count());
+            assertNull(registry.find("netbuf.epochs.unmeasured").counter(), "every commit was measured");
             assertEquals(2.0, counter("netbuf.released.packets", tags).count());
             assertEquals(held, counter("netbuf.released.bytes", tags).count(), "what the plug held, released");
             assertEquals(1.0, registry.get("netbuf.drops").tags(tags).tag("cause", "over_limit").counter().count());

@@ -70,7 +70,7 @@ final class AttachedBuffer implements NetworkBuffer {
         this.restoreMode = restoreMode;
         this.ifbAsList = List.of(ifb);
         this.limit = spec.limitBytes();
-        this.observer = new BufferObserver(BufferId.of(spec.vif(), ifb, spec.xenbusPath()), this::readStats,
+        this.observer = new BufferObserver(BufferId.of(spec.vif(), ifb, spec.xenbusPath()), lock, this::readStats,
                 spec.listeners());
     }
 

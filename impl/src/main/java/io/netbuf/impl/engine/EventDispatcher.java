@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,7 +33,7 @@ final class EventDispatcher {
     /** Events one buffer may have waiting. */
     static final int CAPACITY = 4096;
     /** How often waiting events are handed to the pool. */
-    static final long TICK_MILLIS = 5;
+    static final long TICK_MILLIS = 1;
 
     private static final Queue<EventDispatcher> READY = new ConcurrentLinkedQueue<>();
     private static final Set<String> REPORTED = ConcurrentHashMap.newKeySet();
@@ -42,6 +43,7 @@ final class EventDispatcher {
 
     private final String name;
     private final List<BufferListener> listeners;
+    private final Function<BufferEvent, List<BufferEvent>> resolver;
     private final ArrayBlockingQueue<BufferEvent> queue = new ArrayBlockingQueue<>(CAPACITY);
     private final AtomicBoolean listed = new AtomicBoolean();
     private final AtomicLong dropped = new AtomicLong();
@@ -49,10 +51,13 @@ final class EventDispatcher {
     /**
      * @param name the buffer, for the log
      * @param listeners the live list of listeners (read at each delivery)
+     * @param resolver completes each event before delivery (e.g. reads a commit's figures) and
+     *     returns what to deliver in its place
      */
-    EventDispatcher(String name, List<BufferListener> listeners) {
+    EventDispatcher(String name, List<BufferListener> listeners, Function<BufferEvent, List<BufferEvent>> resolver) {
         this.name = name;
         this.listeners = listeners;
+        this.resolver = resolver;
     }
 
     /**
@@ -81,10 +86,12 @@ final class EventDispatcher {
 
     private void drain() {
         try {
-            BufferEvent event;
-            while ((event = queue.poll()) != null) {
-                for (BufferListener listener : listeners) {
-                    deliver(event, listener);
+            BufferEvent queued;
+            while ((queued = queue.poll()) != null) {
+                for (BufferEvent event : resolver.apply(queued)) {
+                    for (BufferListener listener : listeners) {
+                        deliver(event, listener);
+                    }
                 }
             }
         } finally {

@@ -137,13 +137,45 @@ class ListenerTest {
         try (NetworkBuffer buffer = NetworkBuffer.forVif(VIF).on(host).attach()) {
             host.guest(VIF).sendIpv4(100);
             buffer.checkpoint();
-            host.faults().failOn("trafficControl.qdiscs");
             buffer.commit();
-            host.faults().clear();
+            host.faults().failOn("trafficControl.qdiscs");
             assertEquals(1, host.delivered(VIF).size());
             Committed c = buffer.lastCommit().orElseThrow();
+            host.faults().clear();
             assertFalse(c.figuresKnown());
             assertEquals(-1, c.packets());
+            assertEquals(1, c.epoch());
+        }
+        host.assertClean();
+    }
+
+    @Test
+    void withoutListenersTheCommitReadsNothingAndLastCommitReadsOnDemand() {
+        FakeHost host = EngineFixtures.domain5(1);
+        try (NetworkBuffer buffer = NetworkBuffer.forVif(VIF).on(host).attach()) {
+            host.guest(VIF).sendIpv4(100);
+            host.guest(VIF).sendIpv4(100);
+            host.clearCalls();
+            buffer.checkpoint();
+            buffer.commit();
+            assertEquals(List.of("trafficControl.plug", "trafficControl.plug"),
+                    host.callLog().stream().map(c -> c.operation()).toList(), "the checkpoint path reads nothing");
+            assertEquals(2, buffer.lastCommit().orElseThrow().packets(), "read when asked");
+            assertEquals(2, buffer.lastCommit().orElseThrow().packets(), "and kept");
+
+            host.guest(VIF).sendIpv4(100);
+            buffer.checkpoint();
+            buffer.commit(); // nobody asks for this one's figures...
+            host.guest(VIF).sendIpv4(100);
+            buffer.checkpoint();
+            buffer.commit();
+            Committed third = buffer.lastCommit().orElseThrow();
+            assertEquals(3, third.epoch());
+            assertFalse(third.figuresKnown(), "...so the next one has no starting point: unknown, not wrong");
+            host.guest(VIF).sendIpv4(100);
+            buffer.checkpoint();
+            buffer.commit();
+            assertEquals(1, buffer.lastCommit().orElseThrow().packets(), "known again");
         }
         host.assertClean();
     }
