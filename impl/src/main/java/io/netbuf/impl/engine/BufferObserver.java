@@ -48,6 +48,12 @@ import org.slf4j.LoggerFactory;
 final class BufferObserver {
     private static final Logger LOG = LoggerFactory.getLogger(BufferObserver.class);
     private static final long NONE = -1;
+    /**
+     * How long after a commit its figures are read (if it is still the last): the kernel has sent
+     * the released epoch by then, and a controller checkpointing faster than this (a benchmark's
+     * loop) never has the event thread read the kernel under it.
+     */
+    static final long SETTLE_NANOS = 1_000_000;
 
     private final BufferId id;
     private final ReentrantLock lock;
@@ -68,6 +74,7 @@ final class BufferObserver {
     private boolean unreadableLogged;
 
     private volatile Committed lastCommit;
+    private volatile long lastCommitNanos;
 
     /**
      * @param id the buffer
@@ -160,6 +167,7 @@ final class BufferObserver {
                 event = listening() ? new Checkpointed(id, Instant.now(), epoch, latency) : null;
                 break;
             case PlugAction.RELEASE_ONE_CODE:
+                lastCommitNanos = now;
                 lastCommit = new Committed(id, Instant.now(), epoch, NONE, NONE, Duration.ofNanos(now - closedAt),
                         latency);
                 event = lastCommit;
@@ -232,13 +240,17 @@ final class BufferObserver {
      * Completes an event before it is delivered (on the dispatcher's thread, or the caller's while
      * a recording runs): a commit that is still the last gets its figures.
      *
-     * @return the events to deliver in its place, in order (drops seen by the read first)
+     * @return the events to deliver in its place, in order (drops seen by the read first), or null
+     *     for a commit younger than {@link #SETTLE_NANOS} that is still the last (not ready yet)
      */
     private List<BufferEvent> resolve(BufferEvent event) {
         // cheap checks first: most events need no read, and the handle's lock is the checkpoint path's
         Committed last = lastCommit;
         boolean commit = event instanceof Committed && !((Committed) event).figuresKnown() && last != null
                 && last.epoch() == ((Committed) event).epoch();
+        if (commit && !lock.isHeldByCurrentThread() && System.nanoTime() - lastCommitNanos < SETTLE_NANOS) {
+            return null; // too fresh: read once it has settled, if it is still the last then
+        }
         if (!commit) {
             if (event instanceof Committed && last != null && last.epoch() == ((Committed) event).epoch()) {
                 return List.of(last); // already read (by lastCommit()): delivered as read

@@ -52,7 +52,8 @@ final class EventDispatcher {
      * @param name the buffer, for the log
      * @param listeners the live list of listeners (read at each delivery)
      * @param resolver completes each event before delivery (e.g. reads a commit's figures) and
-     *     returns what to deliver in its place
+     *     returns what to deliver in its place, or null when the event is not ready yet (it is then
+     *     tried again at a later tick, and the events behind it wait)
      */
     EventDispatcher(String name, List<BufferListener> listeners, Function<BufferEvent, List<BufferEvent>> resolver) {
         this.name = name;
@@ -87,8 +88,13 @@ final class EventDispatcher {
     private void drain() {
         try {
             BufferEvent queued;
-            while ((queued = queue.poll()) != null) {
-                for (BufferEvent event : resolver.apply(queued)) {
+            while ((queued = queue.peek()) != null) {
+                List<BufferEvent> resolved = resolver.apply(queued);
+                if (resolved == null) {
+                    break; // not ready yet: it stays first, a later tick tries again
+                }
+                queue.poll();
+                for (BufferEvent event : resolved) {
                     for (BufferListener listener : listeners) {
                         deliver(event, listener);
                     }
