@@ -132,10 +132,10 @@ final class BufferObserver {
         lock.lock();
         try {
             baseline(adopted ? counters() : new BufferStats(0, 0, 0, 0, 0), 0);
+            emit(new Attached(id, Instant.now(), limitBytes, adopted));
         } finally {
             lock.unlock();
         }
-        emit(new Attached(id, Instant.now(), limitBytes, adopted));
     }
 
     /** A plug call is about to be made. */

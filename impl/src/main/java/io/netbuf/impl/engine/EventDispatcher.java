@@ -5,7 +5,6 @@ import io.netbuf.event.BufferListener;
 import java.util.List;
 import java.util.Queue;
 import java.util.Set;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
@@ -30,8 +29,9 @@ import org.slf4j.LoggerFactory;
  */
 final class EventDispatcher {
     private static final Logger LOG = LoggerFactory.getLogger(EventDispatcher.class);
-    /** Events one buffer may have waiting. */
+    /** Events one buffer may have waiting (a power of two). */
     static final int CAPACITY = 4096;
+    private static final int MASK = CAPACITY - 1;
     /** How often waiting events are handed to the pool. */
     static final long TICK_MILLIS = 1;
 
@@ -44,7 +44,10 @@ final class EventDispatcher {
     private final String name;
     private final List<BufferListener> listeners;
     private final Function<BufferEvent, List<BufferEvent>> resolver;
-    private final ArrayBlockingQueue<BufferEvent> queue = new ArrayBlockingQueue<>(CAPACITY);
+    /** A single-producer single-consumer ring: producers are serialized by the handle's lock, the consumer by {@link #listed}. */
+    private final BufferEvent[] ring = new BufferEvent[CAPACITY];
+    private final AtomicLong head = new AtomicLong();
+    private final AtomicLong tail = new AtomicLong();
     private final AtomicBoolean listed = new AtomicBoolean();
     private final AtomicLong dropped = new AtomicLong();
 
@@ -62,12 +65,16 @@ final class EventDispatcher {
     }
 
     /**
-     * Queues an event for delivery; never blocks.
+     * Queues an event for delivery; never blocks. Callers hold the handle's lock (one producer at a time).
      *
      * @param event the event
      */
     void publish(BufferEvent event) {
-        if (!queue.offer(event)) {
+        long t = tail.get();
+        if (t - head.get() < CAPACITY) {
+            ring[(int) (t & MASK)] = event;
+            tail.set(t + 1); // volatile: ordered before the listed check below, which the consumer pairs with
+        } else {
             if (dropped.getAndIncrement() == 0) {
                 LOG.warn("{}: a listener is too slow, its event queue ({} events) is full: newer events are dropped "
                         + "(the buffer is not affected)", name, CAPACITY);
@@ -87,13 +94,14 @@ final class EventDispatcher {
 
     private void drain() {
         try {
-            BufferEvent queued;
-            while ((queued = queue.peek()) != null) {
-                List<BufferEvent> resolved = resolver.apply(queued);
+            for (long h = head.get(); h != tail.get(); h++) {
+                int slot = (int) (h & MASK);
+                List<BufferEvent> resolved = resolver.apply(ring[slot]);
                 if (resolved == null) {
                     break; // not ready yet: it stays first, a later tick tries again
                 }
-                queue.poll();
+                ring[slot] = null;
+                head.lazySet(h + 1);
                 for (BufferEvent event : resolved) {
                     for (BufferListener listener : listeners) {
                         deliver(event, listener);
@@ -102,7 +110,7 @@ final class EventDispatcher {
             }
         } finally {
             listed.set(false);
-            if (!queue.isEmpty() && listed.compareAndSet(false, true)) {
+            if (head.get() != tail.get() && listed.compareAndSet(false, true)) {
                 READY.add(this);
             }
         }
