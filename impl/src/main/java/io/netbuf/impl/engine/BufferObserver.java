@@ -179,7 +179,7 @@ final class BufferObserver {
             default:
                 event = listening() ? new LimitChanged(id, Instant.now(), previousLimit, action.limit(), latency) : null;
         }
-        if (event != null && (jfr != null || (!listeners.isEmpty()))) {
+        if (event != null && (jfr != null || !listeners.isEmpty())) {
             if (jfr != null) {
                 // a recording is on: its events carry the figures, read now (diagnostics may cost a read)
                 for (BufferEvent e : resolve(event)) {
