@@ -48,6 +48,8 @@ import org.slf4j.LoggerFactory;
 final class BufferObserver {
     private static final Logger LOG = LoggerFactory.getLogger(BufferObserver.class);
     private static final long NONE = -1;
+    /** Whether this runtime has Flight Recorder (a jlinked one may not): without it no JFR class is touched. */
+    private static final boolean JFR = ModuleLayer.boot().findModule("jdk.jfr").isPresent();
     /**
      * How long after a commit its figures are read (if it is still the last): the kernel has sent
      * the released epoch by then, and a controller checkpointing faster than this (a benchmark's
@@ -141,7 +143,7 @@ final class BufferObserver {
     /** A plug call is about to be made. */
     void begin(PlugAction action) {
         callStart = System.nanoTime();
-        jfr = JfrEvents.begin(call(action));
+        jfr = JFR ? JfrEvents.begin(call(action)) : null;
     }
 
     /**
@@ -152,7 +154,9 @@ final class BufferObserver {
      */
     void applied(PlugAction action, EpochState before, long previousLimit) {
         long now = System.nanoTime();
-        JfrEvents.end(jfr);
+        if (jfr != null) {
+            JfrEvents.end(jfr);
+        }
         Duration latency = Duration.ofNanos(now - callStart);
         BufferEvent event;
         switch (action.code()) {
@@ -199,7 +203,9 @@ final class BufferObserver {
 
     /** The kernel refused {@code action}; the caller throws {@code failure} next. */
     void failed(PlugAction action, NetworkBufferException failure) {
-        JfrEvents.end(jfr);
+        if (jfr != null) {
+            JfrEvents.end(jfr);
+        }
         jfr = null;
         failed(call(action).name().toLowerCase(Locale.ROOT), failure);
     }
@@ -304,11 +310,13 @@ final class BufferObserver {
     }
 
     private boolean listening() {
-        return !listeners.isEmpty() || JfrEvents.recording();
+        return !listeners.isEmpty() || JFR && JfrEvents.recording();
     }
 
     private void emit(BufferEvent event) {
-        JfrEvents.instant(event);
+        if (JFR) {
+            JfrEvents.instant(event);
+        }
         publish(event);
     }
 
