@@ -2,6 +2,7 @@ package io.netbuf.spi;
 
 import io.netbuf.Protocols;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -24,6 +25,11 @@ public abstract class ForwardingTrafficControl implements TrafficControl {
     @Override
     public List<Qdisc> qdiscs(String dev) {
         return delegate.qdiscs(dev);
+    }
+
+    @Override
+    public Map<String, List<Qdisc>> allQdiscs() {
+        return delegate.allQdiscs();
     }
 
     @Override

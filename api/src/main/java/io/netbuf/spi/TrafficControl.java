@@ -2,6 +2,7 @@ package io.netbuf.spi;
 
 import io.netbuf.Protocols;
 import java.util.List;
+import java.util.Map;
 
 /** Port: qdiscs, the redirect filter and the plug. */
 public interface TrafficControl {
@@ -15,6 +16,15 @@ public interface TrafficControl {
      * @return its qdiscs as the kernel lists them (defaults included, handle 0)
      */
     List<Qdisc> qdiscs(String dev);
+
+    /**
+     * Lists the qdiscs of every interface in one listing, so a host-wide question (which IFBs carry
+     * a qdisc, which interfaces have an ingress qdisc) costs one call, not one per interface.
+     *
+     * @return interface name → its qdiscs as {@link #qdiscs(String)} lists them; an interface
+     *     with no qdisc listed may be absent
+     */
+    Map<String, List<Qdisc>> allQdiscs();
 
     /**
      * Adds the ingress qdisc ({@code ffff:}) to an interface.

@@ -2,16 +2,13 @@ package io.netbuf.it;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.netbuf.impl.netlink.NetlinkLinks;
 import io.netbuf.impl.netlink.NetlinkTrafficControl;
 import io.netbuf.impl.netlink.RootQdiscRequests;
-import io.netbuf.impl.netlink.Rtnetlink;
 import java.lang.management.ManagementFactory;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -25,26 +22,15 @@ class NetlinkAllocationIT {
     private static final int WARM_UP_CALLS = 30_000;
     private static final int MEASURED_CALLS = 10_000;
 
+    @RegisterExtension
+    final NetlinkNamespace kernel = new NetlinkNamespace("nballoc");
     private Netns ns;
-    private Rtnetlink rtnl;
     private NetlinkTrafficControl tc;
 
     @BeforeEach
     void setUp() {
-        ns = Netns.create("nballoc");
-        rtnl = Rtnetlink.open(ns.name(), Duration.ofSeconds(5));
-        NetlinkLinks links = new NetlinkLinks(rtnl);
-        tc = new NetlinkTrafficControl(rtnl, links);
-    }
-
-    @AfterEach
-    void tearDown() {
-        if (rtnl != null) {
-            rtnl.close();
-        }
-        if (ns != null) {
-            ns.close();
-        }
+        ns = kernel.netns();
+        tc = kernel.tc();
     }
 
     @ParameterizedTest(name = "{0} IFB(s) per call")

@@ -8,36 +8,24 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.netbuf.InvalidConfigurationException;
 import io.netbuf.OperationFailedException;
 import io.netbuf.impl.netlink.NetlinkLinks;
-import io.netbuf.impl.netlink.Rtnetlink;
 import io.netbuf.spi.Link;
-import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The native links backend against the real kernel, inside a throwaway network namespace. */
 class NetlinkLinksIT {
+    @RegisterExtension
+    final NetlinkNamespace kernel = new NetlinkNamespace("nblnk");
     private Netns ns;
-    private Rtnetlink rtnl;
     private NetlinkLinks links;
 
     @BeforeEach
     void setUp() {
-        ns = Netns.create("nblnk");
-        rtnl = Rtnetlink.open(ns.name(), Duration.ofSeconds(5));
-        links = new NetlinkLinks(rtnl);
-    }
-
-    @AfterEach
-    void tearDown() {
-        if (rtnl != null) {
-            rtnl.close();
-        }
-        if (ns != null) {
-            ns.close();
-        }
+        ns = kernel.netns();
+        links = kernel.links();
     }
 
     @Test

@@ -10,46 +10,34 @@ import io.netbuf.Protocols;
 import io.netbuf.impl.netlink.NetlinkLinks;
 import io.netbuf.impl.netlink.NetlinkTrafficControl;
 import io.netbuf.impl.netlink.RootQdiscRequests;
-import io.netbuf.impl.netlink.Rtnetlink;
 import io.netbuf.spi.PlugAction;
 import io.netbuf.spi.Qdisc;
 import io.netbuf.spi.TrafficControl;
-import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The native traffic-control backend against the real kernel, inside a throwaway network
  * namespace, with the kernel's state read back through {@code tc -j}.
  */
 class NetlinkTrafficControlIT {
+    @RegisterExtension
+    final NetlinkNamespace kernel = new NetlinkNamespace("nbtc");
     private Netns ns;
-    private Rtnetlink rtnl;
     private NetlinkLinks links;
     private NetlinkTrafficControl tc;
 
     @BeforeEach
     void setUp() {
-        ns = Netns.create("nbtc");
-        rtnl = Rtnetlink.open(ns.name(), Duration.ofSeconds(5));
-        links = new NetlinkLinks(rtnl);
-        tc = new NetlinkTrafficControl(rtnl, links);
+        ns = kernel.netns();
+        links = kernel.links();
+        tc = kernel.tc();
         ns.ip("link", "add", "vif1.0", "type", "veth", "peer", "name", "peer1");
         links.createIfb("ifb0");
         links.createIfb("ifb1");
-    }
-
-    @AfterEach
-    void tearDown() {
-        if (rtnl != null) {
-            rtnl.close();
-        }
-        if (ns != null) {
-            ns.close();
-        }
     }
 
     @Test

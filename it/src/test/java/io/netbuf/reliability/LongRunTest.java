@@ -53,6 +53,7 @@ class LongRunTest {
         System.out.printf("long run (fake host): %d rounds, %d frames delivered, heap %d -> %d bytes, fds %d -> %d%n",
                 ROUNDS, delivered, heapWarm, heapEnd, fdsWarm, fdsEnd);
         assertTrue(heapEnd - heapWarm < MAX_HEAP_GROWTH, "heap grew from " + heapWarm + " to " + heapEnd);
-        assertEquals(fdsWarm, fdsEnd, "open file descriptors");
+        // A leak only ever adds descriptors; the JVM itself may close one of its own meanwhile (seen: 31 -> 30).
+        assertTrue(fdsEnd <= fdsWarm, "open file descriptors grew from " + fdsWarm + " to " + fdsEnd);
     }
 }

@@ -15,6 +15,7 @@ import io.netbuf.spi.XenstoreOps;
 import io.netbuf.testkit.internal.FakeKernel;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -89,6 +90,11 @@ final class InterceptedPorts {
         @Override
         public List<Qdisc> qdiscs(String dev) {
             return interceptor.call(PortOperation.TRAFFIC_CONTROL_QDISCS, Arrays.asList(dev), () -> kernel.qdiscs(dev));
+        }
+
+        @Override
+        public Map<String, List<Qdisc>> allQdiscs() {
+            return interceptor.call(PortOperation.TRAFFIC_CONTROL_ALL_QDISCS, List.of(), kernel::allQdiscs);
         }
 
         @Override

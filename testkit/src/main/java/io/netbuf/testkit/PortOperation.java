@@ -19,6 +19,7 @@ enum PortOperation {
     LINKS_SET_UP("links.setUp", "ip"),
     LINKS_SET_IPV6_ADDR_GEN_MODE("links.setIpv6AddrGenMode", "ip"),
     TRAFFIC_CONTROL_QDISCS("trafficControl.qdiscs", "tc"),
+    TRAFFIC_CONTROL_ALL_QDISCS("trafficControl.allQdiscs", "tc"),
     TRAFFIC_CONTROL_ADD_INGRESS("trafficControl.addIngress", "tc"),
     TRAFFIC_CONTROL_DELETE_INGRESS("trafficControl.deleteIngress", "tc"),
     TRAFFIC_CONTROL_ADD_REDIRECT("trafficControl.addRedirect", "tc"),

@@ -38,7 +38,7 @@ final class Adoption {
     /**
      * Verifies the host and returns a handle on the buffer; sets the plug's limit to the spec's.
      *
-     * @return the adopted buffer, in epoch state {@link AttachedBuffer.Epoch#BUFFERING}
+     * @return the adopted buffer, in epoch state {@link io.netbuf.EpochState#OPEN}
      * @throws BufferStateMismatchException if the host does not match the record
      * @throws BufferInUseException if a live handle in this JVM owns the vif or the IFB
      */

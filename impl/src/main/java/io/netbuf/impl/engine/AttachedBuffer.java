@@ -31,18 +31,6 @@ import org.slf4j.LoggerFactory;
 final class AttachedBuffer implements NetworkBuffer {
     private static final Logger LOG = LoggerFactory.getLogger(AttachedBuffer.class);
 
-    /** Where the plug stands. */
-    enum Epoch {
-        /** Output is held in the current epoch; no closed epoch awaits release. */
-        BUFFERING,
-        /** A checkpoint closed an epoch that has not been committed yet. */
-        CLOSED_EPOCH,
-        /** Released indefinitely: traffic passes until the next checkpoint. */
-        PASS_THROUGH,
-        /** Torn down. */
-        DETACHED
-    }
-
     private static final AtomicLong SERIALS = new AtomicLong();
 
     private final long serial = SERIALS.incrementAndGet();
@@ -54,7 +42,7 @@ final class AttachedBuffer implements NetworkBuffer {
     private final List<String> ifbAsList;
     private final BufferObserver observer;
     private final ReentrantLock lock = new ReentrantLock();
-    private volatile Epoch epoch = Epoch.BUFFERING;
+    private volatile EpochState epoch = EpochState.OPEN;
     private volatile long limit;
     private boolean tornDown;
 
@@ -94,10 +82,6 @@ final class AttachedBuffer implements NetworkBuffer {
 
     ReentrantLock lock() {
         return lock;
-    }
-
-    Epoch epoch() {
-        return epoch;
     }
 
     @Override
@@ -199,21 +183,12 @@ final class AttachedBuffer implements NetworkBuffer {
 
     @Override
     public boolean isClosed() {
-        return epoch == Epoch.DETACHED;
+        return epoch == EpochState.CLOSED;
     }
 
     @Override
     public EpochState epochState() {
-        switch (epoch) {
-            case BUFFERING:
-                return EpochState.OPEN;
-            case CLOSED_EPOCH:
-                return EpochState.CLOSED_EPOCH;
-            case PASS_THROUGH:
-                return EpochState.RELEASED_INDEFINITELY;
-            default:
-                return EpochState.CLOSED;
-        }
+        return epoch;
     }
 
     /**
@@ -229,8 +204,8 @@ final class AttachedBuffer implements NetworkBuffer {
             if (tornDown) {
                 return;
             }
-            BufferStats held = epoch == Epoch.DETACHED ? null : observer.beforeTeardown();
-            epoch = Epoch.DETACHED;
+            BufferStats held = epoch == EpochState.CLOSED ? null : observer.beforeTeardown();
+            epoch = EpochState.CLOSED;
             Teardown teardown = new Teardown(host, spec.vif(), spec.xenbusPath());
             teardown.owned(ifb, createdIfb, restoreMode);
             try {
@@ -253,7 +228,7 @@ final class AttachedBuffer implements NetworkBuffer {
 
     void requireCheckpointAllowed() {
         requireOpen();
-        if (epoch == Epoch.CLOSED_EPOCH) {
+        if (epoch == EpochState.CLOSED_EPOCH) {
             throw new IllegalStateException(spec.vif() + ": checkpoint() called again before commit(); the kernel "
                     + "tracks one closed epoch only, so the earlier epoch's packets would be stranded");
         }
@@ -261,14 +236,14 @@ final class AttachedBuffer implements NetworkBuffer {
 
     void requireCommitAllowed() {
         requireOpen();
-        if (epoch != Epoch.CLOSED_EPOCH) {
+        if (epoch != EpochState.CLOSED_EPOCH) {
             throw new IllegalStateException(spec.vif() + ": commit() without a preceding checkpoint() (state "
                     + epoch + ")");
         }
     }
 
     void requireOpen() {
-        if (epoch == Epoch.DETACHED) {
+        if (epoch == EpochState.CLOSED) {
             throw new IllegalStateException(spec.vif() + ": the buffer is closed");
         }
     }
@@ -282,13 +257,13 @@ final class AttachedBuffer implements NetworkBuffer {
         long previousLimit = limit;
         switch (action.code()) {
             case PlugAction.BUFFER_CODE:
-                epoch = Epoch.CLOSED_EPOCH;
+                epoch = EpochState.CLOSED_EPOCH;
                 break;
             case PlugAction.RELEASE_ONE_CODE:
-                epoch = Epoch.BUFFERING;
+                epoch = EpochState.OPEN;
                 break;
             case PlugAction.RELEASE_INDEFINITE_CODE:
-                epoch = Epoch.PASS_THROUGH;
+                epoch = EpochState.RELEASED_INDEFINITELY;
                 break;
             default:
                 limit = action.limit();

@@ -56,9 +56,10 @@ public final class HostScan {
         for (Link link : host.links().all()) {
             links.put(link.name(), link);
         }
+        Map<String, List<Qdisc>> qdiscs = host.trafficControl().allQdiscs();
         for (Link link : links.values()) {
             boolean ingress = false;
-            for (Qdisc q : host.trafficControl().qdiscs(link.name())) {
+            for (Qdisc q : qdiscs.getOrDefault(link.name(), List.of())) {
                 if (!q.isExplicit()) {
                     continue;
                 }

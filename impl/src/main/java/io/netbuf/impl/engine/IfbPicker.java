@@ -7,6 +7,7 @@ import io.netbuf.spi.BufferSpec;
 import io.netbuf.spi.Host;
 import io.netbuf.spi.Link;
 import io.netbuf.spi.Qdisc;
+import io.netbuf.spi.TrafficControl;
 import io.netbuf.spi.Xenstore;
 import io.netbuf.spi.XenstoreOps;
 import java.util.ArrayList;
@@ -51,18 +52,10 @@ final class IfbPicker {
     Pick pickAndClaim(Undo undo) {
         Map<String, String> busy = new LinkedHashMap<>();
         List<String> unqueued = new ArrayList<>();
-        Map<String, String> redirected = redirectedInto();
+        Map<String, List<Qdisc>> qdiscs = host.trafficControl().allQdiscs();
+        Map<String, String> redirected = redirectedInto(qdiscs);
         for (Link ifb : host.links().ifbs()) {
-            String qdisc;
-            try {
-                qdisc = explicitQdisc(ifb.name());
-            } catch (OperationFailedException e) {
-                // Deleted since the listing (a buffer that created its IFB closes without the lock).
-                if (host.links().find(ifb.name()).isEmpty()) {
-                    continue;
-                }
-                throw e;
-            }
+            String qdisc = explicitQdisc(qdiscs.getOrDefault(ifb.name(), List.of()));
             if (redirected.containsKey(ifb.name())) {
                 // Plugging it would hold that interface's captured traffic.
                 busy.put(ifb.name(), "is the redirect target of " + redirected.get(ifb.name()));
@@ -156,26 +149,35 @@ final class IfbPicker {
                 spec.vif(), null, null);
     }
 
-    /** @return every device some interface's ingress redirects into, with that interface */
-    private Map<String, String> redirectedInto() {
+    /**
+     * @param qdiscs every interface's qdiscs, from one listing
+     * @return every device some interface's ingress redirects into, with that interface; only
+     *     interfaces with an ingress qdisc can redirect, so only their filters are listed
+     */
+    private Map<String, String> redirectedInto(Map<String, List<Qdisc>> qdiscs) {
         Map<String, String> out = new LinkedHashMap<>();
-        for (Link link : host.links().all()) {
+        for (Map.Entry<String, List<Qdisc>> e : qdiscs.entrySet()) {
+            if (e.getValue().stream().noneMatch(q -> q.parent() == TrafficControl.INGRESS)) {
+                continue;
+            }
+            String dev = e.getKey();
             List<String> targets;
             try {
-                targets = host.trafficControl().redirectTargets(link.name());
-            } catch (OperationFailedException e) {
-                if (host.links().find(link.name()).isEmpty()) {
+                targets = host.trafficControl().redirectTargets(dev);
+            } catch (OperationFailedException ex) {
+                if (host.links().find(dev).isEmpty()) {
                     continue; // gone since the listing
                 }
-                throw e;
+                throw ex;
             }
-            targets.forEach(t -> out.putIfAbsent(t, link.name()));
+            targets.forEach(t -> out.putIfAbsent(t, dev));
         }
         return out;
     }
 
-    private String explicitQdisc(String ifb) {
-        for (Qdisc q : host.trafficControl().qdiscs(ifb)) {
+    /** @return the kind of the first qdisc someone added (not a kernel default), or null */
+    private static String explicitQdisc(List<Qdisc> qdiscs) {
+        for (Qdisc q : qdiscs) {
             if (q.isExplicit()) {
                 return q.kind();
             }

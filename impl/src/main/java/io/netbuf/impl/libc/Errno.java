@@ -24,6 +24,8 @@ public final class Errno {
     public static final int EINVAL = 22;
     /** {@code ELOOP}: among others, open(2) with {@link Libc#O_NOFOLLOW} of a symbolic link. */
     public static final int ELOOP = 40;
+    /** {@code ECONNREFUSED}: among others, a netlink datagram to a socket connected to another peer. */
+    public static final int ECONNREFUSED = 111;
 
     private Errno() {
     }

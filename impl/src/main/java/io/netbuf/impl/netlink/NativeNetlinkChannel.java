@@ -13,13 +13,18 @@ import org.slf4j.LoggerFactory;
 /**
  * An {@code AF_NETLINK}/{@code NETLINK_ROUTE} socket with extended acks, capped acks and send and
  * receive timeouts, and two native buffers that are handed to the kernel by address.
+ *
+ * <p>The socket is connected to the kernel (port id 0): the kernel then refuses, with
+ * {@code ECONNREFUSED}, a datagram any other socket sends to it, so every datagram received is
+ * the kernel's and {@link #senderPortId()} is 0 without reading a sender address per receive.
  */
 final class NativeNetlinkChannel implements NetlinkChannel {
     private static final Logger LOG = LoggerFactory.getLogger(NativeNetlinkChannel.class);
     private static final String NETNS_DIR = "/var/run/netns/";
     /** {@code sizeof(struct sockaddr_nl)}: {@code nl_family} (u16), pad (u16), {@code nl_pid} (u32), {@code nl_groups} (u32). */
     private static final int SOCKADDR_NL_LEN = 12;
-    private static final int NL_PID_OFFSET = 4;
+    /** The kernel's netlink port id. */
+    private static final int KERNEL_PORT_ID = 0;
 
     private final int fd;
     private final NativeMemory sendMemory;
@@ -28,23 +33,16 @@ final class NativeNetlinkChannel implements NetlinkChannel {
     private final long receiveAddress;
     private final ByteBuffer sendBuffer;
     private final ByteBuffer receiveBuffer;
-    /** The sender's {@code struct sockaddr_nl} (12 bytes) and, after it, recvfrom's {@code socklen_t}. */
-    private final NativeMemory senderMemory;
-    private final long senderAddress;
-    private final ByteBuffer sender;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private NativeNetlinkChannel(int fd, int sendSize, int receiveSize) {
         this.fd = fd;
         this.sendMemory = new NativeMemory(sendSize);
         this.receiveMemory = new NativeMemory(receiveSize);
-        this.senderMemory = new NativeMemory(SOCKADDR_NL_LEN + 4);
         this.sendAddress = sendMemory.address();
         this.receiveAddress = receiveMemory.address();
-        this.senderAddress = senderMemory.address();
         this.sendBuffer = sendMemory.buffer();
         this.receiveBuffer = receiveMemory.buffer();
-        this.sender = senderMemory.buffer();
     }
 
     /**
@@ -149,11 +147,16 @@ final class NativeNetlinkChannel implements NetlinkChannel {
             if (Libc.setsockopt(fd, Libc.SOL_SOCKET, Libc.SO_SNDTIMEO, p, 16) != 0) {
                 throw failure("configure rtnetlink socket", "setsockopt SO_SNDTIMEO", Libc.errno());
             }
-            // struct sockaddr_nl {sa_family_t nl_family; unsigned short pad; u32 nl_pid = 0 (kernel picks); u32 nl_groups}
+            // struct sockaddr_nl {sa_family_t nl_family; unsigned short pad; u32 nl_pid; u32 nl_groups}:
+            // bound with nl_pid 0 (the kernel picks this socket's port id), then connected to port id 0.
             scratch.clear();
             b.putShort(0, (short) Libc.AF_NETLINK);
-            if (Libc.bind(fd, p, 12) != 0) {
+            if (Libc.bind(fd, p, SOCKADDR_NL_LEN) != 0) {
                 throw failure("configure rtnetlink socket", "bind", Libc.errno());
+            }
+            b.putInt(4, KERNEL_PORT_ID);
+            if (Libc.connect(fd, p, SOCKADDR_NL_LEN) != 0) {
+                throw failure("configure rtnetlink socket", "connect to the kernel", Libc.errno());
             }
         }
     }
@@ -189,11 +192,7 @@ final class NativeNetlinkChannel implements NetlinkChannel {
     @Override
     public int receive() {
         while (true) {
-            sender.putShort(0, (short) 0);
-            sender.putInt(NL_PID_OFFSET, -1);
-            sender.putInt(SOCKADDR_NL_LEN, SOCKADDR_NL_LEN);
-            long n = Libc.recvfrom(fd, receiveAddress, receiveBuffer.capacity(), Libc.MSG_TRUNC, senderAddress,
-                    senderAddress + SOCKADDR_NL_LEN);
+            long n = Libc.recvfrom(fd, receiveAddress, receiveBuffer.capacity(), Libc.MSG_TRUNC, 0L, 0L);
             if (n >= 0) {
                 return (int) Math.min(n, Integer.MAX_VALUE);
             }
@@ -204,12 +203,10 @@ final class NativeNetlinkChannel implements NetlinkChannel {
         }
     }
 
+    /** @return 0: the socket is connected to the kernel, which delivers no other socket's datagrams to it */
     @Override
     public int senderPortId() {
-        if (sender.getInt(SOCKADDR_NL_LEN) < SOCKADDR_NL_LEN || sender.getShort(0) != Libc.AF_NETLINK) {
-            return -1;
-        }
-        return sender.getInt(NL_PID_OFFSET);
+        return KERNEL_PORT_ID;
     }
 
     @Override
@@ -218,7 +215,6 @@ final class NativeNetlinkChannel implements NetlinkChannel {
             Libc.close(fd);
             sendMemory.close();
             receiveMemory.close();
-            senderMemory.close();
         }
     }
 }

@@ -36,8 +36,11 @@ import io.netbuf.spi.PlugAction;
 import io.netbuf.spi.Qdisc;
 import io.netbuf.spi.TrafficControl;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -90,6 +93,32 @@ public final class NetlinkTrafficControl implements TrafficControl {
             w.end();
             return List.copyOf(rtnl.dump(operation, (b, off, len) -> TcDecoder.parseQdisc(b, off, len, ifindex)));
         }
+    }
+
+    @Override
+    public Map<String, List<Qdisc>> allQdiscs() {
+        String operation = "list the qdiscs of every interface";
+        Map<Integer, String> names = new HashMap<>();
+        for (Link link : links.all()) {
+            names.put(link.index(), link.name());
+        }
+        Map<String, List<Qdisc>> out = new LinkedHashMap<>();
+        synchronized (rtnl) {
+            NetlinkWriter w = rtnl.request(RTM_GETQDISC, NLM_F_DUMP);
+            w.tcmsg(0, 0, 0, 0);
+            w.end();
+            for (TcDecoder.DeviceQdisc q : rtnl.dump(operation, TcDecoder::parseAnyQdisc)) {
+                String name = names.get(q.ifindex());
+                if (name == null) {
+                    LOG.debug("{}: a qdisc of ifindex {}, which appeared after the link listing", operation,
+                            q.ifindex());
+                    continue;
+                }
+                out.computeIfAbsent(name, n -> new ArrayList<>()).add(q.qdisc());
+            }
+        }
+        out.replaceAll((name, list) -> List.copyOf(list));
+        return out;
     }
 
     @Override

@@ -78,6 +78,32 @@ final class TcDecoder {
         if (tcmsg < 0 || b.getInt(tcmsg + TCMSG_IFINDEX) != ifindex) {
             return null;
         }
+        return qdisc(b, off, len, tcmsg);
+    }
+
+    /**
+     * A qdisc of an {@code RTM_NEWQDISC} dump of every device.
+     *
+     * @param ifindex the device's ifindex
+     * @param qdisc the qdisc
+     */
+    record DeviceQdisc(int ifindex, Qdisc qdisc) {
+    }
+
+    /**
+     * Parses an {@code RTM_NEWQDISC} of a dump, whatever its device.
+     *
+     * @param b the buffer
+     * @param off the message
+     * @param len its length
+     * @return the qdisc with its device's ifindex, or null for another message type
+     */
+    static DeviceQdisc parseAnyQdisc(ByteBuffer b, int off, int len) {
+        int tcmsg = tcmsg(b, off, len, RTM_NEWQDISC, "RTM_NEWQDISC");
+        return tcmsg < 0 ? null : new DeviceQdisc(b.getInt(tcmsg + TCMSG_IFINDEX), qdisc(b, off, len, tcmsg));
+    }
+
+    private static Qdisc qdisc(ByteBuffer b, int off, int len, int tcmsg) {
         int end = off + len;
         int handle = b.getInt(tcmsg + TCMSG_HANDLE);
         int parent = b.getInt(tcmsg + TCMSG_PARENT);

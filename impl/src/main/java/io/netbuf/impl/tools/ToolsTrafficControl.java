@@ -10,6 +10,7 @@ import io.netbuf.spi.PlugAction;
 import io.netbuf.spi.Qdisc;
 import io.netbuf.spi.TrafficControl;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -71,6 +72,23 @@ public final class ToolsTrafficControl implements TrafficControl {
         Validate.vif(dev);
         String operation = "list qdiscs of " + dev + tools.where();
         return qdiscs(operation, tools.tc(operation, "-j", "-s", "qdisc", "show", "dev", dev));
+    }
+
+    @Override
+    public Map<String, List<Qdisc>> allQdiscs() {
+        String operation = "list the qdiscs of every interface" + tools.where();
+        Map<String, List<Qdisc>> out = new LinkedHashMap<>();
+        for (Map<String, Object> entry : Iproute2.parseArray(operation, "tc",
+                tools.tc(operation, "-j", "-s", "qdisc", "show"))) {
+            String dev = IprouteJson.string(entry, "dev");
+            if (dev == null) {
+                throw OperationFailedException.of(operation, "tc -j printed a qdisc without dev: " + entry, null,
+                        null, null);
+            }
+            out.computeIfAbsent(dev, d -> new ArrayList<>()).add(qdisc(operation, entry));
+        }
+        out.replaceAll((dev, list) -> List.copyOf(list));
+        return out;
     }
 
     @Override
@@ -198,24 +216,29 @@ public final class ToolsTrafficControl implements TrafficControl {
     static List<Qdisc> qdiscs(String operation, String stdout) {
         List<Qdisc> out = new ArrayList<>();
         for (Map<String, Object> entry : Iproute2.parseArray(operation, "tc", stdout)) {
-            String kind = IprouteJson.string(entry, "kind");
-            String handle = IprouteJson.string(entry, "handle");
-            if (kind == null || handle == null) {
-                throw OperationFailedException.of(operation, "tc -j printed a qdisc without kind/handle: " + entry,
-                        null, null, null);
-            }
-            int parent;
-            if (Boolean.TRUE.equals(entry.get("root"))) {
-                parent = ROOT;
-            } else {
-                String parentId = IprouteJson.string(entry, "parent");
-                parent = parentId == null ? ROOT : handleId(operation, parentId);
-            }
-            out.add(new Qdisc(kind, handleId(operation, handle), parent, IprouteJson.number(entry, "backlog", 0),
-                    IprouteJson.number(entry, "qlen", 0), IprouteJson.number(entry, "drops", 0),
-                    IprouteJson.number(entry, "bytes", 0), IprouteJson.number(entry, "packets", 0)));
+            out.add(qdisc(operation, entry));
         }
         return out;
+    }
+
+    /** Converts one qdisc of {@code tc -j -s qdisc show} output. */
+    private static Qdisc qdisc(String operation, Map<String, Object> entry) {
+        String kind = IprouteJson.string(entry, "kind");
+        String handle = IprouteJson.string(entry, "handle");
+        if (kind == null || handle == null) {
+            throw OperationFailedException.of(operation, "tc -j printed a qdisc without kind/handle: " + entry,
+                    null, null, null);
+        }
+        int parent;
+        if (Boolean.TRUE.equals(entry.get("root"))) {
+            parent = ROOT;
+        } else {
+            String parentId = IprouteJson.string(entry, "parent");
+            parent = parentId == null ? ROOT : handleId(operation, parentId);
+        }
+        return new Qdisc(kind, handleId(operation, handle), parent, IprouteJson.number(entry, "backlog", 0),
+                IprouteJson.number(entry, "qlen", 0), IprouteJson.number(entry, "drops", 0),
+                IprouteJson.number(entry, "bytes", 0), IprouteJson.number(entry, "packets", 0));
     }
 
     /**

@@ -105,19 +105,29 @@ class AttachTest {
     }
 
     @Test
-    void anIfbDeletedBetweenTheListingAndItsQdiscQueryIsSkipped() {
+    void pickingListsQdiscsOnceAndFiltersOnlyOfInterfacesWithAnIngressQdisc() {
         FakeHost host = EngineFixtures.domain5(2);
-        // Another buffer that created ifb0 closes (deleting it, without the lock) while we pick.
-        host.faults().failNth("trafficControl.qdiscs", 1, () -> {
-            host.removeLink("ifb0");
-            return io.netbuf.OperationFailedException.ofErrno("list qdiscs of ifb0", 19, "No such device", null,
-                    "ifb0");
-        });
-        host.markClean();
-        try (NetworkBuffer buffer = NetworkBuffer.forVif(VIF).on(host).attach()) {
-            assertEquals("ifb1", buffer.ifb());
+        for (int domain = 10; domain < 60; domain++) {
+            host.withVif("vif" + domain + ".0");
         }
-        host.assertClean();
+        // Someone else's capture: vif42.0's ingress redirects into ifb0, so ifb0 is not free.
+        host.trafficControl().addIngress("vif42.0");
+        host.trafficControl().addRedirect("vif42.0", "ifb0", Protocols.ALL);
+        host.markClean();
+        int before = host.calls().size();
+        try (NetworkBuffer buffer = NetworkBuffer.forVif(VIF).on(host).attach()) {
+            assertEquals("ifb1", buffer.ifb(), "ifb0 is the redirect target of vif42.0");
+            List<Call> picked = host.callLog().subList(before, host.callLog().size());
+            assertEquals(1, picked.stream().filter(c -> c.operation().equals("trafficControl.allQdiscs")).count(),
+                    "one qdisc listing for the whole host: " + picked);
+            assertEquals(List.of(List.of("vif42.0")), picked.stream()
+                    .filter(c -> c.operation().equals("trafficControl.redirectTargets"))
+                    .map(Call::arguments).toList(),
+                    "filters are listed only where an ingress qdisc can hold them, not on the 51 other vifs");
+            assertTrue(picked.stream().noneMatch(c -> c.operation().equals("trafficControl.qdiscs")),
+                    "no per-interface qdisc listing: " + picked);
+        }
+        host.trafficControl().deleteIngress("vif42.0");
     }
 
     @Test

@@ -9,6 +9,7 @@ import io.netbuf.spi.IngressFilter;
 import io.netbuf.spi.Qdisc;
 import io.netbuf.spi.TrafficControl;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -49,6 +50,34 @@ public abstract class TrafficControlContract extends PortContract {
         assertFalse(roots.get(0).kind().isEmpty());
         host().links().setUp(IFB, false);
         assertTrue(tc().qdiscs(IFB).stream().noneMatch(Qdisc::isExplicit));
+    }
+
+    @Test
+    void listsEveryInterfacesQdiscsInOneListingAsEachOnesListingDoes() {
+        fixture().addVif(VIF);
+        fixture().addIfb(IFB);
+        host().links().setUp(IFB, true);
+        tc().addIngress(VIF);
+        try {
+            Map<String, List<Qdisc>> all = tc().allQdiscs();
+            assertTrue(all.getOrDefault(VIF, List.of()).stream().anyMatch(q -> q.parent() == TrafficControl.INGRESS),
+                    () -> "the vif's ingress qdisc: " + all);
+            assertEquals(1, all.getOrDefault(IFB, List.of()).stream().filter(q -> q.parent() == TrafficControl.ROOT)
+                    .count(), () -> "the IFB's default root: " + all);
+            for (Map.Entry<String, List<Qdisc>> e : all.entrySet()) {
+                assertEquals(shapes(tc().qdiscs(e.getKey())), shapes(e.getValue()), e.getKey());
+            }
+        } finally {
+            tc().deleteIngress(VIF);
+            host().links().setUp(IFB, false);
+        }
+        assertTrue(tc().allQdiscs().getOrDefault(VIF, List.of()).stream().noneMatch(Qdisc::isExplicit));
+    }
+
+    /** @return kind, handle and parent of each qdisc: what two listings agree on (counters move). */
+    private static List<String> shapes(List<Qdisc> qdiscs) {
+        return qdiscs.stream().map(q -> q.kind() + " " + Integer.toHexString(q.handle()) + " "
+                + Integer.toHexString(q.parent())).toList();
     }
 
     @Test

@@ -308,6 +308,15 @@ public final class FakeKernel {
         return out;
     }
 
+    /** @return every link's qdiscs as {@link #qdiscs(String)} lists them, by link name */
+    public synchronized Map<String, List<Qdisc>> allQdiscs() {
+        Map<String, List<Qdisc>> out = new LinkedHashMap<>();
+        for (String name : links.keySet()) {
+            out.put(name, qdiscs(name));
+        }
+        return out;
+    }
+
     /** @param dev the device that gets an ingress qdisc */
     public synchronized void addIngress(String dev) {
         String op = "add ingress qdisc to " + dev;
