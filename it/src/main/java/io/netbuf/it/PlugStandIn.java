@@ -11,7 +11,9 @@ import io.netbuf.spi.Qdisc;
 import io.netbuf.spi.TrafficControl;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Stands in for {@code sch_plug} on kernels without it (like the build machines), for the tests and
@@ -60,8 +62,21 @@ public final class PlugStandIn extends ForwardingTrafficControl {
 
     @Override
     public List<Qdisc> qdiscs(String dev) {
+        return asPlug(delegate().qdiscs(dev));
+    }
+
+    /** The same listing as {@link #qdiscs(String)} gives, for every interface: the stand-in shows as the plug. */
+    @Override
+    public Map<String, List<Qdisc>> allQdiscs() {
+        Map<String, List<Qdisc>> out = new LinkedHashMap<>();
+        delegate().allQdiscs().forEach((dev, qdiscs) -> out.put(dev, asPlug(qdiscs)));
+        return out;
+    }
+
+    /** @return {@code qdiscs} with an explicit root pfifo reported as kind {@code plug} */
+    private static List<Qdisc> asPlug(List<Qdisc> qdiscs) {
         List<Qdisc> out = new ArrayList<>();
-        for (Qdisc q : delegate().qdiscs(dev)) {
+        for (Qdisc q : qdiscs) {
             boolean standIn = q.parent() == ROOT && q.isExplicit() && q.kind().equals(KIND);
             out.add(standIn ? new Qdisc("plug", q.handle(), q.parent(), q.backlogBytes(), q.backlogPackets(), q.drops(),
                     q.sentBytes(), q.sentPackets()) : q);
