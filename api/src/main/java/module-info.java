@@ -3,6 +3,7 @@ module io.netbuf.api {
     requires org.slf4j;
 
     exports io.netbuf;
+    exports io.netbuf.event;
     exports io.netbuf.spi;
 
     uses io.netbuf.spi.BufferEngine;

@@ -1,5 +1,6 @@
 package io.netbuf;
 
+import io.netbuf.event.BufferListener;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -31,6 +32,24 @@ public interface BufferGroup extends AutoCloseable {
      * @return the state every member is in, or empty when they differ (after a partly failed action)
      */
     Optional<EpochState> epochState();
+
+    /**
+     * What the kernel reports for every member's plug, read member by member.
+     *
+     * @return each member's counters and their sum
+     * @throws IllegalStateException if a member is closed
+     * @throws PlugFailedException if a member's plug cannot be read
+     */
+    GroupStats stats();
+
+    /**
+     * Registers a listener on every member ({@link NetworkBuffer#addListener(BufferListener)}).
+     *
+     * @param listener the listener
+     * @return this
+     * @throws InvalidConfigurationException if {@code listener} is null
+     */
+    BufferGroup addListener(BufferListener listener);
 
     /**
      * Closes the current epoch on every member. @see NetworkBuffer#checkpoint()

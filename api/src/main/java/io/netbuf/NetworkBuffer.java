@@ -1,5 +1,7 @@
 package io.netbuf;
 
+import io.netbuf.event.BufferListener;
+import io.netbuf.event.Committed;
 import io.netbuf.spi.BufferSpec;
 import io.netbuf.spi.Host;
 import java.time.Duration;
@@ -123,6 +125,33 @@ public interface NetworkBuffer extends AutoCloseable {
     /** @return what the kernel reports for the plug now */
     BufferStats stats();
 
+    /**
+     * What the last commit of this handle released: the epoch, the packets and bytes the plug let
+     * out (from the kernel's counters, see {@link Committed}) and how long the epoch was closed.
+     * The counters are read by this call (once per commit), not by the commit: a controller that
+     * wants every epoch's figures calls it after each commit, or registers a listener.
+     *
+     * @return the last commit, or empty before the first (a group's commits count too)
+     */
+    Optional<Committed> lastCommit();
+
+    /**
+     * Registers a listener told of this buffer's events from now on (see {@link BufferListener}
+     * for how they are delivered). Registering the same listener twice has no effect.
+     *
+     * @param listener the listener
+     * @throws InvalidConfigurationException if {@code listener} is null
+     */
+    void addListener(BufferListener listener);
+
+    /**
+     * Stops telling {@code listener} of this buffer's events (events already queued may still arrive).
+     *
+     * @param listener a registered listener
+     * @return whether it was registered
+     */
+    boolean removeListener(BufferListener listener);
+
     /** @return whether {@link #close()} has been called */
     boolean isClosed();
 
@@ -152,6 +181,7 @@ public interface NetworkBuffer extends AutoCloseable {
         private Duration lockTimeout = DEFAULT_LOCK_TIMEOUT;
         private boolean createIfb = true;
         private Host host;
+        private final List<BufferListener> listeners = new ArrayList<>();
 
         Builder(String vif) {
             this.vif = Validate.vif(vif);
@@ -204,6 +234,23 @@ public interface NetworkBuffer extends AutoCloseable {
          */
         public Builder createIfbWhenNoneFree(boolean allowed) {
             this.createIfb = allowed;
+            return this;
+        }
+
+        /**
+         * Registers a listener on the buffer this builder attaches or adopts, so that it is told of
+         * the attach too (see {@link BufferListener}); may be called more than once.
+         *
+         * @param listener the listener
+         * @return this
+         */
+        public Builder listener(BufferListener listener) {
+            if (listener == null) {
+                throw InvalidConfigurationException.of("listener", null, "must not be null");
+            }
+            if (!listeners.contains(listener)) {
+                listeners.add(listener);
+            }
             return this;
         }
 
@@ -271,7 +318,7 @@ public interface NetworkBuffer extends AutoCloseable {
 
         /** @return the validated configuration this builder describes */
         public BufferSpec spec() {
-            return new BufferSpec(vif, limit, xenbusPath, protocols, lockTimeout, createIfb);
+            return new BufferSpec(vif, limit, xenbusPath, protocols, lockTimeout, createIfb, listeners);
         }
 
         private Host host() {

@@ -2,7 +2,9 @@ package io.netbuf.spi;
 
 import io.netbuf.Protocols;
 import io.netbuf.Validate;
+import io.netbuf.event.BufferListener;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -15,9 +17,10 @@ import java.util.Optional;
  * @param protocols which traffic is buffered
  * @param lockTimeout the longest wait for the host lock
  * @param createIfb whether an IFB may be created when none is free
+ * @param listeners told of the buffer's events from its attach on (may be empty)
  */
 public record BufferSpec(String vif, long limitBytes, String xenbusPath, Protocols protocols, Duration lockTimeout,
-        boolean createIfb) {
+        boolean createIfb, List<BufferListener> listeners) {
     /**
      * Validates every field; see {@link Validate}.
      *
@@ -27,6 +30,7 @@ public record BufferSpec(String vif, long limitBytes, String xenbusPath, Protoco
      * @param protocols which traffic is buffered
      * @param lockTimeout the longest wait for the host lock
      * @param createIfb whether an IFB may be created when none is free
+     * @param listeners told of the buffer's events from its attach on (may be empty)
      */
     public BufferSpec {
         Validate.vif(vif);
@@ -36,6 +40,22 @@ public record BufferSpec(String vif, long limitBytes, String xenbusPath, Protoco
         }
         Objects.requireNonNull(protocols, "protocols");
         Validate.lockTimeout(lockTimeout);
+        listeners = List.copyOf(listeners);
+    }
+
+    /**
+     * A configuration without listeners.
+     *
+     * @param vif the guest's vif
+     * @param limitBytes the plug's byte limit
+     * @param xenbusPath where the IFB claim and hotplug status are recorded, or null
+     * @param protocols which traffic is buffered
+     * @param lockTimeout the longest wait for the host lock
+     * @param createIfb whether an IFB may be created when none is free
+     */
+    public BufferSpec(String vif, long limitBytes, String xenbusPath, Protocols protocols, Duration lockTimeout,
+            boolean createIfb) {
+        this(vif, limitBytes, xenbusPath, protocols, lockTimeout, createIfb, List.of());
     }
 
     /** @return the xenbus path, if one was given */

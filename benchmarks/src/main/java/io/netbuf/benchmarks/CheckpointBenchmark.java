@@ -2,6 +2,7 @@ package io.netbuf.benchmarks;
 
 import io.netbuf.BufferGroup;
 import io.netbuf.NetworkBuffer;
+import io.netbuf.event.BufferListener;
 import io.netbuf.impl.host.SystemHost;
 import io.netbuf.it.PlugStandIn;
 import io.netbuf.spi.PlugAction;
@@ -38,7 +39,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * has not, the documented stand-in ({@link PlugStandIn}): the same change to a root pfifo.
  * Setup prints which one ran. Needs root.
  *
- * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar Checkpoint}.
+ * <p>{@code listener=none|noop} measures what observing costs the checkpoint path: the same loop
+ * with and without a listener on every buffer, side by side in one run.
+ *
+ * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar Checkpoint}; the listener's cost alone:
+ * {@code ... Checkpoint -p path=native -p vifs=1,16}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -54,6 +59,15 @@ public class CheckpointBenchmark {
     /** How many vifs are checkpointed together. */
     @Param({"1", "4", "16"})
     public int vifs;
+
+    /**
+     * Who listens to the buffers' events: {@code none}, or {@code noop} (a {@link BufferListener}
+     * that overrides nothing, registered on every buffer: each checkpoint and commit then queues an
+     * event, delivered and completed with the commit's figures on netbuf's event thread). Ignored by
+     * {@code raw}.
+     */
+    @Param({"none", "noop"})
+    public String listener;
 
     private BenchNamespace namespace;
     private BenchHost host;
@@ -72,7 +86,12 @@ public class CheckpointBenchmark {
                 null);
         System.out.println("[netbuf-bench] " + host.plug().describe() + "; host: " + host.description());
         for (String vif : namespace.vifs()) {
-            buffers.add(NetworkBuffer.forVif(vif).on(host).attach());
+            NetworkBuffer.Builder builder = NetworkBuffer.forVif(vif).on(host);
+            if (listener.equals("noop")) {
+                builder.listener(new BufferListener() {
+                });
+            }
+            buffers.add(builder.attach());
         }
         if (vifs == 1) {
             single = buffers.get(0);

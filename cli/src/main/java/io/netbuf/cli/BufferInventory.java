@@ -19,6 +19,9 @@ import java.util.TreeMap;
  * three agree; any other combination is listed with what is missing.
  */
 final class BufferInventory {
+    /** The problem of a buffer that has everything but a XenStore claim (attached without a xenbus path). */
+    static final String UNCLAIMED = "not claimed in xenstore";
+
     private BufferInventory() {
     }
 
@@ -84,7 +87,7 @@ final class BufferInventory {
                 problems.add("no redirect");
             }
             if (claim == null) {
-                problems.add("not claimed in xenstore");
+                problems.add(UNCLAIMED);
             } else if (redirectedFrom != null && !redirectedFrom.equals(claim.vif())) {
                 problems.add("claimed for " + claim.vif() + " but redirected from " + redirectedFrom);
             }

@@ -40,7 +40,7 @@ public final class Cli {
     /** @return every command netbuf has */
     public static Cli standard() {
         return new Cli(List.of(new DemoCommand(), new RemusNetbufSetupCommand(), new StatusCommand(),
-                new ReapCommand()));
+                new BufferCommand(), new ReapCommand()));
     }
 
     /**

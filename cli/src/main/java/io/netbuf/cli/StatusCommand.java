@@ -1,16 +1,29 @@
 package io.netbuf.cli;
 
+import io.netbuf.NetworkBufferException;
 import io.netbuf.spi.Host;
 import io.netbuf.spi.Qdisc;
 import java.io.PrintStream;
 import java.time.Duration;
+import java.time.LocalTime;
+import java.time.temporal.ChronoUnit;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /** {@code netbuf status}: the buffers on this host, from XenStore claims and the kernel. */
 final class StatusCommand implements Command {
+    /** ANSI: cursor home, clear the screen. */
+    private static final String CLEAR_SCREEN = "\033[H\033[2J";
+    /** How often {@code --watch} refreshes. */
+    static final Duration REFRESH = Duration.ofSeconds(1);
+
     private static final Options OPTIONS = new Options()
-            .flag("json", "print JSON for machines instead of a table");
+            .flag("json", "print JSON for machines instead of a table (with --watch: one line per refresh)")
+            .flag("watch", "refresh once a second until Ctrl-C (or --count)")
+            .option("count", "N", "with --watch: stop after N refreshes");
 
     @Override
     public String name() {
@@ -19,7 +32,7 @@ final class StatusCommand implements Command {
 
     @Override
     public String summary() {
-        return "list the buffers on this host: vif, IFB, domain, backlog, drops (--json)";
+        return "list the buffers on this host: vif, IFB, domain, backlog, drops (--json, --watch)";
     }
 
     @Override
@@ -28,6 +41,9 @@ final class StatusCommand implements Command {
                 + "Lists the buffers on this host: XenStore claims (/libxl/<domid>/remus/netbuf/<devid>/ifb),\n"
                 + "IFBs with a plug qdisc, and vifs whose ingress redirects into an IFB. A complete buffer has\n"
                 + "all three; anything else is listed with what is missing.\n\n"
+                + "--watch redraws the table once a second (with --json: one JSON object per line and refresh),\n"
+                + "with what each plug released since the previous refresh. It only reads, so Ctrl-C leaves\n"
+                + "nothing behind; a refresh that fails is shown and the next one tries again.\n\n"
                 + "Options:\n" + OPTIONS.describe();
     }
 
@@ -38,19 +54,82 @@ final class StatusCommand implements Command {
             context.out().print(help());
             return Cli.OK;
         }
+        boolean json = parsed.has("json");
+        if (parsed.has("count") && !parsed.has("watch")) {
+            throw new UsageException("--count needs --watch");
+        }
+        long count = parsed.number("count", Long.MAX_VALUE, 1, Long.MAX_VALUE);
         Host host = context.hosts().open(Duration.ofSeconds(10));
-        List<BufferInventory.Entry> entries;
         try {
-            entries = BufferInventory.scan(host);
+            if (parsed.has("watch")) {
+                return watch(context.out(), host, json, count);
+            }
+            List<BufferInventory.Entry> entries = BufferInventory.scan(host);
+            if (json) {
+                printJson(context.out(), entries);
+            } else {
+                printTable(context.out(), entries, host.description());
+            }
         } finally {
             Context.close(host);
         }
-        if (parsed.has("json")) {
-            printJson(context.out(), entries);
-        } else {
-            printTable(context.out(), entries, host.description());
+        return Cli.OK;
+    }
+
+    /**
+     * Redraws the status every {@link #REFRESH} until {@code count} refreshes are done or the
+     * thread is interrupted (Ctrl-C ends the process: nothing to undo, this only reads).
+     */
+    private static int watch(PrintStream out, Host host, boolean json, long count) {
+        Map<String, Long> sentBefore = new HashMap<>();
+        long next = System.nanoTime();
+        for (long i = 0; i < count; i++) {
+            String time = LocalTime.now().truncatedTo(ChronoUnit.SECONDS).toString();
+            try {
+                List<BufferInventory.Entry> entries = BufferInventory.scan(host);
+                if (json) {
+                    out.println("{\"time\": " + JsonWriter.string(time) + ", \"buffers\": ["
+                            + entries.stream().map(StatusCommand::json).collect(Collectors.joining(", ")) + "]}");
+                } else {
+                    out.print(CLEAR_SCREEN);
+                    out.println(Cli.PROGRAM + " status --watch   " + time + "   (Ctrl-C to stop)");
+                    printTable(out, entries, host.description());
+                    printReleased(out, entries, sentBefore);
+                }
+            } catch (NetworkBufferException e) {
+                out.println(time + " refresh failed: " + Cli.oneLine(e));
+            }
+            out.flush();
+            if (i + 1 == count) {
+                break;
+            }
+            next += REFRESH.toNanos();
+            try {
+                TimeUnit.NANOSECONDS.sleep(Math.max(0, next - System.nanoTime()));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
         }
         return Cli.OK;
+    }
+
+    /** Prints what each plug sent since the previous refresh, and remembers the counters. */
+    private static void printReleased(PrintStream out, List<BufferInventory.Entry> entries, Map<String, Long> before) {
+        StringBuilder line = new StringBuilder();
+        for (BufferInventory.Entry e : entries) {
+            if (e.plug() == null) {
+                continue;
+            }
+            Long previous = before.put(e.ifb(), e.plug().sentPackets());
+            if (previous != null) {
+                line.append(line.length() == 0 ? "released since the last refresh: " : ", ").append(e.ifb())
+                        .append(' ').append(e.plug().sentPackets() - previous).append('p');
+            }
+        }
+        if (line.length() > 0) {
+            out.println(line);
+        }
     }
 
     static void printTable(PrintStream out, List<BufferInventory.Entry> entries, String hostDescription) {

@@ -52,7 +52,7 @@ class CliTest {
     void anUnknownCommandIsAUsageError() {
         CliRunner.Result r = cli.netbuf("stauts");
         assertEquals(2, r.status());
-        assertEquals("netbuf: unknown command 'stauts' (commands: demo, remus-netbuf-setup, status, reap; see "
+        assertEquals("netbuf: unknown command 'stauts' (commands: demo, remus-netbuf-setup, status, buffer, reap; see "
                 + "'netbuf --help')\n", r.err());
     }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netbuf.NetworkBuffer;
 import io.netbuf.impl.host.SystemHost;
+import io.netbuf.micrometer.NetbufMetrics;
 import io.netbuf.testkit.FakeHost;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -24,7 +25,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The import rules of {@code docs/ARCHITECTURE.md}, checked on the compiled classes of
- * {@code netbuf-api}, {@code netbuf-impl} and {@code netbuf-testkit} with the JDK's own
+ * {@code netbuf-api}, {@code netbuf-impl}, {@code netbuf-testkit} and {@code netbuf-micrometer} with the JDK's own
  * dependency analyser ({@code jdeps}), so that the house stays as drawn.
  */
 class ArchitectureTest {
@@ -37,7 +38,7 @@ class ArchitectureTest {
     static void readCompiledClasses() throws URISyntaxException {
         // netbuf-api is a named module that requires org.slf4j: jdeps resolves it on a module path.
         String slf4j = location(org.slf4j.Logger.class).toString();
-        for (Class<?> module : List.of(NetworkBuffer.class, SystemHost.class, FakeHost.class)) {
+        for (Class<?> module : List.of(NetworkBuffer.class, SystemHost.class, FakeHost.class, NetbufMetrics.class)) {
             String classes = location(module).toString();
             for (String line : jdeps("--multi-release", "17", "--module-path", slf4j, "-verbose:package", "-filter:none",
                     classes).split("\n")) {
@@ -47,22 +48,34 @@ class ArchitectureTest {
                 }
             }
         }
-        assertTrue(USES.keySet().containsAll(Set.of("io.netbuf", "io.netbuf.spi", "io.netbuf.impl.engine",
-                "io.netbuf.impl.host", "io.netbuf.impl.netlink", "io.netbuf.impl.libc", "io.netbuf.testkit")),
+        assertTrue(USES.keySet().containsAll(Set.of("io.netbuf", "io.netbuf.spi", "io.netbuf.event",
+                "io.netbuf.impl.engine", "io.netbuf.impl.host", "io.netbuf.impl.netlink", "io.netbuf.impl.libc",
+                "io.netbuf.impl.jfr", "io.netbuf.testkit", "io.netbuf.micrometer")),
                 "jdeps must have read every module; read: " + USES.keySet());
     }
 
     @Test
     void theApiUsesNothingButItselfAndSlf4j() {
-        assertOnly(p -> p.equals("io.netbuf") || p.equals("io.netbuf.spi"),
-                u -> u.equals("io.netbuf") || u.equals("io.netbuf.spi") || u.startsWith("org.slf4j"));
+        assertOnly(ArchitectureTest::isApi, u -> isApi(u) || u.startsWith("org.slf4j"));
     }
 
     @Test
-    void theEngineKnowsOnlyThePorts() {
+    void theEngineKnowsOnlyThePortsAndTheFlightRecorderEvents() {
         assertOnly(p -> p.equals("io.netbuf.impl.engine"),
-                u -> u.equals("io.netbuf") || u.equals("io.netbuf.spi") || u.equals("io.netbuf.impl.engine")
+                u -> isApi(u) || u.equals("io.netbuf.impl.engine") || u.equals("io.netbuf.impl.jfr")
                         || u.startsWith("org.slf4j"));
+    }
+
+    @Test
+    void theFlightRecorderEventsUseOnlyTheApiAndJfr() {
+        assertOnly(p -> p.equals("io.netbuf.impl.jfr"),
+                u -> isApi(u) || u.equals("io.netbuf.impl.jfr") || u.startsWith("jdk.jfr"));
+    }
+
+    @Test
+    void theMicrometerBinderUsesOnlyTheApiAndMicrometer() {
+        assertOnly(p -> p.equals("io.netbuf.micrometer"),
+                u -> isApi(u) || u.equals("io.netbuf.micrometer") || u.startsWith("io.micrometer."));
     }
 
     @Test
@@ -100,6 +113,11 @@ class ArchitectureTest {
 
     private static Path location(Class<?> type) throws URISyntaxException {
         return Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI());
+    }
+
+    /** @return whether {@code p} is a package of the API module */
+    private static boolean isApi(String p) {
+        return p.equals("io.netbuf") || p.equals("io.netbuf.spi") || p.equals("io.netbuf.event");
     }
 
     private static boolean isBackend(String p) {

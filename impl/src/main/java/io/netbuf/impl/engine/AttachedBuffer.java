@@ -7,6 +7,9 @@ import io.netbuf.NetworkBufferException;
 import io.netbuf.OperationFailedException;
 import io.netbuf.PlugFailedException;
 import io.netbuf.Validate;
+import io.netbuf.event.BufferId;
+import io.netbuf.event.BufferListener;
+import io.netbuf.event.Committed;
 import io.netbuf.spi.BufferSpec;
 import io.netbuf.spi.Host;
 import io.netbuf.spi.Ipv6AddrGenMode;
@@ -37,6 +40,7 @@ final class AttachedBuffer implements NetworkBuffer {
     private final boolean createdIfb;
     private final Ipv6AddrGenMode restoreMode;
     private final List<String> ifbAsList;
+    private final BufferObserver observer;
     private final ReentrantLock lock = new ReentrantLock();
     private volatile EpochState epoch = EpochState.OPEN;
     private volatile long limit;
@@ -54,6 +58,17 @@ final class AttachedBuffer implements NetworkBuffer {
         this.restoreMode = restoreMode;
         this.ifbAsList = List.of(ifb);
         this.limit = spec.limitBytes();
+        this.observer = new BufferObserver(BufferId.of(spec.vif(), ifb, spec.xenbusPath()), lock, this::readStats,
+                spec.listeners());
+    }
+
+    /** Tells the listeners (and the flight recorder) that the buffer is in place. */
+    void announce(boolean adopted) {
+        observer.attached(limit, adopted);
+    }
+
+    BufferObserver observer() {
+        return observer;
     }
 
     /** @return a number fixed at creation, giving groups a global lock order */
@@ -95,7 +110,6 @@ final class AttachedBuffer implements NetworkBuffer {
         try {
             requireCheckpointAllowed();
             apply(PlugAction.BUFFER);
-            epoch = EpochState.CLOSED_EPOCH;
         } finally {
             lock.unlock();
         }
@@ -107,7 +121,6 @@ final class AttachedBuffer implements NetworkBuffer {
         try {
             requireCommitAllowed();
             apply(PlugAction.RELEASE_ONE);
-            epoch = EpochState.OPEN;
         } finally {
             lock.unlock();
         }
@@ -119,7 +132,6 @@ final class AttachedBuffer implements NetworkBuffer {
         try {
             requireOpen();
             apply(PlugAction.RELEASE_INDEFINITE);
-            epoch = EpochState.RELEASED_INDEFINITELY;
         } finally {
             lock.unlock();
         }
@@ -132,7 +144,6 @@ final class AttachedBuffer implements NetworkBuffer {
         try {
             requireOpen();
             apply(PlugAction.limit(bytes));
-            limit = bytes;
         } finally {
             lock.unlock();
         }
@@ -141,6 +152,25 @@ final class AttachedBuffer implements NetworkBuffer {
     @Override
     public BufferStats stats() {
         requireOpen();
+        return readStats();
+    }
+
+    @Override
+    public Optional<Committed> lastCommit() {
+        return Optional.ofNullable(observer.lastCommit());
+    }
+
+    @Override
+    public void addListener(BufferListener listener) {
+        observer.addListener(listener);
+    }
+
+    @Override
+    public boolean removeListener(BufferListener listener) {
+        return observer.removeListener(listener);
+    }
+
+    private BufferStats readStats() {
         for (Qdisc q : host.trafficControl().qdiscs(ifb)) {
             if (q.parent() == TrafficControl.ROOT && q.kind().equals("plug")) {
                 return new BufferStats(q.backlogBytes(), q.backlogPackets(), q.drops(), q.sentBytes(),
@@ -174,11 +204,18 @@ final class AttachedBuffer implements NetworkBuffer {
             if (tornDown) {
                 return;
             }
+            BufferStats held = epoch == EpochState.CLOSED ? null : observer.beforeTeardown();
             epoch = EpochState.CLOSED;
             Teardown teardown = new Teardown(host, spec.vif(), spec.xenbusPath());
             teardown.owned(ifb, createdIfb, restoreMode);
-            teardown.throwIfFailed();
+            try {
+                teardown.throwIfFailed();
+            } catch (NetworkBufferException e) {
+                observer.failed("close", e);
+                throw e;
+            }
             tornDown = true;
+            observer.closed(held);
         } finally {
             lock.unlock();
         }
@@ -211,8 +248,13 @@ final class AttachedBuffer implements NetworkBuffer {
         }
     }
 
-    /** Records the result of an action applied to this buffer by a group. */
+    /**
+     * Records that the kernel accepted {@code action} for this buffer (sent by the handle or by a
+     * group, after {@link #begin(PlugAction)}).
+     */
     void applied(PlugAction action) {
+        EpochState before = epochState();
+        long previousLimit = limit;
         switch (action.code()) {
             case PlugAction.BUFFER_CODE:
                 epoch = EpochState.CLOSED_EPOCH;
@@ -226,16 +268,31 @@ final class AttachedBuffer implements NetworkBuffer {
             default:
                 limit = action.limit();
         }
+        observer.applied(action, before, previousLimit);
+    }
+
+    /** A plug call for this buffer (by the handle or a group) is about to be made. */
+    void begin(PlugAction action) {
+        observer.begin(action);
+    }
+
+    /** The kernel refused {@code action} for this buffer; {@code failure} is thrown next. */
+    void refused(PlugAction action, PlugFailedException failure) {
+        observer.failed(action, failure);
     }
 
     private void apply(PlugAction action) {
+        begin(action);
         try {
             host.trafficControl().plug(ifbAsList, action);
         } catch (NetworkBufferException e) {
             if (LOG.isWarnEnabled()) {
                 LOG.warn("vif={} ifb={}: plug {} failed: {}", spec.vif(), ifb, action.label(), e.getMessage());
             }
-            throw new PlugFailedException(action.label(), spec.vif(), ifb, e);
+            PlugFailedException failure = new PlugFailedException(action.label(), spec.vif(), ifb, e);
+            refused(action, failure);
+            throw failure;
         }
+        applied(action);
     }
 }

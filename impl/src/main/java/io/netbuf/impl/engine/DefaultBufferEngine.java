@@ -47,9 +47,10 @@ public final class DefaultBufferEngine implements BufferEngine {
             long start = System.nanoTime();
             Undo undo = new Undo();
             try {
-                NetworkBuffer buffer = attach(spec, host, undo);
+                AttachedBuffer buffer = attach(spec, host, undo);
                 LOG.info("vif={} ifb={}: attached on {} (limit {} bytes, {}) in {} us", spec.vif(), buffer.ifb(),
                         host.description(), spec.limitBytes(), spec.protocols(), (System.nanoTime() - start) / 1000);
+                buffer.announce(false);
                 return buffer;
             } catch (RuntimeException failure) {
                 undo.rollback(failure);
@@ -64,7 +65,7 @@ public final class DefaultBufferEngine implements BufferEngine {
         }
     }
 
-    private NetworkBuffer attach(BufferSpec spec, Host host, Undo undo) {
+    private AttachedBuffer attach(BufferSpec spec, Host host, Undo undo) {
         Set<KernelFeature> missing = host.features().missing(REQUIRED);
         if (!missing.isEmpty()) {
             throw new MissingKernelFeatureException(missing, spec.vif());
@@ -201,6 +202,7 @@ public final class DefaultBufferEngine implements BufferEngine {
                 throw explainRefusal("adopt", e, spec.vif());
             }
             LiveBuffers.add(buffer);
+            buffer.announce(true);
             return buffer;
         }
     }

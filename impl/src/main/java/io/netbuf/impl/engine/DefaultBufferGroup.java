@@ -1,11 +1,14 @@
 package io.netbuf.impl.engine;
 
 import io.netbuf.BufferGroup;
+import io.netbuf.BufferStats;
 import io.netbuf.EpochState;
+import io.netbuf.GroupStats;
 import io.netbuf.InvalidConfigurationException;
 import io.netbuf.NetworkBuffer;
 import io.netbuf.NetworkBufferException;
 import io.netbuf.PlugFailedException;
+import io.netbuf.event.BufferListener;
 import io.netbuf.spi.PlugAction;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -89,6 +92,23 @@ final class DefaultBufferGroup implements BufferGroup {
             }
         }
         return Optional.of(first);
+    }
+
+    @Override
+    public GroupStats stats() {
+        Map<NetworkBuffer, BufferStats> stats = new LinkedHashMap<>();
+        for (NetworkBuffer member : members) {
+            stats.put(member, member.stats());
+        }
+        return GroupStats.of(stats);
+    }
+
+    @Override
+    public BufferGroup addListener(BufferListener listener) {
+        for (AttachedBuffer buffer : buffers) {
+            buffer.addListener(listener);
+        }
+        return this;
     }
 
     @Override
@@ -182,6 +202,9 @@ final class DefaultBufferGroup implements BufferGroup {
     }
 
     private void send(PlugAction action, List<AttachedBuffer> targets, List<String> targetIfbs) {
+        for (int i = 0; i < targets.size(); i++) {
+            targets.get(i).begin(action);
+        }
         try {
             targets.get(0).host().trafficControl().plug(targetIfbs, action);
         } catch (NetworkBufferException e) {
@@ -224,7 +247,13 @@ final class DefaultBufferGroup implements BufferGroup {
                         ? "not applied" : "applied") + ")"
                 : "; refused for " + failed) + "; members now: " + now
                 + "; see BufferGroup.epochStates(), resync(...) or releaseIndefinitely()";
-        return new PlugFailedException(what, first.vif(), first.ifb(), failure);
+        PlugFailedException thrown = new PlugFailedException(what, first.vif(), first.ifb(), failure);
+        for (AttachedBuffer buffer : targets) {
+            if (unknown || refused.contains(buffer.ifb())) {
+                buffer.refused(action, thrown);
+            }
+        }
+        return thrown;
     }
 
     /** @return the IFBs among {@code targets} that the failure (or one suppressed in it) names */
