@@ -11,7 +11,12 @@ import java.util.Map;
  * @param total their sum
  */
 public record GroupStats(Map<NetworkBuffer, BufferStats> members, BufferStats total) {
-    /** Copies the map, keeping its order. */
+    /**
+     * Copies the map, keeping its order.
+     *
+     * @param members each member's counters, in the order of {@link BufferGroup#members()}
+     * @param total their sum
+     */
     public GroupStats {
         members = Collections.unmodifiableMap(new LinkedHashMap<>(members));
     }

@@ -21,7 +21,7 @@ import jdk.jfr.RecordingState;
  * {@code io.netbuf.Close}, {@code io.netbuf.Drop}, {@code io.netbuf.Failure}, category "netbuf").
  * While no recording runs, {@link #recording()} is false and the engine creates no event at all;
  * {@code jcmd <pid> JFR.start} turns them on. A plug action's event lasts as long as its call to the
- * kernel: {@link #begin(Class)} before the call, {@link #end(Object)} right after, {@link
+ * kernel: {@link #begin(Call)} before the call, {@link #end(Object)} right after, {@link
  * #commit(Object, BufferEvent)} once the outcome is known.
  */
 public final class JfrEvents {
