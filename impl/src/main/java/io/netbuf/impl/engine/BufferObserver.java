@@ -157,7 +157,7 @@ final class BufferObserver {
         if (jfr != null) {
             JfrEvents.end(jfr);
         }
-        Duration latency = Duration.ofNanos(now - callStart);
+        long latency = now - callStart;
         BufferEvent event;
         switch (action.code()) {
             case PlugAction.BUFFER_CODE:
@@ -168,20 +168,22 @@ final class BufferObserver {
                     // one read on the checkpoint path, and only on this rare transition)
                     baseline(counters(), epoch - 1);
                 }
-                event = listening() ? new Checkpointed(id, Instant.now(), epoch, latency) : null;
+                event = listening() ? new Checkpointed(id, Instant.now(), epoch, Duration.ofNanos(latency)) : null;
                 break;
             case PlugAction.RELEASE_ONE_CODE:
                 lastCommitNanos = now;
                 lastCommit = new Committed(id, Instant.now(), epoch, NONE, NONE, Duration.ofNanos(now - closedAt),
-                        latency);
+                        Duration.ofNanos(latency));
                 event = lastCommit;
                 break;
             case PlugAction.RELEASE_INDEFINITE_CODE:
                 baselineEpoch = NONE;
-                event = listening() ? new ReleasedIndefinitely(id, Instant.now(), epoch, latency) : null;
+                event = listening() ? new ReleasedIndefinitely(id, Instant.now(), epoch, Duration.ofNanos(latency))
+                        : null;
                 break;
             default:
-                event = listening() ? new LimitChanged(id, Instant.now(), previousLimit, action.limit(), latency) : null;
+                event = listening() ? new LimitChanged(id, Instant.now(), previousLimit, action.limit(),
+                        Duration.ofNanos(latency)) : null;
         }
         if (event != null && (jfr != null || !listeners.isEmpty())) {
             if (jfr != null) {
@@ -264,8 +266,10 @@ final class BufferObserver {
             return List.of(event); // not a commit, or superseded by a later commit before anyone read it
         }
         boolean mine = lock.isHeldByCurrentThread();
-        if (!mine) {
-            lock.lock();
+        if (!mine && !lock.tryLock()) {
+            // The handle is busy on the checkpoint path: never wait for it (a waiter would make every
+            // unlock there wake this thread); try again at a later tick, when it may be superseded.
+            return null;
         }
         try {
             List<BufferEvent> out = new ArrayList<>(2);

@@ -50,6 +50,11 @@ final class EventDispatcher {
     private final AtomicLong tail = new AtomicLong();
     private final AtomicBoolean listed = new AtomicBoolean();
     private final AtomicLong dropped = new AtomicLong();
+    /**
+     * The producer's last read of {@link #head}: re-read only when the ring looks full, so the
+     * checkpoint path does not pull the consumer's cache line on every event.
+     */
+    private long headSeen;
 
     /**
      * @param name the buffer, for the log
@@ -71,7 +76,10 @@ final class EventDispatcher {
      */
     void publish(BufferEvent event) {
         long t = tail.get();
-        if (t - head.get() < CAPACITY) {
+        if (t - headSeen >= CAPACITY) {
+            headSeen = head.get();
+        }
+        if (t - headSeen < CAPACITY) {
             ring[(int) (t & MASK)] = event;
             tail.set(t + 1); // volatile: ordered before the listed check below, which the consumer pairs with
         } else {
@@ -81,7 +89,7 @@ final class EventDispatcher {
             }
             return;
         }
-        if (listed.compareAndSet(false, true)) {
+        if (!listed.get() && listed.compareAndSet(false, true)) {
             READY.add(this);
             startTicker();
         }
@@ -93,15 +101,15 @@ final class EventDispatcher {
     }
 
     private void drain() {
+        long h = head.get();
         try {
-            for (long h = head.get(); h != tail.get(); h++) {
+            for (long end = tail.get(); h != end; h++) {
                 int slot = (int) (h & MASK);
                 List<BufferEvent> resolved = resolver.apply(ring[slot]);
                 if (resolved == null) {
                     break; // not ready yet: it stays first, a later tick tries again
                 }
                 ring[slot] = null;
-                head.lazySet(h + 1);
                 for (BufferEvent event : resolved) {
                     for (BufferListener listener : listeners) {
                         deliver(event, listener);
@@ -109,6 +117,7 @@ final class EventDispatcher {
                 }
             }
         } finally {
+            head.set(h); // once per batch: the producer reads it only when the ring looks full
             listed.set(false);
             if (head.get() != tail.get() && listed.compareAndSet(false, true)) {
                 READY.add(this);
