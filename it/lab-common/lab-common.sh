@@ -319,7 +319,8 @@ CONSOLE_QUIET_RE=${CONSOLE_QUIET_RE:-}
 console_reader() {
     local start=$1 started_file=$2 verbose=$3 line
     while IFS= read -r line || [[ -n $line ]]; do
-        line=${line%$'\r'}
+        # Xen's serial console ends a line with two carriage returns, Linux's with one.
+        while [[ $line == *$'\r' ]]; do line=${line%$'\r'}; done
         if [[ $line == *"NETBUF-LAB: command starting" ]]; then
             local now=$EPOCHREALTIME
             local ms=$(( (${now/./} - ${start/./}) / 1000 ))

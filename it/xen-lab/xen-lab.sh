@@ -47,7 +47,7 @@ LAB_TAG=xen-lab
 # shellcheck source=../lab-common/lab-common.sh
 . "$LAB_DIR/../lab-common/lab-common.sh"
 # Xen's own boot lines on the console; shown with --verbose.
-CONSOLE_QUIET_RE='^\(XEN\)|^\(d[0-9]+\)'
+CONSOLE_QUIET_RE='^\(XEN\)|^\(d[0-9]+\)|^mapping kernel into physical memory|^about to get started'
 
 usage() {
     cat >&2 <<'EOF'
@@ -270,9 +270,10 @@ run_lab() {
     setup_run bash "$LAB_DIR/dom0-up.sh" "${RUN_CMD[@]}"
     echo xentree > "$RUN_CTL/lower"
     RUN_VIRTFS+=(-virtfs "local,path=$XEN_TREE,mount_tag=xentree,security_model=none,readonly=on,multidevs=remap")
+    # dom0 registers a VGA console too: the last console= is /dev/console, the one init writes to.
     # Xen: serial console; smap/smep off (else dom0 faults in create_bounce_frame under TCG); dom0 PV.
     local xen_args="console=com1 com1=115200,8n1 dom0_mem=${DOM0_MEM}M,max:${DOM0_MEM}M dom0_max_vcpus=$RUN_CPUS smap=0 smep=0"
-    local dom0_args="console=hvc0 panic=-1"
+    local dom0_args="console=tty0 console=hvc0 panic=-1"
     if [[ $RUN_VERBOSE -eq 0 ]]; then
         xen_args+=" loglvl=warning guest_loglvl=warning"
         dom0_args+=" quiet loglevel=1"
