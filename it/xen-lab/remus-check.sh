@@ -1,0 +1,219 @@
+#!/bin/bash
+# The Xen lab's checks, run in dom0 by `xen-lab.sh test` (never on the host): a real PVH guest on
+# xenbr0, `xl remus -b` with libxl rebuilt with libnl3, netbuf's command line as libxl's
+# remus-netbuf-setup, and Xen's own script beside it. One "PASS ..." or "FAIL ..." line per check;
+# exit 0 when all passed, 1 when one failed, 2 when the set-up failed (no verdict).
+#
+#   remus-check.sh --out DIR [--only netbuf|xen|reap|two]   captures and logs go to DIR
+set -uo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+LAB=$REPO/it/xen-lab
+OUT=/tmp/xen-lab
+ONLY=""
+while [[ $# -gt 0 ]]; do
+    case $1 in
+        --out) OUT=$2; shift 2 ;;
+        --only) ONLY=$2; shift 2 ;;
+        *) echo "usage: remus-check.sh --out DIR [--only netbuf|xen|reap|two]" >&2; exit 2 ;;
+    esac
+done
+mkdir -p "$OUT"
+PASSED=0 FAILED=0
+START=$SECONDS
+say() { printf '[xen-check %3d s] %s\n' $(( SECONDS - START )) "$*" >&2; }
+pass() { echo "PASS $*"; PASSED=$((PASSED + 1)); }
+fail() { echo "FAIL $*"; FAILED=$((FAILED + 1)); }
+check() { local what=$1; shift; if "$@"; then pass "$what"; else fail "$what"; fi; }
+setup_failed() { echo "SETUP FAILED: $*"; summary; exit 2; }
+summary() { echo "checks: $PASSED passed, $FAILED failed in $(( SECONDS - START )) s"; }
+# wait_for SECONDS CMD...: polls CMD every 0.5 s until it succeeds; fails after SECONDS.
+wait_for() {
+    local deadline=$(( SECONDS + $1 )); shift
+    until "$@" >/dev/null 2>&1; do
+        (( SECONDS < deadline )) || return 1
+        sleep 0.5
+    done
+}
+
+GUEST_MAC=(00:16:3e:99:00:02 00:16:3e:99:00:03)
+GUEST_IP4=(10.99.0.2 10.99.0.3)
+GUEST_IP6=(fd00:99::2 fd00:99::3)
+CAPTURES=()
+
+# ---------------------------------------------------------------------------------- set-up
+
+[[ -f $REPO/cli/target/netbuf.jar ]] || setup_failed "cli/target/netbuf.jar is missing"
+ln -sfn "$REPO/cli/bin/remus-netbuf-setup" /etc/xen/scripts/remus-netbuf-setup
+# Xen's script runs from where it is (its helpers are found beside the name it is started by).
+[[ -f ${NETBUF_REFERENCE_DIR:-}/remus-netbuf-setup.sh ]] || setup_failed "no Xen reference script (NETBUF_REFERENCE_DIR)"
+ln -sfn "$NETBUF_REFERENCE_DIR/remus-netbuf-setup.sh" /etc/xen/scripts/remus-netbuf-setup-xen
+# Debian's nl-qdisc-add looks for its plug module under libnl/, the package puts it under libnl-3/.
+for d in /usr/lib/x86_64-linux-gnu/libnl-3/cli/qdisc; do
+    [[ -d $d ]] && mkdir -p "${d%/libnl-3/*}/libnl/cli" && ln -sfn "$d" "${d%/libnl-3/*}/libnl/cli/qdisc"
+done
+use_script() {
+    sed -i '/^remus.netbufscript=/d' /etc/xen/xl.conf
+    echo "remus.netbufscript=\"/etc/xen/scripts/$1\"" >> /etc/xen/xl.conf
+}
+say "preparing netbuf's class archive for this JVM (NETBUF_PREPARE=1)..."
+NETBUF_PREPARE=1 timeout 300 "$REPO/cli/bin/netbuf" || setup_failed "netbuf's launcher could not prepare its archive"
+netbuf() { timeout 120 "$REPO/cli/bin/netbuf" "$@"; }
+
+ip link add nlmon0 type nlmon && ip link set nlmon0 up || setup_failed "no nlmon device (netlink capture)"
+
+# create_guest N: the PVH guest gN (128 MB, the lab's kernel and initramfs) on xenbr0; waits for its ping.
+create_guest() {
+    local n=$1 cfg=$OUT/g$1.cfg
+    cat > "$cfg" <<EOF
+type = "pvh"
+name = "g$n"
+kernel = "$XEN_LAB_KERNEL"
+ramdisk = "$XEN_LAB_DOMU_INITRD"
+extra = "console=hvc0 quiet netbuf.ip4=${GUEST_IP4[n-1]}/24 netbuf.ip6=${GUEST_IP6[n-1]}/64"
+memory = 128
+vcpus = 1
+vif = [ "bridge=xenbr0,mac=${GUEST_MAC[n-1]}" ]
+# Under TCG: qemu's SVM reports RDTSCP as RDTSC (Xen kills the guest), and the TSC must be native.
+cpuid = "host,rdtscp=0"
+tsc_mode = "native"
+on_crash = "destroy"
+EOF
+    local t=$SECONDS
+    timeout 180 xl create "$cfg" > "$OUT/g$n.create.log" 2>&1 || { cat "$OUT/g$n.create.log" >&2; return 1; }
+    wait_for 120 ping -c 1 -W 1 "${GUEST_IP4[n-1]}" || { say "g$n does not answer ping"; return 1; }
+    say "g$n up (domid $(xl domid "g$n")) in $(( SECONDS - t )) s"
+}
+
+# start_capture NAME: tcpdump on xenbr0 and on nlmon0 into OUT/NAME-{bridge,netlink}.pcap.
+start_capture() {
+    CAPTURES=()
+    tcpdump -i xenbr0 -U -w "$OUT/$1-bridge.pcap" 'icmp or icmp6 or arp' >/dev/null 2>&1 &
+    CAPTURES+=($!)
+    tcpdump -i nlmon0 -U -w "$OUT/$1-netlink.pcap" >/dev/null 2>&1 &
+    CAPTURES+=($!)
+    sleep 2
+}
+stop_capture() {
+    sleep 2
+    kill -INT "${CAPTURES[@]}" 2>/dev/null
+    wait "${CAPTURES[@]}" 2>/dev/null
+}
+
+# traffic N: IPv4 and IPv6 pings and ARP requests to gN, one at a time (so each reply is the answer
+# to the one request open), 12 of each.
+traffic() {
+    local n=$1
+    ping -c 12 -i 0.3 -W 8 "${GUEST_IP4[n-1]}" > "$OUT/ping4.log" 2>&1
+    ping -6 -c 12 -i 0.3 -W 8 "${GUEST_IP6[n-1]}" > "$OUT/ping6.log" 2>&1
+    ip neigh flush dev xenbr0
+    arping -c 12 -w 30 -I xenbr0 "${GUEST_IP4[n-1]}" > "$OUT/arping.log" 2>&1
+}
+
+REMUS_PID=""
+# start_remus N LOG: `xl remus -b` of gN in the background (checkpoints every 1000 ms to a black hole);
+# waits until libxl's hotplug call has written the IFB claim.
+start_remus() {
+    local n=$1 log=$2 domid
+    domid=$(xl domid "g$n")
+    xl -vvv remus -F -b -i 1000 "g$n" blackhole > "$log" 2>&1 &
+    REMUS_PID=$!
+    wait_for 120 xenstore-read "/libxl/$domid/remus/netbuf/0/ifb"
+}
+remus_claim() { xenstore-read "/libxl/$(xl domid "g$1")/remus/netbuf/0/ifb" 2>/dev/null; }
+checkpoints() { grep -c 'BUFFER\|checkpoint' "$1" 2>/dev/null || true; }
+
+# ---------------------------------------------------------------------------------- the checks
+
+create_guest 1 || setup_failed "guest g1 did not come up"
+DOMID=$(xl domid g1)
+VIF=vif$DOMID.0
+
+if [[ -z $ONLY || $ONLY == netbuf || $ONLY == reap ]]; then
+    say "xl remus -b with netbuf's remus-netbuf-setup..."
+    use_script remus-netbuf-setup
+    start_capture netbuf
+    if start_remus 1 "$OUT/remus-netbuf.log"; then
+        pass "libxl ran netbuf's remus-netbuf-setup (stdio closed) and read its IFB claim: $(remus_claim 1) for $VIF"
+        ifb=$(remus_claim 1)
+        check "the plug on $ifb is the one netbuf created, driven by libxl" \
+            bash -c "tc qdisc show dev $ifb | grep -q plug"
+        check "netbuf's redirect on $VIF takes every protocol" \
+            bash -c "tc filter show dev $VIF ingress | grep -q 'protocol all'"
+        check "hotplug-status connected, no hotplug-error" \
+            bash -c "[[ \$(xenstore-read /libxl/$DOMID/remus/netbuf/0/hotplug-status) == connected ]] && ! xenstore-read /libxl/$DOMID/remus/netbuf/0/hotplug-error"
+        traffic 1
+        stop_capture
+        say "checking each reply against libxl's plug actions..."
+        python3 "$LAB/commit-check.py" "$OUT/netbuf-bridge.pcap" "$OUT/netbuf-netlink.pcap" \
+            "${GUEST_MAC[0]}" "${GUEST_IP4[0]}" "${GUEST_IP6[0]}" > "$OUT/commit-netbuf.txt" 2>&1
+        rc=$?
+        sed 's/^/  netbuf: /' "$OUT/commit-netbuf.txt"
+        check "netbuf: the guest's IPv4, IPv6 and ARP replies left only after a checkpoint's commit (commit-check.py)" \
+            test "$rc" -eq 0
+        kill -0 "$REMUS_PID" 2>/dev/null && pass "xl remus still running" || fail "xl remus died: $(tail -3 "$OUT/remus-netbuf.log")"
+    else
+        fail "libxl's hotplug call with netbuf's script: no IFB claim after 120 s: $(tail -5 "$OUT/remus-netbuf.log")"
+        stop_capture
+    fi
+
+    # A bad end: SIGTERM stops xl remus without any teardown.
+    say "SIGTERM to xl remus..."
+    kill -TERM "$REMUS_PID" 2>/dev/null; wait "$REMUS_PID" 2>/dev/null
+    sleep 2
+    xl list g1 >/dev/null 2>&1 && [[ $(xl list g1 | awk 'NR==2 {print $5}') == *p* ]] && xl unpause g1
+    netbuf reap --json > "$OUT/reap-after-term.json" 2>&1
+    check "netbuf reap finds what the SIGTERM left ($(tr -d '\n' < "$OUT/reap-after-term.json" | head -c 300))" \
+        grep -q "$VIF\|ifb" "$OUT/reap-after-term.json"
+    netbuf reap --apply > "$OUT/reap-apply.log" 2>&1
+    check "netbuf reap --apply succeeded" test $? -eq 0
+    check "the guest's network is back after reap --apply (ping within 1 s)" \
+        ping -c 3 -i 0.3 -W 1 "${GUEST_IP4[0]}"
+    check "no redirect left on $VIF" bash -c "! tc filter show dev $VIF ingress | grep -q mirred"
+    say "xl remus again after the reap..."
+    if start_remus 1 "$OUT/remus-again.log"; then
+        pass "a following xl remus works (claim $(remus_claim 1))"
+    else
+        fail "a following xl remus: no IFB claim: $(tail -5 "$OUT/remus-again.log")"
+    fi
+    # A worse end: SIGKILL, then the guest destroyed; reap cleans both.
+    sleep 3
+    kill -KILL "$REMUS_PID" 2>/dev/null; wait "$REMUS_PID" 2>/dev/null
+    say "SIGKILL to xl remus; guest state: $(xl list g1 2>/dev/null | awk 'NR==2 {print $5}')"
+    xl destroy g1 > /dev/null 2>&1
+    sleep 2
+    netbuf reap --apply > "$OUT/reap-destroyed.log" 2>&1
+    check "netbuf reap --apply after SIGKILL and the guest destroyed" test $? -eq 0
+    check "no plug left on any IFB" bash -c "! tc qdisc show | grep -q plug"
+    check "no claim left in XenStore" bash -c "! xenstore-ls /libxl 2>/dev/null | grep -q 'ifb = '"
+    create_guest 1 || setup_failed "guest g1 did not come up again"
+    DOMID=$(xl domid g1)
+    VIF=vif$DOMID.0
+fi
+
+if [[ -z $ONLY || $ONLY == xen ]]; then
+    say "xl remus -b with Xen's own remus-netbuf-setup (the reference script)..."
+    use_script remus-netbuf-setup-xen
+    start_capture xen
+    if start_remus 1 "$OUT/remus-xen.log"; then
+        pass "libxl ran Xen's script: IFB claim $(remus_claim 1) for $VIF (netbuf picked the same first free IFB: ifb0)"
+        check "Xen's script: same IFB choice as netbuf (ifb0)" test "$(remus_claim 1)" = ifb0
+        traffic 1
+        stop_capture
+        python3 "$LAB/commit-check.py" "$OUT/xen-bridge.pcap" "$OUT/xen-netlink.pcap" \
+            "${GUEST_MAC[0]}" "${GUEST_IP4[0]}" "${GUEST_IP6[0]}" --expect-leak ipv6,arp > "$OUT/commit-xen.txt" 2>&1
+        rc=$?
+        sed 's/^/  xen: /' "$OUT/commit-xen.txt"
+        check "Xen's script: IPv4 held until commit, IPv6 and ARP leak with the real guest" test "$rc" -eq 0
+    else
+        fail "libxl's hotplug call with Xen's script: no IFB claim: $(tail -5 "$OUT/remus-xen.log")"
+        stop_capture
+    fi
+    kill -TERM "$REMUS_PID" 2>/dev/null; wait "$REMUS_PID" 2>/dev/null
+    xl destroy g1 >/dev/null 2>&1
+    netbuf reap --apply > /dev/null 2>&1
+    use_script remus-netbuf-setup
+fi
+
+summary
+[[ $FAILED -eq 0 ]]
