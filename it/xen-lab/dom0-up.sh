@@ -29,7 +29,8 @@ for _ in $(seq 100); do
 done
 xenstore-read / >/dev/null 2>&1 || die "xenstored does not answer after 10 s"
 timeout 30 "$bin/xen-init-dom0" >/dev/null || die "xen-init-dom0 failed"
-timeout 30 "$bin/xenconsoled" --pid-file=/run/xenconsoled.pid || die "xenconsoled did not start"
+mkdir -p /var/log/xen/console
+timeout 30 "$bin/xenconsoled" --pid-file=/run/xenconsoled.pid --log=guest --log-dir=/var/log/xen/console || die "xenconsoled did not start"
 
 ip link add xenbr0 type bridge || die "cannot add bridge xenbr0"
 ip link set xenbr0 type bridge forward_delay 0 stp_state 0
