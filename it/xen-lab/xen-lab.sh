@@ -148,7 +148,9 @@ build_libxl() {
     (cd "$src" && ./autogen.sh >/dev/null) || die "autogen.sh (autoconf) of the xen source failed"
     cp /usr/share/autoconf/build-aux/config.{sub,guess} "$src/" || die "no config.sub/config.guess from autoconf"
     log "configuring the tools (libnl3 required: network buffering)..."
-    (cd "$src" && WGET=/bin/false GIT=/bin/false timeout 600 ./configure "${CONFIGURE_ARGS[@]}" > "$work/configure.log" 2>&1) \
+    # Debian's layout: libxl runs /usr/lib/xen-<series>/bin/libxl-save-helper, as Debian's own libxl does.
+    (cd "$src" && WGET=/bin/false GIT=/bin/false timeout 600 ./configure "${CONFIGURE_ARGS[@]}" \
+        "--with-libexec-leaf-dir=xen-$XEN_SERIES" > "$work/configure.log" 2>&1) \
         || { tail -n 20 "$work/configure.log" >&2; die "configure of the xen tools failed"; }
     grep -q '^LIBNL3_LIBS *:= *-l' "$src/config/Tools.mk" \
         || die "configure did not find libnl3 (libnl-3-dev, libnl-route-3-dev): libxl would have no network buffering"
@@ -159,6 +161,9 @@ build_libxl() {
             || { tail -n 30 "$work/make.log" >&2; die "make -C $step failed"; }
     done
     log "built in $(( SECONDS - start )) s"
+    local helper=/usr/lib/xen-$XEN_SERIES/bin/libxl-save-helper
+    grep -qaF "$helper" "$src"/tools/libs/light/libxenlight.so.*.* \
+        || die "the rebuilt libxl does not run $helper (Debian's layout): check the configure options"
     mkdir -p "$work/out/usr/lib/x86_64-linux-gnu" "$work/out/usr/lib/xen-$XEN_SERIES/bin"
     cp -a "$src"/tools/libs/light/libxenlight.so.*.* "$work/out/usr/lib/x86_64-linux-gnu/"
     cp "$src/tools/libs/light/libxl-save-helper" "$src/tools/xl/xl" "$work/out/usr/lib/xen-$XEN_SERIES/bin/"
@@ -181,6 +186,9 @@ assemble_xen_tree() {
     rm -rf "$tree"
     mv "$tree.tmp" "$tree"
     touch "$tree/.complete"
+    # Builds and trees of earlier keys are stale now.
+    find "$XEN_DIR" -maxdepth 1 \( -name 'build-*' ! -name "${BUILT##*/}" -o -name 'tree-*' ! -name "${tree##*/}" \) \
+        -exec rm -rf {} +
 }
 
 prepare() {
