@@ -12,6 +12,9 @@ packages=(
   kmod              # modinfo: the reference script checks its kernel modules with it
   procps            # sysctl: the kit fixtures disable IPv6 on their IFBs
 )
+# The Xen lab's own list (qemu, libxl's build and runtime dependencies, tcpdump...): one list, kept there.
+mapfile -t xen_lab < <(bash "$(dirname "$0")/../it/xen-lab/xen-lab.sh" packages)
+packages+=("${xen_lab[@]}")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

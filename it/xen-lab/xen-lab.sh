@@ -8,6 +8,7 @@
 #   xen-lab.sh prepare                      packages, Xen (hypervisor + tools), libxl with libnl3, kernel, initramfs
 #   xen-lab.sh run [OPTIONS] -- CMD ARGS... boot, run CMD in dom0, print its output, exit with its status
 #   xen-lab.sh test [OPTIONS]               the lab's checks (remus-check.sh) on this working tree
+#   xen-lab.sh packages                     the Debian packages prepare installs (scripts/install-test-deps.sh)
 #
 # Environment: NETBUF_XEN_LAB_CACHE (cache dir, default /var/cache/netbuf-xen-lab), NETBUF_XEN_VERSION (a
 # Debian version of the xen source package; default: the one the distribution's main suite serves),
@@ -21,7 +22,7 @@ CACHE=${NETBUF_XEN_LAB_CACHE:-/var/cache/netbuf-xen-lab}
 # libraries of Debian's Xen tools (the tools themselves are unpacked, never installed).
 APT_PACKAGES=(qemu-system-x86 busybox-static kmod iproute2 iputils-ping iputils-arping procps bridge-utils
               tcpdump python3 libnl-utils net-tools
-              dpkg-dev gcc make autoconf flex bison iasl pkg-config python3-dev uuid-dev zlib1g-dev
+              dpkg-dev gcc make autoconf flex bison acpica-tools pkg-config python3-dev uuid-dev zlib1g-dev
               liblzma-dev libzstd-dev libncurses-dev libyajl-dev libnl-3-dev libnl-route-3-dev libext2fs-dev
               libyajl2 libnl-3-200 libnl-route-3-200 libext2fs2)
 # Debian's binary packages of Xen, all of the source's version.
@@ -52,6 +53,7 @@ CONSOLE_QUIET_RE='^\(XEN\)|^\(d[0-9]+\)|^mapping kernel into physical memory|^ab
 usage() {
     cat >&2 <<'EOF'
 usage: xen-lab.sh prepare
+       xen-lab.sh packages
        xen-lab.sh run [--timeout SEC] [--mem MB] [--cpus N] [--rw DIR]... [--ro DIR]... [--verbose] -- CMD [ARGS...]
        xen-lab.sh test [--timeout SEC] [--verbose] [-- CHECK ARGS...]
 
@@ -323,6 +325,7 @@ main() {
     [[ $# -gt 0 ]] && shift
     case $cmd in
         prepare) prepare ;;
+        packages) printf '%s\n' "${APT_PACKAGES[@]}" ;;
         run) run_lab "$@" ;;
         test) test_lab "$@" ;;
         -h|--help|help) usage ;;
