@@ -2,11 +2,12 @@
 """Output commit, checked from two captures taken in the Xen lab's dom0 (by remus-check.sh).
 
 usage: commit-check.py BRIDGE.pcap NETLINK.pcap GUEST_MAC GUEST_IP4 GUEST_IP6 [--expect-leak ipv6,arp]
+                       [--ifindex N]
 
 BRIDGE.pcap is tcpdump on xenbr0 (what dom0 sees of the guest, after the plug); NETLINK.pcap is tcpdump
 on an nlmon device: every netlink message, among them libxl's plug actions (RTM_NEWQDISC, kind "plug",
 action BUFFER 0 when a checkpoint closes an epoch, RELEASE_ONE 1 when it is committed). Both have the
-same clock. Each guest reply (ICMP echo reply, ICMPv6 echo reply, ARP reply) is matched to its request;
+same clock; --ifindex keeps only the plug actions on the IFB of that interface index. Each guest reply (ICMP echo reply, ICMPv6 echo reply, ARP reply) is matched to its request;
 it was held until a commit when a BUFFER came after its request and a RELEASE_ONE after that BUFFER,
 before the reply was seen. Prints one line per protocol and exits 0 when every reply of every protocol
 not in --expect-leak was held, and each protocol in --expect-leak leaked at least once (Xen's script);
@@ -42,14 +43,16 @@ def packets(path):
         off += caplen
 
 
-def plug_actions(path):
-    """[(time, action)] of the plug actions requested over netlink, oldest first."""
+def plug_actions(path, ifindex=None):
+    """[(time, action)] of the plug actions requested over netlink (on ifindex, if given), oldest first."""
     out = []
     for t, linktype, pkt in packets(path):
         if linktype != LINKTYPE_NETLINK or len(pkt) < 36:
             continue
         length, mtype, flags = struct.unpack("<IHH", pkt[:8])
         if mtype != RTM_NEWQDISC or not flags & NLM_F_REQUEST:
+            continue
+        if ifindex is not None and struct.unpack("<i", pkt[20:24])[0] != ifindex:
             continue
         kind, options, off = None, None, 16 + 20
         while off + 4 <= min(length, len(pkt)):
@@ -102,7 +105,11 @@ def frames(path, guest_mac, ip4, ip6):
 
 
 def main(argv):
-    expect_leak = set()
+    expect_leak, ifindex = set(), None
+    if "--ifindex" in argv:
+        i = argv.index("--ifindex")
+        ifindex = int(argv[i + 1])
+        del argv[i:i + 2]
     if "--expect-leak" in argv:
         i = argv.index("--expect-leak")
         expect_leak = set(argv[i + 1].split(","))
@@ -113,7 +120,7 @@ def main(argv):
     import ipaddress
     bridge, netlink, mac, ip4, ip6 = argv[1:6]
     try:
-        actions = plug_actions(netlink)
+        actions = plug_actions(netlink, ifindex)
         seen = frames(bridge, mac, ip4, ipaddress.IPv6Address(ip6).packed)
     except (OSError, ValueError) as e:
         print(f"commit-check: {e}", file=sys.stderr)

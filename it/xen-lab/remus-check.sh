@@ -4,7 +4,7 @@
 # remus-netbuf-setup, and Xen's own script beside it. One "PASS ..." or "FAIL ..." line per check;
 # exit 0 when all passed, 1 when one failed, 2 when the set-up failed (no verdict).
 #
-#   remus-check.sh --out DIR [--only netbuf|xen|reap|two]   captures and logs go to DIR
+#   remus-check.sh --out DIR [--only netbuf|xen|controller|two]   captures and logs go to DIR
 set -uo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -15,7 +15,7 @@ while [[ $# -gt 0 ]]; do
     case $1 in
         --out) OUT=$2; shift 2 ;;
         --only) ONLY=$2; shift 2 ;;
-        *) echo "usage: remus-check.sh --out DIR [--only netbuf|xen|reap|two]" >&2; exit 2 ;;
+        *) echo "usage: remus-check.sh --out DIR [--only netbuf|xen|controller|two]" >&2; exit 2 ;;
     esac
 done
 mkdir -p "$OUT"
@@ -82,6 +82,7 @@ tsc_mode = "native"
 on_crash = "destroy"
 EOF
     local t=$SECONDS
+    say "xl create g$n..."
     timeout 180 xl create "$cfg" > "$OUT/g$n.create.log" 2>&1 || { cat "$OUT/g$n.create.log" >&2; return 1; }
     if ! wait_for 120 ping -c 1 -W 1 "${GUEST_IP4[n-1]}"; then
         say "g$n does not answer ping; its console:"
@@ -135,7 +136,23 @@ create_guest 1 || setup_failed "guest g1 did not come up"
 DOMID=$(xl domid g1)
 VIF=vif$DOMID.0
 
-if [[ -z $ONLY || $ONLY == netbuf || $ONLY == reap ]]; then
+# commit_check NAME N [ARGS...]: commit-check.py on the captures NAME-* for guest gN; prints its lines.
+commit_check() {
+    local name=$1 n=$2
+    shift 2
+    python3 "$LAB/commit-check.py" "$OUT/$name-bridge.pcap" "$OUT/$name-netlink.pcap" \
+        "${GUEST_MAC[n-1]}" "${GUEST_IP4[n-1]}" "${GUEST_IP6[n-1]}" "$@" > "$OUT/commit-$name.txt" 2>&1
+    local rc=$?
+    sed "s/^/  $name: /" "$OUT/commit-$name.txt"
+    return $rc
+}
+# nothing_left VIF CLAIM: no plug on any IFB, no redirect on VIF, no IFB claim at CLAIM.
+nothing_left() {
+    ! tc qdisc show | grep -q plug && ! tc filter show dev "$1" ingress | grep -q mirred \
+        && ! xenstore-read "$2/ifb" >/dev/null 2>&1
+}
+
+if [[ -z $ONLY || $ONLY == netbuf ]]; then
     say "xl remus -b with netbuf's remus-netbuf-setup..."
     use_script remus-netbuf-setup
     start_capture netbuf
@@ -195,6 +212,59 @@ if [[ -z $ONLY || $ONLY == netbuf || $ONLY == reap ]]; then
     create_guest 1 || setup_failed "guest g1 did not come up again"
     DOMID=$(xl domid g1)
     VIF=vif$DOMID.0
+fi
+
+if [[ -z $ONLY || $ONLY == controller ]]; then
+    # The library itself as the controller: the testkit example's loop on the real guest, through the
+    # native XenStore client over xenstored's socket, then over the xenbus device.
+    for endpoint in /var/run/xenstored/socket /dev/xen/xenbus; do
+        name=controller-${endpoint##*/}
+        say "netbuf as a controller (XenStore through $endpoint): xl pause, checkpoint, xl unpause, commit..."
+        rm -f "$OUT/$name.stop"
+        start_capture "$name"
+        java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp "$REPO/cli/target/netbuf.jar" "$LAB/XenController.java" \
+            g1 "$VIF" "$DOMID" "$endpoint" 400 500 "$OUT/$name.stop" > "$OUT/$name.log" 2>&1 &
+        ctl=$!
+        if wait_for 180 grep -q '^epoch 2 ' "$OUT/$name.log"; then
+            traffic 1
+            touch "$OUT/$name.stop"
+        fi
+        wait "$ctl"
+        rc=$?
+        stop_capture
+        check "controller over $endpoint: attached, $(grep -c '^epoch' "$OUT/$name.log") epochs, closed (exit $rc; $(head -1 "$OUT/$name.log"))" \
+            bash -c "[[ $rc -eq 0 ]] && grep -q '^closed' '$OUT/$name.log'"
+        commit_check "$name" 1
+        check "controller over $endpoint: the guest's IPv4, IPv6 and ARP replies left only after a commit, in order" test $? -eq 0
+        check "controller over $endpoint: nothing left after close (plug, redirect, claim)" \
+            nothing_left "$VIF" "/libxl/$DOMID/remus/netbuf/0"
+        check "controller over $endpoint: the guest answers at once after close" ping -c 2 -i 0.3 -W 1 "${GUEST_IP4[0]}"
+    done
+fi
+
+if [[ -z $ONLY || $ONLY == two ]]; then
+    say "two guests under xl remus at once..."
+    use_script remus-netbuf-setup
+    create_guest 2 || setup_failed "guest g2 did not come up"
+    start_capture two
+    start_remus 1 "$OUT/remus-two-g1.log" && pid1=$REMUS_PID
+    start_remus 2 "$OUT/remus-two-g2.log" && pid2=$REMUS_PID
+    ifb1=$(remus_claim 1) ifb2=$(remus_claim 2)
+    check "two guests: each has its own IFB (g1: ${ifb1:-none}, g2: ${ifb2:-none})" \
+        bash -c "[[ -n '$ifb1' && -n '$ifb2' && '$ifb1' != '$ifb2' ]]"
+    traffic 1
+    cp "$OUT/ping4.log" "$OUT/two-g1-ping4.log"
+    traffic 2
+    stop_capture
+    for n in 1 2; do
+        ifb=$(remus_claim "$n")
+        [[ -n $ifb ]] || { fail "two guests: g$n has no claim"; continue; }
+        commit_check two "$n" --ifindex "$(cat "/sys/class/net/$ifb/ifindex")"
+        check "two guests: g$n's replies held by its own plug ($ifb) until its commits" test $? -eq 0
+    done
+    kill -TERM "${pid1:-}" "${pid2:-}" 2>/dev/null; wait 2>/dev/null
+    xl destroy g2 >/dev/null 2>&1
+    netbuf reap --apply > /dev/null 2>&1
 fi
 
 if [[ -z $ONLY || $ONLY == xen ]]; then
