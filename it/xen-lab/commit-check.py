@@ -47,8 +47,13 @@ def plug_actions(path, ifindex=None):
     """[(time, action)] of the plug actions requested over netlink (on ifindex, if given), oldest first."""
     out = []
     for t, linktype, pkt in packets(path):
-        if linktype != LINKTYPE_NETLINK or len(pkt) < 36:
+        if linktype != LINKTYPE_NETLINK or len(pkt) < 16 + 36:
             continue
+        # tcpdump on nlmon writes a 16-byte cooked header (SLL: ARPHRD_NETLINK 0x0338, the netlink family
+        # in the last two bytes) before each message; NETLINK_ROUTE is family 0.
+        if struct.unpack(">H", pkt[2:4])[0] != 0x0338 or struct.unpack(">H", pkt[14:16])[0] != 0:
+            continue
+        pkt = pkt[16:]
         length, mtype, flags = struct.unpack("<IHH", pkt[:8])
         if mtype != RTM_NEWQDISC or not flags & NLM_F_REQUEST:
             continue
@@ -57,6 +62,7 @@ def plug_actions(path, ifindex=None):
         kind, options, off = None, None, 16 + 20
         while off + 4 <= min(length, len(pkt)):
             alen, atype = struct.unpack("<HH", pkt[off:off + 4])
+            atype &= 0x3FFF  # libnl marks TCA_OPTIONS nested (NLA_F_NESTED), netbuf does not
             if alen < 4:
                 break
             value = pkt[off + 4:off + alen]

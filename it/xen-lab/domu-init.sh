@@ -25,7 +25,9 @@ for _ in $(seq 100); do
     sleep 0.1
 done
 [ -n "$ip4" ] && ip addr add "$ip4" dev eth0
-[ -n "$ip6" ] && ip addr add "$ip6" dev eth0 nodad
+# No duplicate address detection (busybox's ip has no "nodad"): the address is usable at once.
+echo 0 > /proc/sys/net/ipv6/conf/eth0/accept_dad
+[ -n "$ip6" ] && ip addr add "$ip6" dev eth0
 ip link set eth0 up
 echo "NETBUF-DOMU: up $ip4 $ip6"
 while true; do sleep 3600; done
