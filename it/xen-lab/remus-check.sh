@@ -135,6 +135,16 @@ start_remus() {
     REMUS_PID=$!
     wait_for 120 xenstore-read "/libxl/$domid/remus/netbuf/0/ifb"
 }
+# stop_remus N PID: SIGTERM to that xl remus (libxl then runs no teardown), and netbuf's drop-in
+# teardown of what it left for gN (reap cannot see it: see the known defect).
+stop_remus() {
+    local n=$1 pid=$2 domid ifb
+    kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+    domid=$(xl domid "g$n" 2>/dev/null) || return 0
+    ifb=$(remus_claim "$n") || return 0
+    vifname=vif$domid.0 XENBUS_PATH=/libxl/$domid/remus/netbuf/0 REMUS_IFB=$ifb \
+        timeout 120 /etc/xen/scripts/remus-netbuf-setup teardown >/dev/null 2>&1
+}
 remus_claim() { xenstore-read "/libxl/$(xl domid "g$1")/remus/netbuf/0/ifb" 2>/dev/null; }
 checkpoints() { grep -c 'BUFFER\|checkpoint' "$1" 2>/dev/null || true; }
 
@@ -283,13 +293,15 @@ if [[ -z $ONLY || $ONLY == two ]]; then
         commit_check two "$n" --ifindex "$(cat "/sys/class/net/$ifb/ifindex")"
         check "two guests: g$n's replies held by its own plug ($ifb) until its commits" test $? -eq 0
     done
-    kill -TERM "${pid1:-}" "${pid2:-}" 2>/dev/null; wait 2>/dev/null
+    stop_remus 1 "${pid1:-}"
+    stop_remus 2 "${pid2:-}"
     xl destroy g2 >/dev/null 2>&1
     netbuf reap --apply > /dev/null 2>&1
 fi
 
 if [[ -z $ONLY || $ONLY == xen ]]; then
     say "xl remus -b with Xen's own remus-netbuf-setup (the reference script)..."
+    check "before Xen's script: no plug on any IFB (netbuf's runs left nothing)" bash -c "! tc qdisc show | grep -q plug"
     use_script remus-netbuf-setup-xen
     start_capture xen
     if start_remus 1 "$OUT/remus-xen.log"; then
@@ -306,7 +318,7 @@ if [[ -z $ONLY || $ONLY == xen ]]; then
         fail "libxl's hotplug call with Xen's script: no IFB claim: $(tail -5 "$OUT/remus-xen.log")"
         stop_capture
     fi
-    kill -TERM "$REMUS_PID" 2>/dev/null; wait "$REMUS_PID" 2>/dev/null
+    stop_remus 1 "$REMUS_PID"
     xl destroy g1 >/dev/null 2>&1
     netbuf reap --apply > /dev/null 2>&1
     use_script remus-netbuf-setup
