@@ -37,7 +37,7 @@ APT_UPDATED=0
 apt_update_once() {
     if [[ $APT_UPDATED -eq 0 ]]; then
         log "apt-get update..."
-        apt-get -o DPkg::Lock::Timeout=600 update -qq >&2 || die "apt-get update failed"
+        timeout 900 apt-get -o DPkg::Lock::Timeout=600 update -qq >&2 || die "apt-get update failed"
         APT_UPDATED=1
     fi
 }
@@ -53,7 +53,7 @@ install_packages() {
     fi
     apt_update_once
     log "installing ${missing[*]}..."
-    DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends \
+    DEBIAN_FRONTEND=noninteractive timeout 1800 apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends \
         "${missing[@]}" >&2 || die "apt-get install ${missing[*]} failed"
 }
 
@@ -121,7 +121,7 @@ fetch_kernel() {
     work=$(mktemp -d "$CACHE/fetch.XXXXXX")
     TEMP_DIRS+=("$work")
     log "fetching kernel $pkg (apt-get download)..."
-    if ! (cd "$work" && apt-get -o APT::Sandbox::User=root download "$pkg" >&2); then
+    if ! (cd "$work" && timeout 900 apt-get -o APT::Sandbox::User=root download "$pkg" >&2); then
         rm -rf "$work"
         return 1
     fi
