@@ -9,7 +9,7 @@ on an nlmon device: every netlink message, among them libxl's plug actions (RTM_
 action BUFFER 0 when a checkpoint closes an epoch, RELEASE_ONE 1 when it is committed). Both have the
 same clock; --ifindex keeps only the plug actions on the IFB of that interface index. Each guest reply (ICMP echo reply, ICMPv6 echo reply, ARP reply) is matched to its request;
 it was held until a commit when a BUFFER came after its request and a RELEASE_ONE after that BUFFER,
-before the reply was seen. Prints one line per protocol and exits 0 when every reply of every protocol
+before the reply was seen; and replies must leave in the order of their requests. Prints one line per protocol and exits 0 when every reply of every protocol
 not in --expect-leak was held, and each protocol in --expect-leak leaked at least once (Xen's script);
 1 otherwise; 2 when a capture cannot be read or holds no plug action or no reply.
 """
@@ -139,7 +139,7 @@ def main(argv):
         return 2
     verdict = 0
     for proto in ("ipv4", "ipv6", "arp"):
-        pending, held, leaked, delays, order_ok, last_key = [], 0, 0, [], True, None
+        pending, held, leaked, delays, order_ok, last_req = [], 0, 0, [], True, None
         for t, p, kind, key in seen:
             if p != proto:
                 continue
@@ -151,10 +151,11 @@ def main(argv):
             if match is None:
                 continue
             pending.remove(match)
-            if key is not None and last_key is not None and key < last_key:
-                order_ok = False
-            last_key = key if key is not None else last_key
             req_t = match[0]
+            # The guest answers in the order the requests came: the replies must leave in that order.
+            if last_req is not None and req_t < last_req:
+                order_ok = False
+            last_req = req_t
             b = next((x for x in buffers if req_t < x < t), None)
             r = next((x for x in releases if b is not None and b < x <= t), None)
             if b is not None and r is not None:
