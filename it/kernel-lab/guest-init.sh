@@ -2,7 +2,8 @@
 # PID 1 of the kernel lab's initramfs (copied in by lab.sh prepare; never run on the host).
 #
 # Loads the modules listed in /etc/lab-modules (dependencies first), builds the guest's root as an
-# overlay of the host's root (9p tag "hostroot", read-only) under a tmpfs upper layer, mounts the
+# overlay of the host's root (9p tag "hostroot", read-only; under an extra read-only layer when the
+# control share's file "lower" names its 9p tag) under a tmpfs upper layer, mounts the
 # run's control share (tag "labctl") and the host directories listed in it (rw or ro), runs
 # /run/netbuf-lab/run.sh chrooted into that root with stdout and stderr appended to files on the
 # control share (lab.sh streams them), writes the exit status there too and powers off. Whatever happens, it ends in poweroff -f.
@@ -38,7 +39,15 @@ mount -t 9p -o "$P9OPTS,cache=none" labctl /ctl || die "cannot mount the control
 mount -t 9p -o "$P9OPTS,ro,cache=loose" hostroot /lower || die "cannot mount the host root (9p tag hostroot)"
 mount -t tmpfs -o mode=755 layer /layer || die "cannot mount the overlay's tmpfs"
 mkdir -p /layer/upper /layer/work
-mount -t overlay -o lowerdir=/lower,upperdir=/layer/upper,workdir=/layer/work overlay "$ROOT" \
+# An extra read-only layer over the host root (the Xen lab's unpacked Xen), when the run names its 9p tag.
+LOWER=/lower
+if [ -f /ctl/lower ]; then
+    read -r tag < /ctl/lower
+    mkdir -p /extra
+    mount -t 9p -o "$P9OPTS,ro,cache=loose" "$tag" /extra || die "cannot mount the extra layer (9p tag $tag)"
+    LOWER=/extra:/lower
+fi
+mount -t overlay -o lowerdir=$LOWER,upperdir=/layer/upper,workdir=/layer/work overlay "$ROOT" \
     || die "cannot mount the overlay root (lower = host root over 9p, upper = tmpfs)"
 
 mount -t proc proc "$ROOT/proc" || die "cannot mount the guest's /proc"

@@ -1,6 +1,9 @@
 package io.netbuf.impl.xenstore;
 
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
@@ -9,7 +12,6 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -113,7 +115,7 @@ final class XenstoreTransport implements AutoCloseable {
             }
             return new XenstoreTransport(socket, path);
         }
-        return new XenstoreTransport(FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE), path);
+        return new XenstoreTransport(DeviceChannel.open(path), path);
     }
 
     private static boolean isSocket(Path path) throws IOException {
@@ -166,6 +168,58 @@ final class XenstoreTransport implements AutoCloseable {
             channel.close();
         } catch (IOException ignored) {
             // closing a broken channel: nothing left to release
+        }
+    }
+
+    /**
+     * The xenbus device as a byte channel whose reads and writes do not wait for each other. One
+     * {@link FileChannel} would not do: it serialises read and write on one lock, so the reader thread
+     * blocked in {@code read(2)} until xenstored answers would keep every request from being written
+     * (a hang seen on a real dom0). Here reads and writes go through two channels on the same open file
+     * (the device keeps one connection, transactions and watches per open file); closing unblocks a read.
+     */
+    private static final class DeviceChannel implements ByteChannel {
+        private final FileChannel in;
+        private final FileChannel out;
+
+        private DeviceChannel(FileChannel in, FileChannel out) {
+            this.in = in;
+            this.out = out;
+        }
+
+        static DeviceChannel open(Path path) throws IOException {
+            RandomAccessFile file = new RandomAccessFile(path.toFile(), "rw");
+            try {
+                return new DeviceChannel(new FileInputStream(file.getFD()).getChannel(),
+                        new FileOutputStream(file.getFD()).getChannel());
+            } catch (RuntimeException e) {
+                file.close();
+                throw e;
+            }
+        }
+
+        @Override
+        public int read(ByteBuffer dst) throws IOException {
+            return in.read(dst);
+        }
+
+        @Override
+        public int write(ByteBuffer src) throws IOException {
+            return out.write(src);
+        }
+
+        @Override
+        public boolean isOpen() {
+            return in.isOpen() && out.isOpen();
+        }
+
+        @Override
+        public void close() throws IOException {
+            try {
+                in.close();
+            } finally {
+                out.close();
+            }
         }
     }
 }
