@@ -32,7 +32,7 @@ class XenstoreTransportDeviceTest {
         assertTrue(mkfifo.waitFor(30, TimeUnit.SECONDS), "mkfifo did not finish");
         assertEquals(0, mkfifo.exitValue(), "mkfifo failed");
         ExecutorService threads = Executors.newFixedThreadPool(2);
-        try (XenstoreTransport transport = XenstoreTransport.open(fifo)) {
+        try (XenstoreTransport transport = XenstoreTransport.open(fifo, java.time.Duration.ofSeconds(5))) {
             ByteBuffer got = ByteBuffer.allocate(5);
             CompletableFuture<Boolean> reader = CompletableFuture.supplyAsync(() -> {
                 try {
@@ -61,7 +61,7 @@ class XenstoreTransportDeviceTest {
         assertTrue(mkfifo.waitFor(30, TimeUnit.SECONDS), "mkfifo did not finish");
         ExecutorService threads = Executors.newSingleThreadExecutor();
         try {
-            XenstoreTransport transport = XenstoreTransport.open(fifo);
+            XenstoreTransport transport = XenstoreTransport.open(fifo, java.time.Duration.ofSeconds(5));
             Future<Boolean> reader = threads.submit(() -> transport.readFully(ByteBuffer.allocate(4)));
             Thread.sleep(300);
             transport.close();
