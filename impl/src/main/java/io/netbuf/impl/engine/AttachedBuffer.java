@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
 /**
  * An attached buffer. Tracks the epoch state so that the plug is never asked for a second BUFFER
  * while a closed epoch is unreleased (the kernel would lose track of it). Thread-safe; the
- * checkpoint path allocates nothing beyond what the backend does.
+ * checkpoint path allocates nothing beyond what the backend does, with or without listeners.
  */
 final class AttachedBuffer implements NetworkBuffer {
     private static final Logger LOG = LoggerFactory.getLogger(AttachedBuffer.class);
@@ -250,9 +250,11 @@ final class AttachedBuffer implements NetworkBuffer {
 
     /**
      * Records that the kernel accepted {@code action} for this buffer (sent by the handle or by a
-     * group, after {@link #begin(PlugAction)}).
+     * group, after {@link #begin(PlugAction, long)}).
+     *
+     * @param now {@link System#nanoTime()} after the call
      */
-    void applied(PlugAction action) {
+    void applied(PlugAction action, long now) {
         EpochState before = epochState();
         long previousLimit = limit;
         switch (action.code()) {
@@ -268,12 +270,16 @@ final class AttachedBuffer implements NetworkBuffer {
             default:
                 limit = action.limit();
         }
-        observer.applied(action, before, previousLimit);
+        observer.applied(action, before, previousLimit, now);
     }
 
-    /** A plug call for this buffer (by the handle or a group) is about to be made. */
-    void begin(PlugAction action) {
-        observer.begin(action);
+    /**
+     * A plug call for this buffer (by the handle or a group) is about to be made.
+     *
+     * @param now {@link System#nanoTime()} before the call
+     */
+    void begin(PlugAction action, long now) {
+        observer.begin(action, now);
     }
 
     /** The kernel refused {@code action} for this buffer; {@code failure} is thrown next. */
@@ -282,7 +288,7 @@ final class AttachedBuffer implements NetworkBuffer {
     }
 
     private void apply(PlugAction action) {
-        begin(action);
+        begin(action, System.nanoTime());
         try {
             host.trafficControl().plug(ifbAsList, action);
         } catch (NetworkBufferException e) {
@@ -293,6 +299,6 @@ final class AttachedBuffer implements NetworkBuffer {
             refused(action, failure);
             throw failure;
         }
-        applied(action);
+        applied(action, System.nanoTime());
     }
 }

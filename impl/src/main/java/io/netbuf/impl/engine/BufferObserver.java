@@ -18,8 +18,9 @@ import io.netbuf.event.LimitChanged;
 import io.netbuf.event.ReleasedIndefinitely;
 import io.netbuf.impl.jfr.JfrEvents;
 import io.netbuf.spi.PlugAction;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -32,18 +33,21 @@ import org.slf4j.LoggerFactory;
 /**
  * What a buffer's handle tells the outside about itself: epoch numbers, the figures of its last
  * commit, its listeners' events and its Flight Recorder events. The handle calls {@link #begin}
- * before each plug call and {@link #applied} or {@link #failed} after it, under its lock.
+ * before each plug call and {@link #applied} or {@link #failed} after it, under its lock, with the
+ * {@link System#nanoTime()} readings it took (a group takes one pair for all its members).
  *
- * <p>The checkpoint path does not read the kernel (but for the first checkpoint after a
- * release-indefinitely, which reads the counters the next commit starts from): without listeners
- * and without a recording a checkpoint or commit costs two clock reads and a small record. What a commit released is read
- * later, by whoever wants it ({@link #lastCommit()} on the caller's thread, the event dispatcher's
- * thread for listeners), under the handle's lock and only while that commit is still the last:
- * the plug's sent counters then minus the same counters read for the previous commit. While an
- * epoch is held nothing else leaves the plug, so the difference is exactly what this commit let
- * out (a packet the kernel had not dequeued yet at the read is counted by the next commit). When
- * the previous commit was never read (nobody asked before the next commit), the figures are
- * unknown (-1) and the read becomes the next commit's starting point.
+ * <p>The checkpoint path allocates nothing, reads no wall clock and does not read the kernel (but
+ * for the first checkpoint after a release-indefinitely, which reads the counters the next commit
+ * starts from): it stores a few numbers, and with listeners queues them ({@link EventDispatcher}).
+ * Event objects are built later, on the event thread or by whoever asks. What a commit released is
+ * read later too, by whoever wants it ({@link #lastCommit()} on the caller's thread, the event
+ * thread for listeners), under the handle's lock and only while that commit is still the last: the
+ * plug's sent counters then minus the same counters read for the previous commit. While an epoch
+ * is held nothing else leaves the plug, so the difference is exactly what this commit let out (a
+ * packet the kernel had not dequeued yet at the read is counted by the next commit). When the
+ * previous commit was never read (nobody asked before the next commit), the figures are unknown
+ * (-1) and the read becomes the next commit's starting point. While a Flight Recorder recording
+ * runs, events are built and read at once on the caller's thread (diagnostics may cost a read).
  */
 final class BufferObserver {
     private static final Logger LOG = LoggerFactory.getLogger(BufferObserver.class);
@@ -56,6 +60,15 @@ final class BufferObserver {
      * loop) never has the event thread read the kernel under it.
      */
     static final long SETTLE_NANOS = 1_000_000;
+    private static final VarHandle LAST_EPOCH;
+
+    static {
+        try {
+            LAST_EPOCH = MethodHandles.lookup().findVarHandle(BufferObserver.class, "lastEpoch", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private final BufferId id;
     private final ReentrantLock lock;
@@ -75,8 +88,18 @@ final class BufferObserver {
     private long drops;
     private boolean unreadableLogged;
 
-    private volatile Committed lastCommit;
-    private volatile long lastCommitNanos;
+    /**
+     * The last commit, as numbers: its epoch (0: none yet; written last, with release semantics, so
+     * that the event thread can tell without the lock whether a commit is still the last) and, read
+     * under the lock only, when it was accepted, how long its epoch was closed and its call took.
+     */
+    @SuppressWarnings("unused") // through LAST_EPOCH
+    private long lastEpoch;
+    private long lastAt;
+    private long lastSpan;
+    private long lastLatency;
+    /** The last commit as built (figures read, or known to be unknown); null or older: not built yet. */
+    private volatile Committed lastBuilt;
 
     /**
      * @param id the buffer
@@ -92,19 +115,23 @@ final class BufferObserver {
         this.dispatcher = new EventDispatcher(id.toString(), listeners, this::resolve);
     }
 
-    /** @return the last commit, its figures read now if nobody read them yet */
+    /** @return the last commit, its figures read now if nobody read them yet; null before the first */
     Committed lastCommit() {
-        Committed last = lastCommit;
-        if (last == null || last.figuresKnown()) {
-            return last;
+        long last = (long) LAST_EPOCH.getAcquire(this);
+        if (last == 0) {
+            return null;
+        }
+        Committed built = lastBuilt;
+        if (built != null && built.epoch() == last) {
+            return built;
         }
         lock.lock();
         try {
             List<BufferEvent> found = new ArrayList<>(2);
-            Committed resolved = resolveCommit(lastCommit, found);
+            Committed resolved = buildLast(found);
             for (BufferEvent e : found) {
                 if (e != resolved) {
-                    emit(e);
+                    emit(e); // drops the read saw; the commit itself is (or was) queued already
                 }
             }
             return resolved;
@@ -134,15 +161,19 @@ final class BufferObserver {
         lock.lock();
         try {
             baseline(adopted ? counters() : new BufferStats(0, 0, 0, 0, 0), 0);
-            emit(new Attached(id, Instant.now(), limitBytes, adopted));
+            emit(new Attached(id, EventClock.now(), limitBytes, adopted));
         } finally {
             lock.unlock();
         }
     }
 
-    /** A plug call is about to be made. */
-    void begin(PlugAction action) {
-        callStart = System.nanoTime();
+    /**
+     * A plug call is about to be made.
+     *
+     * @param now {@link System#nanoTime()} before the call
+     */
+    void begin(PlugAction action, long now) {
+        callStart = now;
         jfr = JFR ? JfrEvents.begin(call(action)) : null;
     }
 
@@ -151,14 +182,15 @@ final class BufferObserver {
      *
      * @param before the epoch state before it
      * @param previousLimit the limit before it
+     * @param now {@link System#nanoTime()} after the call
      */
-    void applied(PlugAction action, EpochState before, long previousLimit) {
-        long now = System.nanoTime();
-        if (jfr != null) {
-            JfrEvents.end(jfr);
+    void applied(PlugAction action, EpochState before, long previousLimit, long now) {
+        Object recorded = jfr;
+        jfr = null;
+        if (recorded != null) {
+            JfrEvents.end(recorded);
         }
         long latency = now - callStart;
-        BufferEvent event;
         switch (action.code()) {
             case PlugAction.BUFFER_CODE:
                 epoch++;
@@ -168,39 +200,61 @@ final class BufferObserver {
                     // one read on the checkpoint path, and only on this rare transition)
                     baseline(counters(), epoch - 1);
                 }
-                event = listening() ? new Checkpointed(id, Instant.now(), epoch, Duration.ofNanos(latency)) : null;
+                if (recorded != null) {
+                    record(recorded, new Checkpointed(id, EventClock.at(now), epoch, Duration.ofNanos(latency)));
+                } else if (!listeners.isEmpty()) {
+                    dispatcher.publish(EventDispatcher.CHECKPOINT, epoch, now, latency, 0);
+                }
                 break;
             case PlugAction.RELEASE_ONE_CODE:
-                lastCommitNanos = now;
-                lastCommit = new Committed(id, Instant.now(), epoch, NONE, NONE, Duration.ofNanos(now - closedAt),
-                        Duration.ofNanos(latency));
-                event = lastCommit;
+                lastAt = now;
+                lastSpan = now - closedAt;
+                lastLatency = latency;
+                LAST_EPOCH.setRelease(this, epoch);
+                if (recorded != null) {
+                    record(recorded, null);
+                } else if (!listeners.isEmpty()) {
+                    dispatcher.publish(EventDispatcher.COMMIT, epoch, now, latency, lastSpan);
+                }
                 break;
             case PlugAction.RELEASE_INDEFINITE_CODE:
                 baselineEpoch = NONE;
-                event = listening() ? new ReleasedIndefinitely(id, Instant.now(), epoch, Duration.ofNanos(latency))
-                        : null;
+                if (recorded != null || !listeners.isEmpty()) {
+                    record(recorded, new ReleasedIndefinitely(id, EventClock.at(now), epoch, Duration.ofNanos(latency)));
+                }
                 break;
             default:
-                event = listening() ? new LimitChanged(id, Instant.now(), previousLimit, action.limit(),
-                        Duration.ofNanos(latency)) : null;
-        }
-        if (event != null && (jfr != null || !listeners.isEmpty())) {
-            if (jfr != null) {
-                // a recording is on: its events carry the figures, read now (diagnostics may cost a read)
-                for (BufferEvent e : resolve(event)) {
-                    if (e instanceof Dropped) {
-                        JfrEvents.instant(e);
-                    } else {
-                        JfrEvents.commit(jfr, e);
-                    }
-                    publish(e);
+                if (recorded != null || !listeners.isEmpty()) {
+                    record(recorded, new LimitChanged(id, EventClock.at(now), previousLimit, action.limit(),
+                            Duration.ofNanos(latency)));
                 }
-            } else {
-                publish(event);
-            }
         }
-        jfr = null;
+    }
+
+    /**
+     * Completes the recorded plug call's event with {@code event} (null: the last commit, read
+     * now) and queues it for the listeners.
+     */
+    private void record(Object recorded, BufferEvent event) {
+        List<BufferEvent> out;
+        if (event == null) {
+            out = new ArrayList<>(2);
+            buildLast(out);
+        } else {
+            out = List.of(event);
+        }
+        for (BufferEvent e : out) {
+            if (recorded == null) {
+                publish(e);
+                continue;
+            }
+            if (e instanceof Dropped) {
+                JfrEvents.instant(e);
+            } else {
+                JfrEvents.commit(recorded, e);
+            }
+            publish(e);
+        }
     }
 
     /** The kernel refused {@code action}; the caller throws {@code failure} next. */
@@ -214,7 +268,7 @@ final class BufferObserver {
 
     /** {@code operation} failed; the caller throws {@code failure} next. */
     void failed(String operation, NetworkBufferException failure) {
-        emit(new Failed(id, Instant.now(), operation, failure));
+        emit(new Failed(id, EventClock.now(), operation, failure));
     }
 
     /**
@@ -230,13 +284,13 @@ final class BufferObserver {
     void closed(BufferStats held) {
         if (held != null) {
             if (baselineEpoch != NONE && held.drops() > drops) {
-                emit(new Dropped(id, Instant.now(), DropCause.OVER_LIMIT, held.drops() - drops, -1));
+                emit(new Dropped(id, EventClock.now(), DropCause.OVER_LIMIT, held.drops() - drops, -1));
             }
             if (held.backlogPackets() > 0) {
-                emit(new Dropped(id, Instant.now(), DropCause.PURGED, held.backlogPackets(), held.backlogBytes()));
+                emit(new Dropped(id, EventClock.now(), DropCause.PURGED, held.backlogPackets(), held.backlogBytes()));
             }
         }
-        emit(new Closed(id, Instant.now(), epoch));
+        emit(new Closed(id, EventClock.now(), epoch));
     }
 
     /** @return events dropped because a listener was too slow */
@@ -245,72 +299,81 @@ final class BufferObserver {
     }
 
     /**
-     * Completes an event before it is delivered (on the dispatcher's thread, or the caller's while
-     * a recording runs): a commit that is still the last gets its figures.
+     * Builds a queued slot's events (on the dispatcher's thread): a commit that is still the last
+     * gets its figures.
      *
      * @return the events to deliver in its place, in order (drops seen by the read first), or null
      *     for a commit younger than {@link #SETTLE_NANOS} that is still the last (not ready yet)
      */
-    private List<BufferEvent> resolve(BufferEvent event) {
-        // cheap checks first: most events need no read, and the handle's lock is the checkpoint path's
-        Committed last = lastCommit;
-        boolean commit = event instanceof Committed && !((Committed) event).figuresKnown() && last != null
-                && last.epoch() == ((Committed) event).epoch();
-        if (commit && !lock.isHeldByCurrentThread() && System.nanoTime() - lastCommitNanos < SETTLE_NANOS) {
+    private List<BufferEvent> resolve(int kind, BufferEvent event, long slotEpoch, long at, long latency,
+            long span) {
+        if (kind == EventDispatcher.CHECKPOINT) {
+            return List.of(new Checkpointed(id, EventClock.at(at), slotEpoch, Duration.ofNanos(latency)));
+        }
+        if (kind != EventDispatcher.COMMIT) {
+            return List.of(event);
+        }
+        // cheap checks first: most commits need no read, and the handle's lock is the checkpoint path's
+        Committed built = lastBuilt;
+        if (built != null && built.epoch() == slotEpoch) {
+            return List.of(built); // already read (by lastCommit()): delivered as read
+        }
+        if ((long) LAST_EPOCH.getAcquire(this) != slotEpoch) {
+            // superseded by a later commit before anyone read it: the figures are unknown
+            return List.of(new Committed(id, EventClock.at(at), slotEpoch, NONE, NONE, Duration.ofNanos(span),
+                    Duration.ofNanos(latency)));
+        }
+        if (System.nanoTime() - at < SETTLE_NANOS) {
             return null; // too fresh: read once it has settled, if it is still the last then
         }
-        if (!commit) {
-            if (event instanceof Committed && last != null && last.epoch() == ((Committed) event).epoch()) {
-                return List.of(last); // already read (by lastCommit()): delivered as read
-            }
-            return List.of(event); // not a commit, or superseded by a later commit before anyone read it
-        }
-        boolean mine = lock.isHeldByCurrentThread();
-        if (!mine && !lock.tryLock()) {
+        if (!lock.tryLock()) {
             // The handle is busy on the checkpoint path: never wait for it (a waiter would make every
             // unlock there wake this thread); try again at a later tick, when it may be superseded.
             return null;
         }
         try {
+            if ((long) LAST_EPOCH.getAcquire(this) != slotEpoch) {
+                return resolve(kind, null, slotEpoch, at, latency, span); // superseded meanwhile
+            }
             List<BufferEvent> out = new ArrayList<>(2);
-            resolveCommit((Committed) event, out);
+            buildLast(out);
             return out;
         } finally {
-            if (!mine) {
-                lock.unlock();
-            }
+            lock.unlock();
         }
     }
 
     /**
-     * Reads the figures of {@code c} if it is still the last commit (lock held); adds any drops
-     * seen and then the commit, resolved or not, to {@code out}.
+     * Builds the last commit (lock held), reading its figures if the baseline is the previous
+     * commit's; adds any drops the read saw and then the commit to {@code out}.
      *
-     * @return the commit as delivered
+     * @return the commit as built
      */
-    private Committed resolveCommit(Committed c, List<BufferEvent> out) {
-        Committed result = c;
-        Committed last = lastCommit;
-        if (last != null && last.epoch() == c.epoch() && !last.figuresKnown()) {
+    private Committed buildLast(List<BufferEvent> out) {
+        long last = (long) LAST_EPOCH.getAcquire(this);
+        Committed built = lastBuilt;
+        if (built == null || built.epoch() != last) {
+            long packets = NONE;
+            long bytes = NONE;
             long startEpoch = baselineEpoch;
             long dropsBefore = drops;
             BufferStats now = counters();
             if (now != null) {
-                if (startEpoch == c.epoch() - 1) {
-                    result = new Committed(c.buffer(), c.time(), c.epoch(), now.sentPackets() - sentPackets,
-                            now.sentBytes() - sentBytes, c.checkpointToCommit(), c.callLatency());
+                if (startEpoch == last - 1) {
+                    packets = now.sentPackets() - sentPackets;
+                    bytes = now.sentBytes() - sentBytes;
                     if (now.drops() > dropsBefore) {
-                        out.add(new Dropped(id, Instant.now(), DropCause.OVER_LIMIT, now.drops() - dropsBefore, -1));
+                        out.add(new Dropped(id, EventClock.now(), DropCause.OVER_LIMIT, now.drops() - dropsBefore, -1));
                     }
                 }
-                baseline(now, c.epoch());
-                lastCommit = result;
+                baseline(now, last);
             }
-        } else if (last != null && last.epoch() == c.epoch()) {
-            result = last;
+            built = new Committed(id, EventClock.at(lastAt), last, packets, bytes, Duration.ofNanos(lastSpan),
+                    Duration.ofNanos(lastLatency));
+            lastBuilt = built;
         }
-        out.add(result);
-        return result;
+        out.add(built);
+        return built;
     }
 
     private boolean listening() {

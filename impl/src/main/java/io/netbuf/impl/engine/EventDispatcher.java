@@ -15,37 +15,74 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Delivers one buffer's events to its listeners, in order, off the caller's thread. The caller
- * only offers the event to a bounded queue (full: the event is dropped, counted and warned about
- * once) and, when the queue was idle, puts the dispatcher on a shared list; a shared ticker
- * thread hands listed dispatchers to a pool every {@link #TICK_MILLIS} ms, so the caller never
- * wakes a thread. A listener that throws is logged once per listener class and event kind; one
- * that blocks holds only its own dispatcher's pool thread.
+ * Delivers one buffer's events to its listeners, in order, off the caller's thread.
+ *
+ * <p>The caller only writes to a bounded ring (full: the event is dropped, counted and warned
+ * about once) and, when the ring was idle, puts the dispatcher on a shared list. Checkpoints and
+ * commits, the frequent events, go in as numbers and become event objects on the delivering
+ * thread, so the checkpoint path allocates nothing and reads no wall clock. A shared ticker
+ * thread looks at the list every {@link #TICK_MILLIS} ms and, when it is not empty, hands it to a
+ * worker that drains every listed dispatcher in turn; the caller never wakes a thread. A listener
+ * that throws is logged once per listener class and event kind. One that blocks holds its own
+ * dispatcher and the worker it runs on: when the list makes no progress for {@link #STUCK_TICKS}
+ * ticks, the ticker starts another worker for the other dispatchers.
  */
 final class EventDispatcher {
     private static final Logger LOG = LoggerFactory.getLogger(EventDispatcher.class);
     /** Events one buffer may have waiting (a power of two). */
-    static final int CAPACITY = 4096;
+    static final int CAPACITY = 2048;
     private static final int MASK = CAPACITY - 1;
-    /** How often waiting events are handed to the pool. */
+    /** How often waiting events are handed to a worker. */
     static final long TICK_MILLIS = 1;
+    /** Ticks without progress after which another worker is started (a listener blocks). */
+    static final int STUCK_TICKS = 10;
+
+    /** Slot kinds. */
+    static final int EVENT = 0;
+    static final int CHECKPOINT = 1;
+    static final int COMMIT = 2;
+    private static final int STRIDE = 4;
+    private static final int KIND_SHIFT = 56;
+    private static final long EPOCH_MASK = (1L << KIND_SHIFT) - 1;
 
     private static final Queue<EventDispatcher> READY = new ConcurrentLinkedQueue<>();
+    /** Dispatchers whose first event was not ready: listed again at the next tick, not at once. */
+    private static final Queue<EventDispatcher> DEFERRED = new ConcurrentLinkedQueue<>();
     private static final Set<String> REPORTED = ConcurrentHashMap.newKeySet();
     private static final AtomicBoolean TICKING = new AtomicBoolean();
+    private static final AtomicInteger WORKERS = new AtomicInteger();
+    private static final AtomicLong PROGRESS = new AtomicLong();
     private static ScheduledExecutorService ticker;
     private static ExecutorService pool;
+    // the ticker's own state
+    private static long progressSeen;
+    private static int stuckTicks;
+
+    /** Turns a ring slot into the events to deliver. */
+    interface Resolver {
+        /**
+         * @param kind {@link #EVENT}, {@link #CHECKPOINT} or {@link #COMMIT}
+         * @param event the event ({@link #EVENT} only, else null)
+         * @param epoch the epoch (checkpoint, commit)
+         * @param at {@link System#nanoTime()} when the kernel accepted the call (checkpoint, commit)
+         * @param latency the plug call's duration in ns (checkpoint, commit)
+         * @param span checkpoint to commit in ns (commit)
+         * @return the events to deliver, in order, or null when the slot is not ready yet (it is
+         *     tried again at a later tick, and the events behind it wait)
+         */
+        List<BufferEvent> resolve(int kind, BufferEvent event, long epoch, long at, long latency, long span);
+    }
 
     private final String name;
     private final List<BufferListener> listeners;
-    private final Function<BufferEvent, List<BufferEvent>> resolver;
+    private final Resolver resolver;
     /** A single-producer single-consumer ring: producers are serialized by the handle's lock, the consumer by {@link #listed}. */
-    private final BufferEvent[] ring = new BufferEvent[CAPACITY];
+    private BufferEvent[] events;
+    private long[] numbers;
     private final AtomicLong head = new AtomicLong();
     private final AtomicLong tail = new AtomicLong();
     private final AtomicBoolean listed = new AtomicBoolean();
@@ -59,11 +96,9 @@ final class EventDispatcher {
     /**
      * @param name the buffer, for the log
      * @param listeners the live list of listeners (read at each delivery)
-     * @param resolver completes each event before delivery (e.g. reads a commit's figures) and
-     *     returns what to deliver in its place, or null when the event is not ready yet (it is then
-     *     tried again at a later tick, and the events behind it wait)
+     * @param resolver completes each slot before delivery (e.g. reads a commit's figures)
      */
-    EventDispatcher(String name, List<BufferListener> listeners, Function<BufferEvent, List<BufferEvent>> resolver) {
+    EventDispatcher(String name, List<BufferListener> listeners, Resolver resolver) {
         this.name = name;
         this.listeners = listeners;
         this.resolver = resolver;
@@ -75,23 +110,33 @@ final class EventDispatcher {
      * @param event the event
      */
     void publish(BufferEvent event) {
-        long t = tail.get();
-        if (t - headSeen >= CAPACITY) {
-            headSeen = head.get();
+        long t = claim();
+        if (t >= 0) {
+            events[(int) (t & MASK)] = event;
+            numbers[(int) (t & MASK) * STRIDE] = (long) EVENT << KIND_SHIFT;
+            commit(t);
         }
-        if (t - headSeen < CAPACITY) {
-            ring[(int) (t & MASK)] = event;
-            tail.set(t + 1); // volatile: ordered before the listed check below, which the consumer pairs with
-        } else {
-            if (dropped.getAndIncrement() == 0) {
-                LOG.warn("{}: a listener is too slow, its event queue ({} events) is full: newer events are dropped "
-                        + "(the buffer is not affected)", name, CAPACITY);
-            }
-            return;
-        }
-        if (!listed.get() && listed.compareAndSet(false, true)) {
-            READY.add(this);
-            startTicker();
+    }
+
+    /**
+     * Queues a checkpoint or a commit as numbers; allocates nothing. Callers hold the handle's lock.
+     *
+     * @param kind {@link #CHECKPOINT} or {@link #COMMIT}
+     * @param epoch the epoch
+     * @param at {@link System#nanoTime()} when the kernel accepted the call
+     * @param latency the call's duration in ns
+     * @param span checkpoint to commit in ns (commits)
+     */
+    void publish(int kind, long epoch, long at, long latency, long span) {
+        long t = claim();
+        if (t >= 0) {
+            int base = (int) (t & MASK) * STRIDE;
+            long[] n = numbers;
+            n[base] = (long) kind << KIND_SHIFT | epoch & EPOCH_MASK;
+            n[base + 1] = at;
+            n[base + 2] = latency;
+            n[base + 3] = span;
+            commit(t);
         }
     }
 
@@ -100,16 +145,54 @@ final class EventDispatcher {
         return dropped.get();
     }
 
+    /** @return the slot to write, or -1 when the ring is full (the event is dropped) */
+    private long claim() {
+        if (events == null) {
+            // allocated at the first event: a buffer nobody listens to costs no ring
+            events = new BufferEvent[CAPACITY];
+            numbers = new long[CAPACITY * STRIDE];
+        }
+        long t = tail.get();
+        if (t - headSeen >= CAPACITY) {
+            headSeen = head.get();
+        }
+        if (t - headSeen < CAPACITY) {
+            return t;
+        }
+        if (dropped.getAndIncrement() == 0) {
+            LOG.warn("{}: a listener is too slow, its event queue ({} events) is full: newer events are dropped "
+                    + "(the buffer is not affected)", name, CAPACITY);
+        }
+        return -1;
+    }
+
+    private void commit(long t) {
+        tail.set(t + 1); // volatile: ordered before the listed check below, which the consumer pairs with
+        if (!listed.get() && listed.compareAndSet(false, true)) {
+            READY.add(this);
+            startTicker();
+        }
+    }
+
+    /** Delivers what is waiting, in order, up to a slot that is not ready. */
     private void drain() {
         long h = head.get();
+        boolean waiting = false;
         try {
+            // tail's volatile read orders the ring's contents (the producer's array writes) before ours
             for (long end = tail.get(); h != end; h++) {
                 int slot = (int) (h & MASK);
-                List<BufferEvent> resolved = resolver.apply(ring[slot]);
+                long first = numbers[slot * STRIDE];
+                int kind = (int) (first >>> KIND_SHIFT);
+                List<BufferEvent> resolved = kind == EVENT
+                        ? resolver.resolve(EVENT, events[slot], 0, 0, 0, 0)
+                        : resolver.resolve(kind, null, first & EPOCH_MASK, numbers[slot * STRIDE + 1],
+                                numbers[slot * STRIDE + 2], numbers[slot * STRIDE + 3]);
                 if (resolved == null) {
+                    waiting = true;
                     break; // not ready yet: it stays first, a later tick tries again
                 }
-                ring[slot] = null;
+                events[slot] = null;
                 for (BufferEvent event : resolved) {
                     for (BufferListener listener : listeners) {
                         deliver(event, listener);
@@ -118,9 +201,13 @@ final class EventDispatcher {
             }
         } finally {
             head.set(h); // once per batch: the producer reads it only when the ring looks full
-            listed.set(false);
-            if (head.get() != tail.get() && listed.compareAndSet(false, true)) {
-                READY.add(this);
+            if (waiting) {
+                DEFERRED.add(this); // still listed: the producer does not list it again
+            } else {
+                listed.set(false);
+                if (head.get() != tail.get() && listed.compareAndSet(false, true)) {
+                    READY.add(this);
+                }
             }
         }
     }
@@ -151,9 +238,39 @@ final class EventDispatcher {
     }
 
     private static void tick() {
-        EventDispatcher ready;
-        while ((ready = READY.poll()) != null) {
-            pool.execute(ready::drain);
+        EventDispatcher deferred;
+        while ((deferred = DEFERRED.poll()) != null) {
+            READY.add(deferred);
+        }
+        if (READY.isEmpty()) {
+            stuckTicks = 0;
+            return;
+        }
+        long progress = PROGRESS.get();
+        stuckTicks = progress == progressSeen ? stuckTicks + 1 : 0;
+        progressSeen = progress;
+        if (WORKERS.get() == 0 || stuckTicks >= STUCK_TICKS) {
+            stuckTicks = 0;
+            WORKERS.incrementAndGet();
+            try {
+                pool.execute(EventDispatcher::work);
+            } catch (RuntimeException e) {
+                WORKERS.decrementAndGet();
+                throw e;
+            }
+        }
+    }
+
+    /** A worker: drains listed dispatchers until none is left. */
+    private static void work() {
+        try {
+            EventDispatcher ready;
+            while ((ready = READY.poll()) != null) {
+                ready.drain();
+                PROGRESS.incrementAndGet();
+            }
+        } finally {
+            WORKERS.decrementAndGet();
         }
     }
 

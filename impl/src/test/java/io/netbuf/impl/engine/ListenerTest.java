@@ -28,6 +28,7 @@ import io.netbuf.event.LimitChanged;
 import io.netbuf.event.ReleasedIndefinitely;
 import io.netbuf.testkit.FakeHost;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.concurrent.CountDownLatch;
@@ -242,6 +243,63 @@ class ListenerTest {
             assertTrue(thrown.get() >= 1, "the throwing listener was called");
             release.countDown();
             assertTrue(((AttachedBuffer) buffer).observer().droppedEvents() > 0, "the overflow was counted");
+        }
+        host.assertClean();
+    }
+
+    @Test
+    void aListenerBlockedOnOneBufferDoesNotHoldBackAnotherBuffersEvents() throws InterruptedException {
+        CountDownLatch blocked = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        BufferListener blocking = new BufferListener() {
+            @Override
+            public void onCheckpoint(Checkpointed event) {
+                blocked.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        FakeHost host = FakeHost.create().withVif("vif7.0").withVif("vif7.1").withIfbs(2);
+        try (NetworkBuffer stuck = NetworkBuffer.forVif("vif7.0").listener(blocking).on(host).attach();
+                NetworkBuffer other = NetworkBuffer.forVif("vif7.1").listener(events).on(host).attach()) {
+            events.next(Attached.class);
+            stuck.checkpoint();
+            assertTrue(blocked.await(10, TimeUnit.SECONDS), "the blocking listener was called");
+            other.checkpoint(); // the event thread that delivers stuck's events is blocked now
+            other.commit();
+            try {
+                assertEquals(1, events.next(Checkpointed.class).epoch(), "delivered while the other listener blocks");
+                assertEquals(1, events.next(Committed.class).epoch());
+            } finally {
+                release.countDown();
+            }
+        }
+        host.assertClean();
+    }
+
+    @Test
+    void eventsCarryTheWallClockTimeOfTheKernelsAnswerInOrder() throws InterruptedException {
+        FakeHost host = EngineFixtures.domain5(1);
+        try (NetworkBuffer buffer = NetworkBuffer.forVif(VIF).listener(events).on(host).attach()) {
+            Instant before = Instant.now();
+            buffer.checkpoint();
+            Thread.sleep(20);
+            buffer.commit();
+            Instant after = Instant.now();
+            events.next(Attached.class);
+            Checkpointed c = events.next(Checkpointed.class);
+            Committed r = events.next(Committed.class);
+            // the wall clock is derived from the monotonic one: allow the two clocks' sub-millisecond skew
+            assertFalse(c.time().isBefore(before.minusMillis(5)), c.time() + " vs " + before);
+            assertFalse(r.time().isAfter(after.plusMillis(5)), r.time() + " vs " + after);
+            Duration between = Duration.between(c.time(), r.time());
+            assertTrue(between.compareTo(Duration.ofMillis(20)) >= 0, "checkpoint to commit on the clock: " + between);
+            assertTrue(r.checkpointToCommit().compareTo(Duration.ofMillis(20)) >= 0, r.toString());
+            long skew = Math.abs(r.checkpointToCommit().minus(between).toNanos());
+            assertTrue(skew < TimeUnit.MILLISECONDS.toNanos(1), "both from the same readings: " + skew + " ns apart");
         }
         host.assertClean();
     }
