@@ -248,9 +248,11 @@ initramfs_stamp() {
       cat "$REPO_DIR/it/kernel-lab/guest-init.sh" "$LAB_DIR/domu-init.sh"; } | sha256sum | cut -c1-16
 }
 
-# Loads $CACHE/current, preparing first when the lab is missing or stale.
+# Loads $CACHE/current, preparing first when the lab is missing or stale. The packages are checked
+# every time (cheap when present): the cache outlives them on a machine that purged some.
 ensure_prepared() {
     local ok=0
+    install_packages
     if [[ -f $CACHE/current ]]; then
         # shellcheck disable=SC1091
         . "$CACHE/current"
