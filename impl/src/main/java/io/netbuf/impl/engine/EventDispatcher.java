@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,6 +53,11 @@ final class EventDispatcher {
     private static final Queue<EventDispatcher> READY = new ConcurrentLinkedQueue<>();
     /** Dispatchers whose first event was not ready: listed again at the next tick, not at once. */
     private static final Queue<EventDispatcher> DEFERRED = new ConcurrentLinkedQueue<>();
+    /**
+     * Dispatchers that went idle: looked at once more at the next tick, for an event whose slot the
+     * producer published (a release store, no fence) while the worker was un-listing it.
+     */
+    private static final Queue<EventDispatcher> IDLE = new ConcurrentLinkedQueue<>();
     private static final Set<String> REPORTED = ConcurrentHashMap.newKeySet();
     private static final AtomicBoolean TICKING = new AtomicBoolean();
     private static final AtomicInteger WORKERS = new AtomicInteger();
@@ -71,15 +77,18 @@ final class EventDispatcher {
          * @param at {@link System#nanoTime()} when the kernel accepted the call (checkpoint, commit)
          * @param latency the plug call's duration in ns (checkpoint, commit)
          * @param span checkpoint to commit in ns (commit)
-         * @return the events to deliver, in order, or null when the slot is not ready yet (it is
-         *     tried again at a later tick, and the events behind it wait)
+         * @param out takes the events to deliver in its place, in order
+         * @return false when the slot is not ready yet (nothing was given to {@code out}): it is tried
+         *     again at a later tick, and the events behind it wait
          */
-        List<BufferEvent> resolve(int kind, BufferEvent event, long epoch, long at, long latency, long span);
+        boolean resolve(int kind, BufferEvent event, long epoch, long at, long latency, long span,
+                Consumer<BufferEvent> out);
     }
 
     private final String name;
     private final List<BufferListener> listeners;
     private final Resolver resolver;
+    private final Consumer<BufferEvent> deliverAll = this::deliverAll;
     /** A single-producer single-consumer ring: producers are serialized by the handle's lock, the consumer by {@link #listed}. */
     private BufferEvent[] events;
     private long[] numbers;
@@ -167,7 +176,9 @@ final class EventDispatcher {
     }
 
     private void commit(long t) {
-        tail.set(t + 1); // volatile: ordered before the listed check below, which the consumer pairs with
+        // A release store, no fence: the slot's contents are visible before the new tail. A worker
+        // un-listing the dispatcher at this moment may miss it; the next tick looks again (IDLE).
+        tail.setRelease(t + 1);
         if (!listed.get() && listed.compareAndSet(false, true)) {
             READY.add(this);
             startTicker();
@@ -179,25 +190,20 @@ final class EventDispatcher {
         long h = head.get();
         boolean waiting = false;
         try {
-            // tail's volatile read orders the ring's contents (the producer's array writes) before ours
+            // tail's volatile read pairs with the producer's release store: the slots are written
             for (long end = tail.get(); h != end; h++) {
                 int slot = (int) (h & MASK);
                 long first = numbers[slot * STRIDE];
                 int kind = (int) (first >>> KIND_SHIFT);
-                List<BufferEvent> resolved = kind == EVENT
-                        ? resolver.resolve(EVENT, events[slot], 0, 0, 0, 0)
+                boolean ready = kind == EVENT
+                        ? resolver.resolve(EVENT, events[slot], 0, 0, 0, 0, deliverAll)
                         : resolver.resolve(kind, null, first & EPOCH_MASK, numbers[slot * STRIDE + 1],
-                                numbers[slot * STRIDE + 2], numbers[slot * STRIDE + 3]);
-                if (resolved == null) {
+                                numbers[slot * STRIDE + 2], numbers[slot * STRIDE + 3], deliverAll);
+                if (!ready) {
                     waiting = true;
                     break; // not ready yet: it stays first, a later tick tries again
                 }
                 events[slot] = null;
-                for (BufferEvent event : resolved) {
-                    for (BufferListener listener : listeners) {
-                        deliver(event, listener);
-                    }
-                }
             }
         } finally {
             head.set(h); // once per batch: the producer reads it only when the ring looks full
@@ -207,8 +213,16 @@ final class EventDispatcher {
                 listed.set(false);
                 if (head.get() != tail.get() && listed.compareAndSet(false, true)) {
                     READY.add(this);
+                } else {
+                    IDLE.add(this);
                 }
             }
+        }
+    }
+
+    private void deliverAll(BufferEvent event) {
+        for (BufferListener listener : listeners) {
+            deliver(event, listener);
         }
     }
 
@@ -238,9 +252,14 @@ final class EventDispatcher {
     }
 
     private static void tick() {
-        EventDispatcher deferred;
-        while ((deferred = DEFERRED.poll()) != null) {
-            READY.add(deferred);
+        EventDispatcher d;
+        while ((d = DEFERRED.poll()) != null) {
+            READY.add(d);
+        }
+        while ((d = IDLE.poll()) != null) {
+            if (d.head.get() != d.tail.get() && d.listed.compareAndSet(false, true)) {
+                READY.add(d);
+            }
         }
         if (READY.isEmpty()) {
             stuckTicks = 0;
