@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,22 +26,25 @@ import org.slf4j.LoggerFactory;
  * <p>The caller only writes to a bounded ring (full: the event is dropped, counted and warned
  * about once) and, when the ring was idle, puts the dispatcher on a shared list. Checkpoints and
  * commits, the frequent events, go in as numbers and become event objects on the delivering
- * thread, so the checkpoint path allocates nothing and reads no wall clock. A shared ticker
- * thread looks at the list every {@link #TICK_MILLIS} ms and, when it is not empty, hands it to a
- * worker that drains every listed dispatcher in turn; the caller never wakes a thread. A listener
- * that throws is logged once per listener class and event kind. One that blocks holds its own
- * dispatcher and the worker it runs on: when the list makes no progress for {@link #STUCK_TICKS}
- * ticks, the ticker starts another worker for the other dispatchers.
+ * thread, so the checkpoint path allocates nothing and reads no wall clock. One shared event
+ * thread looks at the list every {@link #TICK_MILLIS} ms and drains every listed dispatcher in
+ * turn; the caller never wakes a thread. A listener that throws is logged once per listener class
+ * and event kind. One that blocks holds its own dispatcher and the event thread it runs on: a
+ * watchdog then starts another event thread for the other dispatchers after {@link #STUCK_MILLIS}
+ * ms (the blocked one ends once its listener returns).
  */
 final class EventDispatcher {
     private static final Logger LOG = LoggerFactory.getLogger(EventDispatcher.class);
     /** Events one buffer may have waiting (a power of two). */
     static final int CAPACITY = 2048;
     private static final int MASK = CAPACITY - 1;
-    /** How often waiting events are handed to a worker. */
+    /** How often the event thread looks for waiting events. */
     static final long TICK_MILLIS = 1;
-    /** Ticks without progress after which another worker is started (a listener blocks). */
-    static final int STUCK_TICKS = 10;
+    /** How often it looks after {@link #IDLE_AFTER_TICKS} ticks without events. */
+    static final long IDLE_TICK_MILLIS = 5;
+    static final int IDLE_AFTER_TICKS = 1000;
+    /** How long the event thread may stand still (a listener blocks it) before another takes over. */
+    static final long STUCK_MILLIS = 10;
 
     /** Slot kinds. */
     static final int EVENT = 0;
@@ -60,13 +64,12 @@ final class EventDispatcher {
     private static final Queue<EventDispatcher> IDLE = new ConcurrentLinkedQueue<>();
     private static final Set<String> REPORTED = ConcurrentHashMap.newKeySet();
     private static final AtomicBoolean TICKING = new AtomicBoolean();
-    private static final AtomicInteger WORKERS = new AtomicInteger();
-    private static final AtomicLong PROGRESS = new AtomicLong();
-    private static ScheduledExecutorService ticker;
+    /** The current event thread's generation: a blocked one is replaced, and ends once unblocked. */
+    private static final AtomicLong GENERATION = new AtomicLong();
+    /** The {@link System#nanoTime()} of the event thread's last tick or drained dispatcher. */
+    private static volatile long beat;
+    private static ScheduledExecutorService watchdog;
     private static ExecutorService pool;
-    // the ticker's own state
-    private static long progressSeen;
-    private static int stuckTicks;
 
     /** Turns a ring slot into the events to deliver. */
     interface Resolver {
@@ -247,49 +250,57 @@ final class EventDispatcher {
         }
         AtomicInteger workers = new AtomicInteger();
         pool = Executors.newCachedThreadPool(daemon(() -> "netbuf-events-" + workers.incrementAndGet()));
-        ticker = Executors.newSingleThreadScheduledExecutor(daemon(() -> "netbuf-events-ticker"));
-        ticker.scheduleWithFixedDelay(EventDispatcher::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+        watchdog = Executors.newSingleThreadScheduledExecutor(daemon(() -> "netbuf-events-watchdog"));
+        long generation = GENERATION.incrementAndGet();
+        beat = System.nanoTime();
+        pool.execute(() -> drainer(generation));
+        watchdog.scheduleWithFixedDelay(EventDispatcher::watch, STUCK_MILLIS, STUCK_MILLIS, TimeUnit.MILLISECONDS);
     }
 
-    private static void tick() {
-        EventDispatcher d;
-        while ((d = DEFERRED.poll()) != null) {
-            READY.add(d);
-        }
-        while ((d = IDLE.poll()) != null) {
-            if (d.head.get() != d.tail.get() && d.listed.compareAndSet(false, true)) {
+    /**
+     * The event thread of generation {@code generation}: every {@link #TICK_MILLIS} ms (every
+     * {@link #IDLE_TICK_MILLIS} ms after a second without events) it drains every listed
+     * dispatcher; it ends when the watchdog has started a newer generation (it was blocked).
+     */
+    private static void drainer(long generation) {
+        int idleTicks = 0;
+        while (GENERATION.get() == generation) {
+            EventDispatcher d;
+            while ((d = DEFERRED.poll()) != null) {
                 READY.add(d);
             }
-        }
-        if (READY.isEmpty()) {
-            stuckTicks = 0;
-            return;
-        }
-        long progress = PROGRESS.get();
-        stuckTicks = progress == progressSeen ? stuckTicks + 1 : 0;
-        progressSeen = progress;
-        if (WORKERS.get() == 0 || stuckTicks >= STUCK_TICKS) {
-            stuckTicks = 0;
-            WORKERS.incrementAndGet();
-            try {
-                pool.execute(EventDispatcher::work);
-            } catch (RuntimeException e) {
-                WORKERS.decrementAndGet();
-                throw e;
+            while ((d = IDLE.poll()) != null) {
+                if (d.head.get() != d.tail.get() && d.listed.compareAndSet(false, true)) {
+                    READY.add(d);
+                }
             }
+            boolean drained = false;
+            while ((d = READY.poll()) != null) {
+                d.drain();
+                drained = true;
+                beat = System.nanoTime();
+                if (GENERATION.get() != generation) {
+                    return; // a newer event thread took over while this one was blocked
+                }
+            }
+            beat = System.nanoTime();
+            idleTicks = drained ? 0 : Math.min(idleTicks + 1, IDLE_AFTER_TICKS);
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(
+                    idleTicks >= IDLE_AFTER_TICKS ? IDLE_TICK_MILLIS : TICK_MILLIS));
         }
     }
 
-    /** A worker: drains listed dispatchers until none is left. */
-    private static void work() {
-        try {
-            EventDispatcher ready;
-            while ((ready = READY.poll()) != null) {
-                ready.drain();
-                PROGRESS.incrementAndGet();
-            }
-        } finally {
-            WORKERS.decrementAndGet();
+    /**
+     * Starts a new event thread when events wait and the current one has not moved for {@link
+     * #STUCK_MILLIS} ms (longer than its idle tick: only a listener can hold it that long).
+     */
+    private static void watch() {
+        boolean waiting = !READY.isEmpty() || !DEFERRED.isEmpty();
+        if (waiting && System.nanoTime() - beat > TimeUnit.MILLISECONDS.toNanos(STUCK_MILLIS)) {
+            beat = System.nanoTime();
+            long generation = GENERATION.incrementAndGet();
+            LOG.debug("the event thread has been blocked by a listener for {} ms: starting another", STUCK_MILLIS);
+            pool.execute(() -> drainer(generation));
         }
     }
 
