@@ -127,7 +127,17 @@ final class IfbPicker {
             if (claimant == null) {
                 spec.xenbus().ifPresent(path -> {
                     ops.write(path + XenbusRecord.IFB, name);
-                    OwnerRecord.write(ops, path, owner, created);
+                    try {
+                        OwnerRecord.write(ops, path, owner, created);
+                    } catch (RuntimeException e) {
+                        // Outside a transaction the claim is written already: no claim without its owner.
+                        try {
+                            ops.rm(path + XenbusRecord.IFB);
+                        } catch (RuntimeException undo) {
+                            e.addSuppressed(undo);
+                        }
+                        throw e;
+                    }
                 });
                 return name;
             }
