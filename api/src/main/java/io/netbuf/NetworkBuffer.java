@@ -180,6 +180,7 @@ public interface NetworkBuffer extends AutoCloseable {
         private Protocols protocols = Protocols.ALL;
         private Duration lockTimeout = DEFAULT_LOCK_TIMEOUT;
         private boolean createIfb = true;
+        private long ownerPid;
         private Host host;
         private final List<BufferListener> listeners = new ArrayList<>();
 
@@ -234,6 +235,20 @@ public interface NetworkBuffer extends AutoCloseable {
          */
         public Builder createIfbWhenNoneFree(boolean allowed) {
             this.createIfb = allowed;
+            return this;
+        }
+
+        /**
+         * Names the process that drives the plug once {@link #attach()} or {@link #adopt()} returns,
+         * when it is not the calling one: a hotplug script that exits at once passes the pid of the
+         * toolstack that forked it. It is recorded beside the claim (only with a xenbus path), so
+         * that {@link NetworkBuffer#reap(Host)} can tell a buffer whose driver died from one in use.
+         *
+         * @param pid a process id in this process's pid namespace; 0 (the default) for this process
+         * @return this
+         */
+        public Builder ownerPid(long pid) {
+            this.ownerPid = Validate.ownerPid(pid);
             return this;
         }
 
@@ -318,7 +333,7 @@ public interface NetworkBuffer extends AutoCloseable {
 
         /** @return the validated configuration this builder describes */
         public BufferSpec spec() {
-            return new BufferSpec(vif, limit, xenbusPath, protocols, lockTimeout, createIfb, listeners);
+            return new BufferSpec(vif, limit, xenbusPath, protocols, lockTimeout, createIfb, listeners, ownerPid);
         }
 
         private Host host() {

@@ -14,6 +14,8 @@ import java.util.regex.Pattern;
 public final class Validate {
     /** Largest plug limit the kernel accepts: {@code tc_plug_qopt.limit} is a {@code __u32}. */
     public static final long MAX_LIMIT = 0xFFFF_FFFFL;
+    /** Linux's largest pid ({@code PID_MAX_LIMIT} on 64-bit). */
+    public static final long MAX_PID = 4_194_304;
     /** Longest interface name: IFNAMSIZ (16) less the terminating NUL. */
     public static final int MAX_IFNAME_BYTES = 15;
     /** Longest XenStore path the wire protocol allows (XENSTORE_ABS_PATH_MAX); the daemons accept less. */
@@ -190,6 +192,21 @@ public final class Validate {
             throw InvalidConfigurationException.of("lock timeout", timeout, "must be zero or positive");
         }
         return timeout;
+    }
+
+    /**
+     * Checks the pid of a buffer's owner ({@link NetworkBuffer.Builder#ownerPid(long)}).
+     *
+     * @param pid a process id, or 0 for the calling process
+     * @return the pid
+     * @throws InvalidConfigurationException if it is negative or above Linux's largest pid (2^22)
+     */
+    public static long ownerPid(long pid) {
+        if (pid < 0 || pid > MAX_PID) {
+            throw InvalidConfigurationException.of("owner pid", pid, "must be between 1 and " + MAX_PID
+                    + ", or 0 for this process");
+        }
+        return pid;
     }
 
     private static String interfaceName(String setting, String name) {

@@ -26,6 +26,16 @@ public interface Host {
     KernelFeatures features();
 
     /**
+     * Which process is which, for the owner record netbuf keeps beside each claim. By default
+     * {@link Processes#UNSEEN}: no owner is recorded and no owner is ever taken for dead.
+     *
+     * @return the processes port
+     */
+    default Processes processes() {
+        return Processes.UNSEEN;
+    }
+
+    /**
      * The changes of {@link #xenstore()}, ordered with its replies, where the host can report them.
      * By default the XenStore port itself when it is a {@link ChangeFeed}; a host whose port wraps
      * a store that has a feed (to log or inject faults) overrides this to return that store's feed.

@@ -4,6 +4,8 @@ import io.netbuf.NetworkBufferException;
 import io.netbuf.impl.engine.HostScan;
 import io.netbuf.spi.Host;
 import io.netbuf.spi.Link;
+import io.netbuf.spi.ProcessIdentity;
+import io.netbuf.spi.Processes;
 import io.netbuf.spi.Qdisc;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,9 +38,11 @@ final class BufferInventory {
      * @param hotplugStatus the claim's {@code hotplug-status}, or null
      * @param plug the IFB's plug qdisc, or null
      * @param problems what is missing or inconsistent; empty for a complete buffer
+     * @param owner the process recorded as driving the buffer, or null (no owner record)
+     * @param ownerLiveness whether the owner is alive, or null without one
      */
     record Entry(String ifb, String vif, int domid, int devid, String xenbusPath, String hotplugStatus, Qdisc plug,
-            List<String> problems) {
+            List<String> problems, ProcessIdentity owner, Processes.Liveness ownerLiveness) {
         boolean complete() {
             return problems.isEmpty();
         }
@@ -86,6 +90,9 @@ final class BufferInventory {
             if (redirectedFrom == null) {
                 problems.add("no redirect");
             }
+            if (claim != null && claim.orphaned()) {
+                problems.add("owner " + claim.owner().pid() + " is dead (netbuf reap)");
+            }
             if (claim == null) {
                 problems.add(UNCLAIMED);
             } else if (redirectedFrom != null && !redirectedFrom.equals(claim.vif())) {
@@ -94,7 +101,8 @@ final class BufferInventory {
             String vif = redirectedFrom != null ? redirectedFrom : claim != null ? claim.vif() : null;
             entries.add(new Entry(ifb, vif, claim == null ? -1 : Integer.parseInt(claim.domid()),
                     claim == null ? -1 : Integer.parseInt(claim.devid()), claim == null ? null : claim.path(),
-                    claim == null ? null : claim.hotplugStatus(), plug.orElse(null), List.copyOf(problems)));
+                    claim == null ? null : claim.hotplugStatus(), plug.orElse(null), List.copyOf(problems),
+                    claim == null ? null : claim.owner(), claim == null ? null : claim.ownerLiveness()));
         }
         return entries;
     }

@@ -11,7 +11,8 @@ import java.util.stream.Collectors;
 
 /**
  * {@code netbuf reap}: finds what buffers left behind (claims of domains that are gone, claims
- * without a plug, redirects into IFBs without a plug, plugs nobody claims), shows it, and with
+ * without a plug, redirects into IFBs without a plug, plugs nobody claims, buffers whose recorded
+ * owner died), shows it, and with
  * {@code --apply} removes it. Live buffers are never touched.
  */
 final class ReapCommand implements Command {
@@ -27,7 +28,8 @@ final class ReapCommand implements Command {
 
     @Override
     public String summary() {
-        return "find leftovers of buffers (stale claims, dangling redirects, orphan plugs); --apply removes them";
+        return "find leftovers of buffers (stale claims, dangling redirects, orphan plugs, buffers whose owner died);"
+                + " --apply removes them";
     }
 
     @Override
@@ -39,6 +41,12 @@ final class ReapCommand implements Command {
                 + "  unredirected claim a live domain's claim on a plugged IFB that no vif redirects into\n"
                 + "  dangling redirect a vif's ingress redirects into an IFB without a plug\n"
                 + "  orphan plug       a plug no claim names and no vif redirects to\n"
+                + "  orphaned buffer   a whole buffer whose owner (XENBUS_PATH/netbuf-owner: the controller, or the\n"
+                + "                    xl remus that ran remus-netbuf-setup) is dead: the guest's output is held for\n"
+                + "                    good. --apply releases the plug first, then removes the redirect, the plug\n"
+                + "                    (the IFB when netbuf created it), the claim and the owner record. An owner\n"
+                + "                    that is alive or cannot be told (another pid namespace, another boot) is not\n"
+                + "                    a finding, nor is a claim without an owner record (Xen's own script).\n"
                 + "With --apply the host is scanned again under the host lock and only what both scans found\n"
                 + "is removed. Live buffers are never touched. Exit status 0 also when something was found,\n"
                 + "unless --check is given: then 1 when anything was found (removed or not).\n\n"
@@ -73,7 +81,7 @@ final class ReapCommand implements Command {
     private static void printLines(PrintStream out, List<ReapFinding> found, List<ReapFinding> removed,
             boolean apply) {
         if (found.isEmpty()) {
-            out.println("nothing left behind: no stale claim, dangling redirect or orphan plug");
+            out.println("nothing left behind: no stale claim, dangling redirect, orphan plug or orphaned buffer");
             return;
         }
         for (ReapFinding f : found) {
@@ -92,7 +100,8 @@ final class ReapCommand implements Command {
             boolean apply) {
         String items = found.stream().map(f -> "{\"kind\": " + JsonWriter.string(f.kind().name())
                 + ", \"xenbusPath\": " + JsonWriter.string(f.xenbusPath()) + ", \"vif\": " + JsonWriter.string(f.vif())
-                + ", \"ifb\": " + JsonWriter.string(f.ifb()) + ", \"removed\": " + removed.contains(f) + "}")
+                + ", \"ifb\": " + JsonWriter.string(f.ifb()) + ", \"owner\": " + JsonWriter.string(f.owner())
+                + ", \"removed\": " + removed.contains(f) + "}")
                 .collect(Collectors.joining(",\n    "));
         out.println("{\"applied\": " + apply + ", \"findings\": [" + (items.isEmpty() ? "" : "\n    " + items + "\n")
                 + "]}");

@@ -35,6 +35,11 @@ final class RemusNetbufSetupCommand implements Command {
     static final String REMUS_IFB = "REMUS_IFB";
     /** Environment variable that, set to {@code 1}, accepts a XENBUS_PATH of any shape. */
     static final String ANY_XENBUS_PATH_ENV = "NETBUF_ANY_XENBUS_PATH";
+    /**
+     * Environment variable with the pid of the process that drives the buffer after setup (libxl's),
+     * set by the launcher to its parent's pid; without it, this JVM's parent.
+     */
+    static final String OWNER_PID_ENV = "NETBUF_OWNER_PID";
     /** Option with the same effect as {@link #ANY_XENBUS_PATH_ENV}. */
     static final String ANY_XENBUS_PATH_OPTION = "--any-xenbus-path";
     static final long LOCK_TIMEOUT_SECONDS = 15;
@@ -70,7 +75,10 @@ final class RemusNetbufSetupCommand implements Command {
                 + "with exit status 2 before anything changes, unless " + ANY_XENBUS_PATH_ENV + "=1 is set\n"
                 + "or " + ANY_XENBUS_PATH_OPTION + " is given.\n\n"
                 + "setup     buffers the vif's output (all protocols) through a free IFB with a plug qdisc;\n"
-                + "          writes XENBUS_PATH/ifb and hotplug-status=connected. On failure nothing is\n"
+                + "          writes XENBUS_PATH/ifb, hotplug-status=connected and XENBUS_PATH/netbuf-owner: the\n"
+                + "          process that drives the plug, libxl's (" + OWNER_PID_ENV + ", which the launcher sets to\n"
+                + "          its parent's pid; else this JVM's parent), so that 'netbuf reap' finds the buffer\n"
+                + "          once that process is gone without a teardown. On failure nothing is\n"
                 + "          left behind, hotplug-error says why and hotplug-status=error.\n"
                 + "teardown  removes the redirect, the plug, the claim and the hotplug status. Idempotent.\n\n"
                 + "Exit status: 0 done, 1 failed, 2 wrong usage. Logs like Xen's hotplug scripts, whether\n"
@@ -133,11 +141,13 @@ final class RemusNetbufSetupCommand implements Command {
         if (operation.equals("teardown") && ifb != null && !ifb.isEmpty()) {
             Validate.ifb(ifb);
         }
+        long ownerPid = operation.equals("setup") ? ownerPid(context) : 0;
         Host host = context.hosts().open(Duration.ofSeconds(COMMAND_TIMEOUT_SECONDS));
         try {
             if (operation.equals("setup")) {
                 // The buffer must outlive this process: it is not closed here; teardown removes it.
-                NetworkBuffer buffer = builder.on(host).attach();
+                // libxl, which forked this script, drives the plug from now on: it is the owner.
+                NetworkBuffer buffer = builder.ownerPid(ownerPid).on(host).attach();
                 LOG.info("Successful {} setup for {}, ifb {}.", NAME, vif, buffer.ifb());
             } else {
                 builder.on(host).teardown(ifb == null || ifb.isEmpty() ? null : ifb);
@@ -147,6 +157,19 @@ final class RemusNetbufSetupCommand implements Command {
             Context.close(host);
         }
         return Cli.OK;
+    }
+
+    /** @return the pid of libxl's process: {@link #OWNER_PID_ENV}, else this JVM's parent, else 0 (this JVM) */
+    private static long ownerPid(Context context) {
+        String given = context.environment().get(OWNER_PID_ENV);
+        if (given == null || given.isEmpty()) {
+            return ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(0L);
+        }
+        try {
+            return Validate.ownerPid(Long.parseLong(given.trim()));
+        } catch (NumberFormatException e) {
+            throw new UsageException(OWNER_PID_ENV + " must be a process id, not '" + given + "'");
+        }
     }
 
     private static String required(Map<String, String> vars, String name) {

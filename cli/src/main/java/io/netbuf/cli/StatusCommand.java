@@ -9,6 +9,7 @@ import java.time.LocalTime;
 import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -40,7 +41,9 @@ final class StatusCommand implements Command {
         return "Usage: " + Cli.PROGRAM + " status [--json]\n\n"
                 + "Lists the buffers on this host: XenStore claims (/libxl/<domid>/remus/netbuf/<devid>/ifb),\n"
                 + "IFBs with a plug qdisc, and vifs whose ingress redirects into an IFB. A complete buffer has\n"
-                + "all three; anything else is listed with what is missing.\n\n"
+                + "all three; anything else is listed with what is missing. OWNER is the process recorded as\n"
+                + "driving the buffer (XENBUS_PATH/netbuf-owner) and whether it is alive, dead (then 'netbuf reap'\n"
+                + "reports the buffer as orphaned) or unknown (another pid namespace or boot); - without a record.\n\n"
                 + "--watch redraws the table once a second (with --json: one JSON object per line and refresh),\n"
                 + "with what each plug released since the previous refresh. It only reads, so Ctrl-C leaves\n"
                 + "nothing behind; a refresh that fails is shown and the next one tries again.\n\n"
@@ -137,14 +140,14 @@ final class StatusCommand implements Command {
             out.println("no buffers on this host (" + hostDescription + ")");
             return;
         }
-        String format = "%-15s %-15s %6s %5s %-10s %14s %8s  %s%n";
-        out.printf(format, "VIF", "IFB", "DOMAIN", "DEV", "HOTPLUG", "BACKLOG", "DROPS", "STATE");
+        String format = "%-15s %-15s %6s %5s %-10s %14s %8s %-15s  %s%n";
+        out.printf(format, "VIF", "IFB", "DOMAIN", "DEV", "HOTPLUG", "BACKLOG", "DROPS", "OWNER", "STATE");
         for (BufferInventory.Entry e : entries) {
             Qdisc plug = e.plug();
             out.printf(format, dash(e.vif()), e.ifb(), e.domid() < 0 ? "-" : Integer.toString(e.domid()),
                     e.devid() < 0 ? "-" : Integer.toString(e.devid()), dash(e.hotplugStatus()),
                     plug == null ? "-" : plug.backlogBytes() + "B/" + plug.backlogPackets() + "p",
-                    plug == null ? "-" : Long.toString(plug.drops()),
+                    plug == null ? "-" : Long.toString(plug.drops()), owner(e),
                     e.complete() ? "buffering" : "incomplete: " + String.join(", ", e.problems()));
         }
     }
@@ -165,9 +168,19 @@ final class StatusCommand implements Command {
                 + ", \"backlogPackets\": " + (plug == null ? "null" : plug.backlogPackets())
                 + ", \"drops\": " + (plug == null ? "null" : plug.drops())
                 + ", \"sentPackets\": " + (plug == null ? "null" : plug.sentPackets())
+                + ", \"owner\": " + (e.owner() == null ? "null" : "{\"pid\": " + e.owner().pid() + ", \"startTicks\": "
+                        + e.owner().startTicks() + ", \"pidNamespace\": " + e.owner().pidNamespace() + ", \"bootId\": "
+                        + JsonWriter.string(e.owner().bootId()) + ", \"liveness\": "
+                        + JsonWriter.string(e.ownerLiveness().name()) + "}")
                 + ", \"complete\": " + e.complete()
                 + ", \"problems\": [" + e.problems().stream().map(JsonWriter::string).collect(Collectors.joining(", "))
                 + "]}";
+    }
+
+    /** @return e.g. {@code 1234(alive)}, {@code 1234(dead)}, {@code 1234(unknown)}, or {@code -} without an owner record */
+    private static String owner(BufferInventory.Entry e) {
+        return e.owner() == null ? "-"
+                : e.owner().pid() + "(" + e.ownerLiveness().name().toLowerCase(Locale.ROOT) + ")";
     }
 
     private static String dash(String s) {

@@ -4,6 +4,8 @@ import io.netbuf.spi.Host;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import io.netbuf.testkit.FakeHost;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -25,7 +27,17 @@ final class CliRunner {
         this.cli = cli;
     }
 
+    /**
+     * Runs the command line. As the launcher always does, {@code NETBUF_OWNER_PID} names the process
+     * that started it (on a {@link FakeHost}: a fake process started for the run, standing for libxl),
+     * unless the environment given sets it.
+     */
     Result run(Map<String, String> environment, String invokedAs, String... args) {
+        if (host instanceof FakeHost fake && !environment.containsKey(RemusNetbufSetupCommand.OWNER_PID_ENV)) {
+            Map<String, String> withOwner = new HashMap<>(environment);
+            withOwner.put(RemusNetbufSetupCommand.OWNER_PID_ENV, Long.toString(fake.processes().start().pid()));
+            environment = withOwner;
+        }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int status;

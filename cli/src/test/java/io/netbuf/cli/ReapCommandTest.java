@@ -4,7 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netbuf.spi.ProcessIdentity;
 import io.netbuf.testkit.FakeHost;
+import io.netbuf.testkit.Frame;
+import java.util.Optional;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -22,7 +25,7 @@ class ReapCommandTest {
                 "setup").status());
         CliRunner.Result r = cli.netbuf("reap", "--apply");
         assertEquals(0, r.status(), r.err());
-        assertEquals("nothing left behind: no stale claim, dangling redirect or orphan plug\n", r.out());
+        assertEquals("nothing left behind: no stale claim, dangling redirect, orphan plug or orphaned buffer\n", r.out());
         assertTrue(host.plugState("ifb0").isPresent(), "the live buffer is untouched");
     }
 
@@ -40,7 +43,8 @@ class ReapCommandTest {
 
         String json = cli.netbuf("reap", "--json").out();
         assertTrue(json.startsWith("{\"applied\": false, \"findings\": [\n    {\"kind\": \"STALE_CLAIM\", "
-                + "\"xenbusPath\": \"" + GONE + "\", \"vif\": null, \"ifb\": \"ifb1\", \"removed\": false},"), json);
+                + "\"xenbusPath\": \"" + GONE + "\", \"vif\": null, \"ifb\": \"ifb1\", \"owner\": null, \"removed\": false},"),
+                json);
 
         CliRunner.Result applied = cli.netbuf("reap", "--apply");
         assertEquals(0, applied.status(), applied.err());
@@ -48,7 +52,7 @@ class ReapCommandTest {
         assertTrue(applied.out().endsWith("2 of 2 removed\n"), applied.out());
         assertFalse(host.fakeXenstore().exists(GONE + "/ifb"));
         assertFalse(host.plugState("ifb2").isPresent());
-        assertEquals("nothing left behind: no stale claim, dangling redirect or orphan plug\n",
+        assertEquals("nothing left behind: no stale claim, dangling redirect, orphan plug or orphaned buffer\n",
                 cli.netbuf("reap").out());
     }
 
@@ -63,6 +67,33 @@ class ReapCommandTest {
         assertEquals(1, cli.netbuf("reap", "--check", "--apply").status(), "found (and removed)");
         assertFalse(host.plugState("ifb2").isPresent());
         assertEquals(0, cli.netbuf("reap", "--check").status());
+    }
+
+    @Test
+    void aBufferWhoseLibxlDiedIsFoundShownInStatusAndGivenBackByApply() {
+        ProcessIdentity xl = host.processes().start();
+        Map<String, String> env = Map.of("vifname", "vif5.0", "XENBUS_PATH", LIVE,
+                RemusNetbufSetupCommand.OWNER_PID_ENV, Long.toString(xl.pid()));
+        assertEquals(0, cli.run(env, RemusNetbufSetupCommand.NAME, "setup").status());
+        assertEquals(Optional.of(xl.encode()), host.xenstore().read(LIVE + "/netbuf-owner"), "libxl owns the buffer");
+        assertEquals(0, cli.netbuf("reap", "--check").status(), "its owner lives");
+        assertTrue(cli.netbuf("status").out().contains(xl.pid() + "(alive)"), cli.netbuf("status").out());
+        host.guest("vif5.0").send(Frame.ipv4(1, 100));
+
+        host.processes().kill(xl); // xl remus stopped by SIGTERM: no teardown ran
+        String status = cli.netbuf("status", "--json").out();
+        assertTrue(status.contains("\"liveness\": \"DEAD\""), status);
+        assertTrue(cli.netbuf("status").out().contains(xl.pid() + "(dead)"), cli.netbuf("status").out());
+        CliRunner.Result check = cli.netbuf("reap", "--check", "--json");
+        assertEquals(1, check.status(), "--check counts it");
+        assertTrue(check.out().contains("{\"kind\": \"ORPHANED_BUFFER\", \"xenbusPath\": \"" + LIVE
+                + "\", \"vif\": \"vif5.0\", \"ifb\": \"ifb0\", \"owner\": \"" + xl.encode() + "\", \"removed\": false}"),
+                check.out());
+        CliRunner.Result applied = cli.netbuf("reap", "--apply");
+        assertTrue(applied.out().startsWith("removed  vif5.0 -> ifb0 (" + LIVE + "): buffer whose owner is dead"),
+                applied.out());
+        assertEquals(1, host.delivered("vif5.0").size(), "the guest's network is back");
+        host.assertClean();
     }
 
     @Test

@@ -37,16 +37,17 @@ class StatusCommandTest {
         String[] lines = r.out().split("\n");
         assertEquals(3, lines.length, r.out());
         assertTrue(lines[0].startsWith("VIF "), lines[0]);
-        assertEquals(java.util.List.of("vif5.0", "ifb0", "5", "0", "connected", "300B/2p", "0", "buffering"),
+        assertEquals(java.util.List.of("vif5.0", "ifb0", "5", "0", "connected", "300B/2p", "0", "2001(alive)", "buffering"),
                 java.util.List.of(lines[1].trim().split("\\s+")));
-        assertEquals(java.util.List.of("vif7.1", "ifb1", "7", "1", "connected", "0B/0p", "0", "buffering"),
+        assertEquals(java.util.List.of("vif7.1", "ifb1", "7", "1", "connected", "0B/0p", "0", "2002(alive)", "buffering"),
                 java.util.List.of(lines[2].trim().split("\\s+")));
 
         String json = cli.netbuf("status", "--json").out();
         assertTrue(json.contains("{\"vif\": \"vif5.0\", \"ifb\": \"ifb0\", \"domid\": 5, \"devid\": 0, "
                 + "\"xenbusPath\": \"/libxl/5/remus/netbuf/0\", \"hotplugStatus\": \"connected\", "
                 + "\"backlogBytes\": 300, \"backlogPackets\": 2, \"drops\": 0, \"sentPackets\": 0, "
-                + "\"complete\": true, \"problems\": []}"), json);
+                + "\"owner\": {\"pid\": 2001, \"startTicks\": "), json);
+        assertTrue(json.contains("\"liveness\": \"ALIVE\"}, \"complete\": true, \"problems\": []}"), json);
     }
 
     @Test

@@ -29,6 +29,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code crash BACKEND NS LOCKDIR SOCKET POINT VIF XENBUS}: attaches, and at {@code POINT}
  *       (a port operation, e.g. {@code trafficControl.addPlug}, or {@code OP:after}) prints
  *       {@code BLOCKED POINT} and waits to be killed.</li>
+ *   <li>{@code hold BACKEND NS LOCKDIR SOCKET VIF XENBUS}: attaches with the real plug (sch_plug),
+ *       closes an epoch ({@code checkpoint}), prints {@code HELD IFB} and waits to be killed: a
+ *       controller that dies holding its guest's output.</li>
  *   <li>{@code churn BACKEND NS LOCKDIR SOCKET SHARED JVM THREADS ROUNDS PLUG}: THREADS threads,
  *       each attaching and closing its own vif of domain {@link #domid}{@code (JVM)} (devid = thread
  *       number) ROUNDS times over the shared IFB pool with the real plug ({@code PLUG} = {@code real},
@@ -62,6 +65,11 @@ public final class ChildMain {
                 XenstoreClient client = XenstoreClient.connect(Path.of(args[4]), Duration.ofSeconds(10))) {
             if (args[0].equals("crash")) {
                 crash(ComposedHost.of(system, client, true, args[2]), args[5], args[6], args[7]);
+            } else if (args[0].equals("hold")) {
+                NetworkBuffer buffer = NetworkBuffer.forVif(args[5]).xenbusPath(args[6])
+                        .on(ComposedHost.of(system, client, false, args[2])).attach();
+                buffer.checkpoint();
+                block("HELD " + buffer.ifb());
             } else {
                 boolean standIn = switch (args[9]) {
                     case "stand-in" -> true;
@@ -96,7 +104,7 @@ public final class ChildMain {
     }
 
     private static void block(String point) {
-        System.out.println("BLOCKED " + point);
+        System.out.println(point.startsWith("HELD ") ? point : "BLOCKED " + point);
         System.out.flush();
         while (true) {
             try {

@@ -51,7 +51,7 @@ final class ComposedHost {
     static BasicHost of(SystemHost system, Xenstore xenstore, boolean standInPlug, String namespace) {
         TrafficControl tc = standInPlug ? new PlugStandIn(system.trafficControl(), namespace) : system.trafficControl();
         return new BasicHost(system.description() + (standInPlug ? " with a pfifo stand-in plug" : ""),
-                system.links(), tc, xenstore, system.lock(), TRUSTING);
+                system.links(), tc, xenstore, system.lock(), TRUSTING, system.processes());
     }
 
     /**
@@ -72,7 +72,7 @@ final class ComposedHost {
     static BasicHost intercepted(BasicHost host, Hook hook) {
         return new BasicHost(host.description(), wrap(Links.class, host.links(), "links", hook),
                 wrap(TrafficControl.class, host.trafficControl(), "trafficControl", hook),
-                wrap(Xenstore.class, host.xenstore(), "xenstore", hook), host.lock(), host.features());
+                wrap(Xenstore.class, host.xenstore(), "xenstore", hook), host.lock(), host.features(), host.processes());
     }
 
     private static <T> T wrap(Class<T> port, T target, String name, Hook hook) {

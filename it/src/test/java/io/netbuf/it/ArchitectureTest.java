@@ -80,7 +80,7 @@ class ArchitectureTest {
 
     @Test
     void backendsUseNoOtherBackendNorTheEngine() {
-        for (String backend : List.of("netlink", "xenstore", "tools", "lock", "features")) {
+        for (String backend : List.of("netlink", "xenstore", "tools", "lock", "features", "proc")) {
             String own = "io.netbuf.impl." + backend;
             assertOnly(p -> p.equals(own), u -> u.equals(own) || u.equals("io.netbuf") || u.equals("io.netbuf.spi")
                     || u.equals("io.netbuf.impl.libc") || u.equals("io.netbuf.impl.exec")
@@ -122,7 +122,7 @@ class ArchitectureTest {
 
     private static boolean isBackend(String p) {
         return Set.of("io.netbuf.impl.netlink", "io.netbuf.impl.xenstore", "io.netbuf.impl.tools",
-                "io.netbuf.impl.lock", "io.netbuf.impl.features").contains(p);
+                "io.netbuf.impl.lock", "io.netbuf.impl.features", "io.netbuf.impl.proc").contains(p);
     }
 
     private static void assertOnly(Predicate<String> packages, Predicate<String> allowed) {

@@ -23,6 +23,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -68,7 +69,11 @@ class ReferenceScriptLabIT {
                 assertEquals("ifb2", theirs.xenbusRecords().get(XENBUS + "/ifb"),
                         "the script skips the IFB claimed by a live domain and the one with a qdisc");
                 assertEquals("ifb2", buffer.ifb(), "netbuf chooses as the script does");
-                assertEquals(theirs.xenbusRecords(), ours.xenbusRecords(), "the same xenstore records");
+                Map<String, String> ourRecords = new TreeMap<>(ours.xenbusRecords());
+                String owner = ourRecords.remove(XENBUS + "/netbuf-owner");
+                assertTrue(owner != null && owner.startsWith("pid=" + ProcessHandle.current().pid() + " "),
+                        "netbuf records its owner beside the claim: " + owner);
+                assertEquals(theirs.xenbusRecords(), ourRecords, "the same xenstore records but netbuf's owner");
                 assertEquals(withoutFixedDefects(normalize(KernelState.dump(theirs.dom0))),
                         normalize(KernelState.dump(ours.dom0)),
                         "the same kernel state but for the filter's protocol and the IFB's IPv6 mode");

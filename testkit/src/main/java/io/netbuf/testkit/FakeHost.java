@@ -63,6 +63,7 @@ public final class FakeHost implements Host {
     private final KernelFeatures features = new InterceptedPorts.FakeFeatures(interceptor, kernel);
     private final Xenstore xenstore = new InterceptedPorts.InterceptedXenstore(interceptor, store);
     private final FakeHostLock lock = new FakeHostLock(interceptor);
+    private final FakeProcesses processes = new FakeProcesses();
     private final AtomicLong frameIds = new AtomicLong();
     private final Object baselineLock = new Object();
     private Map<String, String> baseline;
@@ -314,6 +315,15 @@ public final class FakeHost implements Host {
     @Override
     public KernelFeatures features() {
         return features;
+    }
+
+    /**
+     * @return the fake's processes: "this process" (which attaches and adopts own their buffers)
+     *     and any a test starts, kills or replaces
+     */
+    @Override
+    public FakeProcesses processes() {
+        return processes;
     }
 
     /**

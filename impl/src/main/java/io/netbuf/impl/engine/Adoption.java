@@ -12,6 +12,7 @@ import io.netbuf.spi.Ipv6AddrGenMode;
 import io.netbuf.spi.HostLock;
 import io.netbuf.spi.Link;
 import io.netbuf.spi.PlugAction;
+import io.netbuf.spi.ProcessIdentity;
 import io.netbuf.spi.Qdisc;
 import io.netbuf.spi.TrafficControl;
 import java.util.ArrayList;
@@ -45,7 +46,9 @@ final class Adoption {
     AttachedBuffer adopt() {
         String vif = spec.vif();
         String ifb;
+        boolean createdIfb;
         refuseIfOwned(null);
+        Optional<ProcessIdentity> owner = OwnerRecord.ownerOf(host, spec);
         try (HostLock.Held held = host.lock().acquire(HostLock.PICK_IFB, spec.lockTimeout())) {
             List<String> differences = new ArrayList<>();
             boolean vifExists = host.links().find(vif).isPresent();
@@ -65,16 +68,42 @@ final class Adoption {
             if (!differences.isEmpty()) {
                 throw BufferStateMismatchException.of(vif, ifb, differences);
             }
+            Optional<String> previousOwner = spec.xenbus().flatMap(path -> host.xenstore().read(path + OwnerRecord.NODE));
+            createdIfb = previousOwner.flatMap(OwnerRecord::parse).map(OwnerRecord::createdIfb).orElse(false);
+            // The adopting handle drives the buffer from now on until its close: it becomes the owner.
+            spec.xenbus().ifPresent(path -> OwnerRecord.write(host.xenstore(), path, owner, createdIfb));
             try {
                 host.trafficControl().plug(List.of(ifb), PlugAction.limit(spec.limitBytes()));
             } catch (NetworkBufferException e) {
+                restoreOwner(previousOwner, owner.isPresent());
                 throw new PlugFailedException("LIMIT " + spec.limitBytes(), vif, ifb, e);
             }
         }
         LOG.info("vif={} ifb={}: adopted on {} (limit set to {} bytes)", vif, ifb, host.description(),
                 spec.limitBytes());
         // The IFB's IPv6 mode before the earlier run is unknown: close gives it the kernel's default back.
-        return new AttachedBuffer(host, spec, ifb, false, Ipv6AddrGenMode.EUI64);
+        // An IFB the earlier owner's attach created (its owner record says so) is deleted at close.
+        return new AttachedBuffer(host, spec, ifb, createdIfb, Ipv6AddrGenMode.EUI64);
+    }
+
+    /** Puts the owner record back as it was before a failed adoption rewrote it. */
+    private void restoreOwner(Optional<String> previous, boolean rewritten) {
+        if (!rewritten) {
+            return;
+        }
+        String node = spec.xenbusPath() + OwnerRecord.NODE;
+        try {
+            if (previous.isPresent()) {
+                host.xenstore().write(node, previous.get());
+            } else {
+                host.xenstore().transaction(ops -> {
+                    Teardown.rmIfPresent(ops, node);
+                    return null;
+                });
+            }
+        } catch (NetworkBufferException e) {
+            LOG.warn("vif={}: could not restore the owner record at {}: {}", spec.vif(), node, e.getMessage());
+        }
     }
 
     /** Refuses the adoption when a live handle of this JVM drives the vif, or {@code ifb} when given. */

@@ -16,6 +16,7 @@ import io.netbuf.spi.HostLock;
 import io.netbuf.spi.Ipv6AddrGenMode;
 import io.netbuf.spi.KernelFeature;
 import io.netbuf.spi.Link;
+import io.netbuf.spi.ProcessIdentity;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -75,11 +76,12 @@ public final class DefaultBufferEngine implements BufferEngine {
                     OperationFailedException.of("find vif", "no network interface named " + spec.vif(), spec.vif(),
                             null, null));
         }
+        Optional<ProcessIdentity> owner = OwnerRecord.ownerOf(host, spec);
         IfbPicker.Pick pick;
         String ifb;
         Ipv6AddrGenMode restoreMode;
         try (HostLock.Held held = host.lock().acquire(HostLock.PICK_IFB, spec.lockTimeout())) {
-            pick = new IfbPicker(host, spec).pickAndClaim(undo);
+            pick = new IfbPicker(host, spec, owner).pickAndClaim(undo);
             ifb = pick.ifb();
             MDC.put("ifb", ifb);
             restoreMode = stopIpv6Autoconfiguration(spec, host, ifb, undo);

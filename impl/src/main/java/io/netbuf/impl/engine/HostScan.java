@@ -5,6 +5,8 @@ import io.netbuf.ReapFinding.Kind;
 import io.netbuf.spi.Host;
 import io.netbuf.spi.IngressFilter;
 import io.netbuf.spi.Link;
+import io.netbuf.spi.ProcessIdentity;
+import io.netbuf.spi.Processes;
 import io.netbuf.spi.Qdisc;
 import io.netbuf.spi.TrafficControl;
 import io.netbuf.spi.XenstoreOps;
@@ -36,9 +38,17 @@ public final class HostScan {
      * @param vif the name libxl gives the device (its backend's {@code vifname}, else
      *     {@code vif<domid>.<devid>})
      * @param hotplugStatus the record's {@code hotplug-status}, or null
+     * @param owner the process recorded as driving the buffer ({@code netbuf-owner}), or null when
+     *     there is no (readable) owner record
+     * @param ownerLiveness whether {@code owner} is alive, or null without an owner
+     * @param createdIfb whether the owner record says netbuf created the IFB
      */
     public record Claim(String domid, String devid, String path, String ifb, boolean live, String vif,
-            String hotplugStatus) {
+            String hotplugStatus, ProcessIdentity owner, Processes.Liveness ownerLiveness, boolean createdIfb) {
+        /** @return whether the claim has an owner record whose process is dead */
+        public boolean orphaned() {
+            return ownerLiveness == Processes.Liveness.DEAD;
+        }
     }
 
     private final Map<String, Link> links = new LinkedHashMap<>();
@@ -82,7 +92,17 @@ public final class HostScan {
                 }
             }
         }
-        claims = host.xenstore().transaction(HostScan::readClaims);
+        claims = withLiveness(host.xenstore().transaction(HostScan::readClaims), host.processes());
+    }
+
+    /** Asks, outside the XenStore transaction, whether each recorded owner lives. */
+    private static List<Claim> withLiveness(List<Claim> read, Processes processes) {
+        List<Claim> out = new ArrayList<>(read.size());
+        for (Claim c : read) {
+            out.add(c.owner() == null ? c : new Claim(c.domid(), c.devid(), c.path(), c.ifb(), c.live(), c.vif(),
+                    c.hotplugStatus(), c.owner(), processes.liveness(c.owner()), c.createdIfb()));
+        }
+        return out;
     }
 
     /**
@@ -108,6 +128,9 @@ public final class HostScan {
                 out.add(new ReapFinding(Kind.UNPLUGGED_CLAIM, c.path(), null, c.ifb()));
             } else if (!redirected.contains(c.ifb())) {
                 out.add(new ReapFinding(Kind.UNREDIRECTED_CLAIM, c.path(), null, c.ifb()));
+            } else if (c.orphaned() && redirectsOf(c.vif()).contains(c.ifb())) {
+                complete.add(c.ifb());
+                out.add(new ReapFinding(Kind.ORPHANED_BUFFER, c.path(), c.vif(), c.ifb(), c.owner().encode()));
             } else {
                 complete.add(c.ifb());
             }
@@ -132,6 +155,18 @@ public final class HostScan {
             }
         });
         return out;
+    }
+
+    /**
+     * @param path a xenbus path
+     * @return the claim recorded there, if the scan saw one
+     */
+    Optional<Claim> claimAt(String path) {
+        return claims.stream().filter(c -> c.path().equals(path)).findFirst();
+    }
+
+    private List<String> redirectsOf(String vif) {
+        return redirects.getOrDefault(vif, List.of());
     }
 
     /** @return IFBs named by a live domain's claim */
@@ -197,19 +232,22 @@ public final class HostScan {
     private static List<Claim> readClaims(XenstoreOps ops) {
         Set<String> live = new HashSet<>(XenbusRecord.listOrEmpty(ops, "/local/domain"));
         List<XenbusRecord.Claim> found = XenbusRecord.claimsOf(ops, XenbusRecord.listOrEmpty(ops, "/libxl"));
-        List<String> paths = new ArrayList<>(2 * found.size());
+        List<String> paths = new ArrayList<>(3 * found.size());
         for (XenbusRecord.Claim c : found) {
             paths.add("/local/domain/0/backend/vif/" + c.domid() + "/" + c.devid() + "/vifname");
             paths.add(c.path() + XenbusRecord.HOTPLUG_STATUS);
+            paths.add(c.path() + OwnerRecord.NODE);
         }
         List<Optional<String>> values = ops.readAll(paths);
         List<Claim> out = new ArrayList<>(found.size());
         for (int i = 0; i < found.size(); i++) {
             XenbusRecord.Claim c = found.get(i);
             // libxl's rule: the backend's vifname, else vif<domid>.<devid>.
-            String vif = values.get(2 * i).orElse("vif" + c.domid() + "." + c.devid());
+            String vif = values.get(3 * i).orElse("vif" + c.domid() + "." + c.devid());
+            Optional<OwnerRecord> owner = values.get(3 * i + 2).flatMap(OwnerRecord::parse);
             out.add(new Claim(c.domid(), c.devid(), c.path(), c.ifb(), live.contains(c.domid()), vif,
-                    values.get(2 * i + 1).orElse(null)));
+                    values.get(3 * i + 1).orElse(null), owner.map(OwnerRecord::process).orElse(null), null,
+                    owner.map(OwnerRecord::createdIfb).orElse(false)));
         }
         return out;
     }

@@ -6,6 +6,7 @@ import io.netbuf.OperationFailedException;
 import io.netbuf.spi.BufferSpec;
 import io.netbuf.spi.Host;
 import io.netbuf.spi.Link;
+import io.netbuf.spi.ProcessIdentity;
 import io.netbuf.spi.Qdisc;
 import io.netbuf.spi.TrafficControl;
 import io.netbuf.spi.Xenstore;
@@ -32,14 +33,19 @@ final class IfbPicker {
 
     private final Host host;
     private final BufferSpec spec;
+    private final Optional<ProcessIdentity> owner;
 
     /** The outcome: the IFB and whether this attach created it. */
     record Pick(String ifb, boolean created) {
     }
 
-    IfbPicker(Host host, BufferSpec spec) {
+    /**
+     * @param owner the process recorded beside the claim as driving the buffer, if any
+     */
+    IfbPicker(Host host, BufferSpec spec, Optional<ProcessIdentity> owner) {
         this.host = host;
         this.spec = spec;
+        this.owner = owner;
     }
 
     /**
@@ -65,7 +71,7 @@ final class IfbPicker {
                 busy.put(ifb.name(), "has a " + qdisc + " qdisc");
             }
         }
-        String chosen = claimFirstUnclaimed(unqueued, busy);
+        String chosen = claimFirstUnclaimed(unqueued, busy, false);
         if (chosen != null) {
             undoClaim(undo, chosen);
             return new Pick(chosen, false);
@@ -87,7 +93,7 @@ final class IfbPicker {
         }
         undo.push("delete created IFB " + name, () -> host.links().deleteIfb(name));
         LOG.info("vif={} ifb={}: created IFB (no free one: {})", spec.vif(), name, busy);
-        if (claimFirstUnclaimed(List.of(name), busy) == null) {
+        if (claimFirstUnclaimed(List.of(name), busy, true) == null) {
             busy.computeIfPresent(name, (ifb, why) -> why + " while being created");
             throw new NoFreeIfbException(spec.vif(), busy, null);
         }
@@ -102,23 +108,37 @@ final class IfbPicker {
      *
      * @param candidates IFBs without a qdisc, in order of preference
      * @param busy receives each claimed candidate with its claimant
+     * @param created whether this attach created the candidates (recorded with the owner)
      * @return the claimed IFB, or null when every candidate is claimed
      */
-    private String claimFirstUnclaimed(List<String> candidates, Map<String, String> busy) {
+    private String claimFirstUnclaimed(List<String> candidates, Map<String, String> busy, boolean created) {
         Xenstore xenstore = host.xenstore();
         Optional<ClaimIndex> index = ClaimIndex.of(host);
         if (index.isPresent()) {
-            return claimFirst(index.get().claims(xenstore), candidates, busy, xenstore);
+            return claimFirst(index.get().claims(xenstore), candidates, busy, xenstore, created);
         }
-        return xenstore.transaction(ops -> claimFirst(XenbusRecord.claims(ops), candidates, busy, ops));
+        return xenstore.transaction(ops -> claimFirst(XenbusRecord.claims(ops), candidates, busy, ops, created));
     }
 
     private String claimFirst(Map<String, String> claims, List<String> candidates, Map<String, String> busy,
-            XenstoreOps ops) {
+            XenstoreOps ops, boolean created) {
         for (String name : candidates) {
             String claimant = claims.get(name);
             if (claimant == null) {
-                spec.xenbus().ifPresent(path -> ops.write(path + XenbusRecord.IFB, name));
+                spec.xenbus().ifPresent(path -> {
+                    ops.write(path + XenbusRecord.IFB, name);
+                    try {
+                        OwnerRecord.write(ops, path, owner, created);
+                    } catch (RuntimeException e) {
+                        // Outside a transaction the claim is written already: no claim without its owner.
+                        try {
+                            ops.rm(path + XenbusRecord.IFB);
+                        } catch (RuntimeException undo) {
+                            e.addSuppressed(undo);
+                        }
+                        throw e;
+                    }
+                });
                 return name;
             }
             busy.put(name, "claimed by " + claimant);

@@ -66,6 +66,15 @@ final class Reaper {
                             unclaimed.add(f.ifb());
                         }
                         break;
+                    case ORPHANED_BUFFER:
+                        ok = step(failures, f, () -> {
+                            Teardown teardown = new Teardown(host, f.vif(), f.xenbusPath());
+                            teardown.orphaned(f.ifb(), now.claimAt(f.xenbusPath()).map(HostScan.Claim::createdIfb)
+                                    .orElse(false));
+                            teardown.throwIfFailed();
+                            return null;
+                        });
+                        break;
                     case DANGLING_REDIRECT:
                         // Only netbuf's filter into this IFB; the ingress qdisc only when it is then empty.
                         ok = step(failures, f, () -> {
@@ -135,6 +144,7 @@ final class Reaper {
         host.xenstore().transaction(ops -> {
             if (ops.read(path + XenbusRecord.IFB).filter(f.ifb()::equals).isPresent()) {
                 ops.rm(path + XenbusRecord.IFB);
+                Teardown.rmIfPresent(ops, path + OwnerRecord.NODE);
                 Teardown.rmIfPresent(ops, path + XenbusRecord.HOTPLUG_STATUS);
                 Teardown.rmIfPresent(ops, path + XenbusRecord.HOTPLUG_ERROR);
             }

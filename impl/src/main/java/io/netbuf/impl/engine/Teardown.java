@@ -61,6 +61,24 @@ final class Teardown {
     }
 
     /**
+     * Tears down a buffer whose owner died with it held (what {@code reap} found as orphaned): its
+     * plug is released indefinitely first, so what it held goes out and no later failure leaves the
+     * guest cut off, then it is taken down as by its owner.
+     *
+     * @param ifb its IFB
+     * @param deleteIfb whether netbuf created the IFB (then the device is deleted)
+     */
+    void orphaned(String ifb, boolean deleteIfb) {
+        if (hasQdisc(ifb, "plug", TrafficControl.ROOT)) {
+            step("release the plug of " + ifb + " indefinitely", () -> {
+                host.trafficControl().plug(List.of(ifb), PlugAction.RELEASE_INDEFINITE);
+                return null;
+            });
+        }
+        run(ifb, deleteIfb, Ipv6AddrGenMode.EUI64, false);
+    }
+
+    /**
      * Tears down a buffer this process attached.
      *
      * @param ifb its IFB
@@ -211,13 +229,14 @@ final class Teardown {
     }
 
     /**
-     * Removes {@code path/ifb} only when it still names {@code ifb}: never frees a claim that
-     * someone else made since.
+     * Removes {@code path/ifb} and netbuf's owner record beside it only when the claim still names
+     * {@code ifb}: never frees a claim that someone else made since.
      */
     static void removeClaimIfOurs(Host host, String path, String ifb) {
         host.xenstore().transaction(ops -> {
             if (ops.read(path + XenbusRecord.IFB).filter(ifb::equals).isPresent()) {
                 ops.rm(path + XenbusRecord.IFB);
+                rmIfPresent(ops, path + OwnerRecord.NODE);
             }
             return null;
         });

@@ -15,6 +15,8 @@ import io.netbuf.impl.xenstore.XenstoreBackends;
 import io.netbuf.spi.Host;
 import io.netbuf.spi.HostLock;
 import io.netbuf.spi.KernelFeatures;
+import io.netbuf.spi.Processes;
+import io.netbuf.impl.proc.ProcProcesses;
 import io.netbuf.spi.Links;
 import io.netbuf.spi.TrafficControl;
 import io.netbuf.spi.Xenstore;
@@ -41,6 +43,7 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  */
 public final class SystemHost implements Host, AutoCloseable {
+    private final Processes processes = new ProcProcesses();
     private static final Logger LOG = LoggerFactory.getLogger(SystemHost.class);
     private static final String XENSTORED_PATH = "XENSTORED_PATH";
 
@@ -174,6 +177,12 @@ public final class SystemHost implements Host, AutoCloseable {
     @Override
     public KernelFeatures features() {
         return features;
+    }
+
+    /** @return the processes of this machine, read from {@code /proc} */
+    @Override
+    public Processes processes() {
+        return processes;
     }
 
     /** Closes the netlink socket and the XenStore connection. */

@@ -35,7 +35,9 @@ class XenbusLeakCheckTest {
                 "added: qdisc ifb0 root = plug",
                 "added: qdisc vif5.0 ingress = ingress",
                 "added: xenstore " + XENBUS + "/hotplug-status = connected",
-                "added: xenstore " + XENBUS + "/ifb = ifb0"), host.leaks());
+                "added: xenstore " + XENBUS + "/ifb = ifb0",
+                "added: xenstore " + XENBUS + "/netbuf-owner = " + host.processes().self().orElseThrow().encode()),
+                host.leaks());
         buffer.close();
         host.assertClean();
     }
