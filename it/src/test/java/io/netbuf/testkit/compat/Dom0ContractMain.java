@@ -4,6 +4,7 @@ import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.platform.engine.TestExecutionResult;
@@ -17,17 +18,17 @@ import org.junit.platform.launcher.listeners.SummaryGeneratingListener;
 import org.junit.platform.launcher.listeners.TestExecutionSummary;
 
 /**
- * Runs the xenstore kit in the Xen lab's dom0 (Maven does not run there: too slow under software
+ * Runs the xenstore kit and the change feed kit in the Xen lab's dom0 (Maven does not run there: too slow under software
  * emulation), one path at a time: {@code java -Xint -cp <it's test class path> io.netbuf.testkit.compat.Dom0ContractMain
  * xenbus|socket|tools}. Prints one line per test and a last line {@code contract PATH: N tests, P passed,
  * F failed, S skipped in T s}; exits 0 only when tests ran and every one passed (none failed, skipped or
  * aborted), 1 otherwise, 2 on a bad argument.
  */
 public final class Dom0ContractMain {
-    private static final Map<String, Class<?>> PATHS = Map.of(
-            "xenbus", Dom0XenstoreContract.Xenbus.class,
-            "socket", Dom0XenstoreContract.Socket.class,
-            "tools", Dom0XenstoreContract.Tools.class);
+    private static final Map<String, List<Class<?>>> PATHS = Map.of(
+            "xenbus", List.of(Dom0XenstoreContract.Xenbus.class, Dom0ChangeFeedContract.Xenbus.class),
+            "socket", List.of(Dom0XenstoreContract.Socket.class, Dom0ChangeFeedContract.Socket.class),
+            "tools", List.of(Dom0XenstoreContract.Tools.class));
 
     private Dom0ContractMain() {
     }
@@ -48,7 +49,7 @@ public final class Dom0ContractMain {
     static int run(String path) {
         long start = System.nanoTime();
         LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request()
-                .selectors(selectClass(PATHS.get(path))).build();
+                .selectors(PATHS.get(path).stream().map(c -> selectClass(c)).toList()).build();
         Launcher launcher = LauncherFactory.create();
         SummaryGeneratingListener summary = new SummaryGeneratingListener();
         AtomicLong testStart = new AtomicLong();
