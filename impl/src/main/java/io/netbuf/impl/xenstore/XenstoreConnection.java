@@ -68,6 +68,11 @@ final class XenstoreConnection {
         return transport.path();
     }
 
+    /** @return whether requests must not overlap here, and events may come after later replies (the xenbus device) */
+    boolean isDevice() {
+        return oneInFlight != null;
+    }
+
     /** @return whether the connection broke (or was closed) */
     boolean isBroken() {
         return failure != null;

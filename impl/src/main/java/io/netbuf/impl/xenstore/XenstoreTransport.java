@@ -61,6 +61,11 @@ final class XenstoreTransport implements AutoCloseable {
         return device;
     }
 
+    /** @return this transport under the xenbus device's rules (for tests that stand a socket in for it) */
+    XenstoreTransport asDevice() {
+        return new XenstoreTransport(channel, path, true);
+    }
+
     /** @return what this transport is connected to */
     Path path() {
         return path;
