@@ -112,7 +112,7 @@ final class XenstoreConnection {
                             + transport.path() + " was not answered within this one's timeout", null);
                 }
                 // released once the reply came, the caller gave up, or the connection broke
-                future.whenComplete((reply, failed) -> oneInFlight.release());
+                future.whenComplete((reply, error) -> oneInFlight.release());
             }
             if (!writeLock.tryLock(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
                 abandon(request.reqId());
