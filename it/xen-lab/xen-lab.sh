@@ -312,6 +312,8 @@ test_lab() {
             *) usage; die "unknown option '$1' for test" ;;
         esac
     done
+    # All checks, the XenStore kits included, take 12-15 min under TCG: more than run's default timeout.
+    [[ " ${opts[*]} " == *" --timeout "* ]] || opts+=(--timeout 1500)
     [[ -f $REPO_DIR/cli/target/netbuf.jar ]] || die "cli/target/netbuf.jar is missing: build it first (mvn -o -q -B -DskipTests -pl cli -am package)"
     local reference=${NETBUF_REFERENCE_DIR:-$REPO_DIR/../shared/reference}
     [[ -f $reference/remus-netbuf-setup.sh ]] || die "no Xen reference script at $reference (NETBUF_REFERENCE_DIR)"
