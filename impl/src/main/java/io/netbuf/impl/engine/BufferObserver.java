@@ -21,11 +21,11 @@ import io.netbuf.spi.PlugAction;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -127,14 +127,12 @@ final class BufferObserver {
         }
         lock.lock();
         try {
-            List<BufferEvent> found = new ArrayList<>(2);
-            Committed resolved = buildLast(found);
-            for (BufferEvent e : found) {
-                if (e != resolved) {
-                    emit(e); // drops the read saw; the commit itself is (or was) queued already
+            // the drops the read saw are told; the commit itself is (or was) queued already
+            return buildLast(e -> {
+                if (!(e instanceof Committed)) {
+                    emit(e);
                 }
-            }
-            return resolved;
+            });
         } finally {
             lock.unlock();
         }
@@ -236,24 +234,20 @@ final class BufferObserver {
      * now) and queues it for the listeners.
      */
     private void record(Object recorded, BufferEvent event) {
-        List<BufferEvent> out;
-        if (event == null) {
-            out = new ArrayList<>(2);
-            buildLast(out);
-        } else {
-            out = List.of(event);
-        }
-        for (BufferEvent e : out) {
-            if (recorded == null) {
-                publish(e);
-                continue;
-            }
-            if (e instanceof Dropped) {
-                JfrEvents.instant(e);
-            } else {
-                JfrEvents.commit(recorded, e);
+        Consumer<BufferEvent> out = e -> {
+            if (recorded != null) {
+                if (e instanceof Dropped) {
+                    JfrEvents.instant(e);
+                } else {
+                    JfrEvents.commit(recorded, e);
+                }
             }
             publish(e);
+        };
+        if (event == null) {
+            buildLast(out);
+        } else {
+            out.accept(event);
         }
     }
 
@@ -302,42 +296,46 @@ final class BufferObserver {
      * Builds a queued slot's events (on the dispatcher's thread): a commit that is still the last
      * gets its figures.
      *
-     * @return the events to deliver in its place, in order (drops seen by the read first), or null
-     *     for a commit younger than {@link #SETTLE_NANOS} that is still the last (not ready yet)
+     * @param out takes the events to deliver in its place, in order (drops seen by the read first)
+     * @return false for a commit younger than {@link #SETTLE_NANOS} that is still the last (not
+     *     ready yet), or whose handle is busy
      */
-    private List<BufferEvent> resolve(int kind, BufferEvent event, long slotEpoch, long at, long latency,
-            long span) {
+    private boolean resolve(int kind, BufferEvent event, long slotEpoch, long at, long latency, long span,
+            Consumer<BufferEvent> out) {
         if (kind == EventDispatcher.CHECKPOINT) {
-            return List.of(new Checkpointed(id, EventClock.at(at), slotEpoch, Duration.ofNanos(latency)));
+            out.accept(new Checkpointed(id, EventClock.at(at), slotEpoch, Duration.ofNanos(latency)));
+            return true;
         }
         if (kind != EventDispatcher.COMMIT) {
-            return List.of(event);
+            out.accept(event);
+            return true;
         }
         // cheap checks first: most commits need no read, and the handle's lock is the checkpoint path's
         Committed built = lastBuilt;
         if (built != null && built.epoch() == slotEpoch) {
-            return List.of(built); // already read (by lastCommit()): delivered as read
+            out.accept(built); // already read (by lastCommit()): delivered as read
+            return true;
         }
         if ((long) LAST_EPOCH.getAcquire(this) != slotEpoch) {
             // superseded by a later commit before anyone read it: the figures are unknown
-            return List.of(new Committed(id, EventClock.at(at), slotEpoch, NONE, NONE, Duration.ofNanos(span),
+            out.accept(new Committed(id, EventClock.at(at), slotEpoch, NONE, NONE, Duration.ofNanos(span),
                     Duration.ofNanos(latency)));
+            return true;
         }
         if (System.nanoTime() - at < SETTLE_NANOS) {
-            return null; // too fresh: read once it has settled, if it is still the last then
+            return false; // too fresh: read once it has settled, if it is still the last then
         }
         if (!lock.tryLock()) {
             // The handle is busy on the checkpoint path: never wait for it (a waiter would make every
             // unlock there wake this thread); try again at a later tick, when it may be superseded.
-            return null;
+            return false;
         }
         try {
             if ((long) LAST_EPOCH.getAcquire(this) != slotEpoch) {
-                return resolve(kind, null, slotEpoch, at, latency, span); // superseded meanwhile
+                return resolve(kind, null, slotEpoch, at, latency, span, out); // superseded meanwhile
             }
-            List<BufferEvent> out = new ArrayList<>(2);
             buildLast(out);
-            return out;
+            return true;
         } finally {
             lock.unlock();
         }
@@ -345,11 +343,11 @@ final class BufferObserver {
 
     /**
      * Builds the last commit (lock held), reading its figures if the baseline is the previous
-     * commit's; adds any drops the read saw and then the commit to {@code out}.
+     * commit's; gives any drops the read saw and then the commit to {@code out}.
      *
      * @return the commit as built
      */
-    private Committed buildLast(List<BufferEvent> out) {
+    private Committed buildLast(Consumer<BufferEvent> out) {
         long last = (long) LAST_EPOCH.getAcquire(this);
         Committed built = lastBuilt;
         if (built == null || built.epoch() != last) {
@@ -363,7 +361,8 @@ final class BufferObserver {
                     packets = now.sentPackets() - sentPackets;
                     bytes = now.sentBytes() - sentBytes;
                     if (now.drops() > dropsBefore) {
-                        out.add(new Dropped(id, EventClock.now(), DropCause.OVER_LIMIT, now.drops() - dropsBefore, -1));
+                        out.accept(new Dropped(id, EventClock.now(), DropCause.OVER_LIMIT, now.drops() - dropsBefore,
+                                -1));
                     }
                 }
                 baseline(now, last);
@@ -372,7 +371,7 @@ final class BufferObserver {
                     Duration.ofNanos(lastLatency));
             lastBuilt = built;
         }
-        out.add(built);
+        out.accept(built);
         return built;
     }
 

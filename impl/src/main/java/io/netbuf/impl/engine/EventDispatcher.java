@@ -15,6 +15,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,22 +26,25 @@ import org.slf4j.LoggerFactory;
  * <p>The caller only writes to a bounded ring (full: the event is dropped, counted and warned
  * about once) and, when the ring was idle, puts the dispatcher on a shared list. Checkpoints and
  * commits, the frequent events, go in as numbers and become event objects on the delivering
- * thread, so the checkpoint path allocates nothing and reads no wall clock. A shared ticker
- * thread looks at the list every {@link #TICK_MILLIS} ms and, when it is not empty, hands it to a
- * worker that drains every listed dispatcher in turn; the caller never wakes a thread. A listener
- * that throws is logged once per listener class and event kind. One that blocks holds its own
- * dispatcher and the worker it runs on: when the list makes no progress for {@link #STUCK_TICKS}
- * ticks, the ticker starts another worker for the other dispatchers.
+ * thread, so the checkpoint path allocates nothing and reads no wall clock. One shared event
+ * thread looks at the list every {@link #TICK_MILLIS} ms and drains every listed dispatcher in
+ * turn; the caller never wakes a thread. A listener that throws is logged once per listener class
+ * and event kind. One that blocks holds its own dispatcher and the event thread it runs on: a
+ * watchdog then starts another event thread for the other dispatchers after {@link #STUCK_MILLIS}
+ * ms (the blocked one ends once its listener returns).
  */
 final class EventDispatcher {
     private static final Logger LOG = LoggerFactory.getLogger(EventDispatcher.class);
     /** Events one buffer may have waiting (a power of two). */
     static final int CAPACITY = 2048;
     private static final int MASK = CAPACITY - 1;
-    /** How often waiting events are handed to a worker. */
+    /** How often the event thread looks for waiting events. */
     static final long TICK_MILLIS = 1;
-    /** Ticks without progress after which another worker is started (a listener blocks). */
-    static final int STUCK_TICKS = 10;
+    /** How often it looks after {@link #IDLE_AFTER_TICKS} ticks without events. */
+    static final long IDLE_TICK_MILLIS = 5;
+    static final int IDLE_AFTER_TICKS = 1000;
+    /** How long the event thread may stand still (a listener blocks it) before another takes over. */
+    static final long STUCK_MILLIS = 10;
 
     /** Slot kinds. */
     static final int EVENT = 0;
@@ -52,15 +57,19 @@ final class EventDispatcher {
     private static final Queue<EventDispatcher> READY = new ConcurrentLinkedQueue<>();
     /** Dispatchers whose first event was not ready: listed again at the next tick, not at once. */
     private static final Queue<EventDispatcher> DEFERRED = new ConcurrentLinkedQueue<>();
+    /**
+     * Dispatchers that went idle: looked at once more at the next tick, for an event whose slot the
+     * producer published (a release store, no fence) while the worker was un-listing it.
+     */
+    private static final Queue<EventDispatcher> IDLE = new ConcurrentLinkedQueue<>();
     private static final Set<String> REPORTED = ConcurrentHashMap.newKeySet();
     private static final AtomicBoolean TICKING = new AtomicBoolean();
-    private static final AtomicInteger WORKERS = new AtomicInteger();
-    private static final AtomicLong PROGRESS = new AtomicLong();
-    private static ScheduledExecutorService ticker;
+    /** The current event thread's generation: a blocked one is replaced, and ends once unblocked. */
+    private static final AtomicLong GENERATION = new AtomicLong();
+    /** The {@link System#nanoTime()} of the event thread's last tick or drained dispatcher. */
+    private static volatile long beat;
+    private static ScheduledExecutorService watchdog;
     private static ExecutorService pool;
-    // the ticker's own state
-    private static long progressSeen;
-    private static int stuckTicks;
 
     /** Turns a ring slot into the events to deliver. */
     interface Resolver {
@@ -71,15 +80,18 @@ final class EventDispatcher {
          * @param at {@link System#nanoTime()} when the kernel accepted the call (checkpoint, commit)
          * @param latency the plug call's duration in ns (checkpoint, commit)
          * @param span checkpoint to commit in ns (commit)
-         * @return the events to deliver, in order, or null when the slot is not ready yet (it is
-         *     tried again at a later tick, and the events behind it wait)
+         * @param out takes the events to deliver in its place, in order
+         * @return false when the slot is not ready yet (nothing was given to {@code out}): it is tried
+         *     again at a later tick, and the events behind it wait
          */
-        List<BufferEvent> resolve(int kind, BufferEvent event, long epoch, long at, long latency, long span);
+        boolean resolve(int kind, BufferEvent event, long epoch, long at, long latency, long span,
+                Consumer<BufferEvent> out);
     }
 
     private final String name;
     private final List<BufferListener> listeners;
     private final Resolver resolver;
+    private final Consumer<BufferEvent> deliverAll = this::deliverAll;
     /** A single-producer single-consumer ring: producers are serialized by the handle's lock, the consumer by {@link #listed}. */
     private BufferEvent[] events;
     private long[] numbers;
@@ -167,7 +179,9 @@ final class EventDispatcher {
     }
 
     private void commit(long t) {
-        tail.set(t + 1); // volatile: ordered before the listed check below, which the consumer pairs with
+        // A release store, no fence: the slot's contents are visible before the new tail. A worker
+        // un-listing the dispatcher at this moment may miss it; the next tick looks again (IDLE).
+        tail.setRelease(t + 1);
         if (!listed.get() && listed.compareAndSet(false, true)) {
             READY.add(this);
             startTicker();
@@ -179,25 +193,20 @@ final class EventDispatcher {
         long h = head.get();
         boolean waiting = false;
         try {
-            // tail's volatile read orders the ring's contents (the producer's array writes) before ours
+            // tail's volatile read pairs with the producer's release store: the slots are written
             for (long end = tail.get(); h != end; h++) {
                 int slot = (int) (h & MASK);
                 long first = numbers[slot * STRIDE];
                 int kind = (int) (first >>> KIND_SHIFT);
-                List<BufferEvent> resolved = kind == EVENT
-                        ? resolver.resolve(EVENT, events[slot], 0, 0, 0, 0)
+                boolean ready = kind == EVENT
+                        ? resolver.resolve(EVENT, events[slot], 0, 0, 0, 0, deliverAll)
                         : resolver.resolve(kind, null, first & EPOCH_MASK, numbers[slot * STRIDE + 1],
-                                numbers[slot * STRIDE + 2], numbers[slot * STRIDE + 3]);
-                if (resolved == null) {
+                                numbers[slot * STRIDE + 2], numbers[slot * STRIDE + 3], deliverAll);
+                if (!ready) {
                     waiting = true;
                     break; // not ready yet: it stays first, a later tick tries again
                 }
                 events[slot] = null;
-                for (BufferEvent event : resolved) {
-                    for (BufferListener listener : listeners) {
-                        deliver(event, listener);
-                    }
-                }
             }
         } finally {
             head.set(h); // once per batch: the producer reads it only when the ring looks full
@@ -207,8 +216,16 @@ final class EventDispatcher {
                 listed.set(false);
                 if (head.get() != tail.get() && listed.compareAndSet(false, true)) {
                     READY.add(this);
+                } else {
+                    IDLE.add(this);
                 }
             }
+        }
+    }
+
+    private void deliverAll(BufferEvent event) {
+        for (BufferListener listener : listeners) {
+            deliver(event, listener);
         }
     }
 
@@ -233,44 +250,57 @@ final class EventDispatcher {
         }
         AtomicInteger workers = new AtomicInteger();
         pool = Executors.newCachedThreadPool(daemon(() -> "netbuf-events-" + workers.incrementAndGet()));
-        ticker = Executors.newSingleThreadScheduledExecutor(daemon(() -> "netbuf-events-ticker"));
-        ticker.scheduleWithFixedDelay(EventDispatcher::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
+        watchdog = Executors.newSingleThreadScheduledExecutor(daemon(() -> "netbuf-events-watchdog"));
+        long generation = GENERATION.incrementAndGet();
+        beat = System.nanoTime();
+        pool.execute(() -> drainer(generation));
+        watchdog.scheduleWithFixedDelay(EventDispatcher::watch, STUCK_MILLIS, STUCK_MILLIS, TimeUnit.MILLISECONDS);
     }
 
-    private static void tick() {
-        EventDispatcher deferred;
-        while ((deferred = DEFERRED.poll()) != null) {
-            READY.add(deferred);
-        }
-        if (READY.isEmpty()) {
-            stuckTicks = 0;
-            return;
-        }
-        long progress = PROGRESS.get();
-        stuckTicks = progress == progressSeen ? stuckTicks + 1 : 0;
-        progressSeen = progress;
-        if (WORKERS.get() == 0 || stuckTicks >= STUCK_TICKS) {
-            stuckTicks = 0;
-            WORKERS.incrementAndGet();
-            try {
-                pool.execute(EventDispatcher::work);
-            } catch (RuntimeException e) {
-                WORKERS.decrementAndGet();
-                throw e;
+    /**
+     * The event thread of generation {@code generation}: every {@link #TICK_MILLIS} ms (every
+     * {@link #IDLE_TICK_MILLIS} ms after a second without events) it drains every listed
+     * dispatcher; it ends when the watchdog has started a newer generation (it was blocked).
+     */
+    private static void drainer(long generation) {
+        int idleTicks = 0;
+        while (GENERATION.get() == generation) {
+            EventDispatcher d;
+            while ((d = DEFERRED.poll()) != null) {
+                READY.add(d);
             }
+            while ((d = IDLE.poll()) != null) {
+                if (d.head.get() != d.tail.get() && d.listed.compareAndSet(false, true)) {
+                    READY.add(d);
+                }
+            }
+            boolean drained = false;
+            while ((d = READY.poll()) != null) {
+                d.drain();
+                drained = true;
+                beat = System.nanoTime();
+                if (GENERATION.get() != generation) {
+                    return; // a newer event thread took over while this one was blocked
+                }
+            }
+            beat = System.nanoTime();
+            idleTicks = drained ? 0 : Math.min(idleTicks + 1, IDLE_AFTER_TICKS);
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(
+                    idleTicks >= IDLE_AFTER_TICKS ? IDLE_TICK_MILLIS : TICK_MILLIS));
         }
     }
 
-    /** A worker: drains listed dispatchers until none is left. */
-    private static void work() {
-        try {
-            EventDispatcher ready;
-            while ((ready = READY.poll()) != null) {
-                ready.drain();
-                PROGRESS.incrementAndGet();
-            }
-        } finally {
-            WORKERS.decrementAndGet();
+    /**
+     * Starts a new event thread when events wait and the current one has not moved for {@link
+     * #STUCK_MILLIS} ms (longer than its idle tick: only a listener can hold it that long).
+     */
+    private static void watch() {
+        boolean waiting = !READY.isEmpty() || !DEFERRED.isEmpty();
+        if (waiting && System.nanoTime() - beat > TimeUnit.MILLISECONDS.toNanos(STUCK_MILLIS)) {
+            beat = System.nanoTime();
+            long generation = GENERATION.incrementAndGet();
+            LOG.debug("the event thread has been blocked by a listener for {} ms: starting another", STUCK_MILLIS);
+            pool.execute(() -> drainer(generation));
         }
     }
 
