@@ -312,6 +312,8 @@ test_lab() {
             *) usage; die "unknown option '$1' for test" ;;
         esac
     done
+    # All checks, the XenStore kits included, take 12-15 min under TCG: more than run's default timeout.
+    [[ " ${opts[*]} " == *" --timeout "* ]] || opts+=(--timeout 1500)
     [[ -f $REPO_DIR/cli/target/netbuf.jar ]] || die "cli/target/netbuf.jar is missing: build it first (mvn -o -q -B -DskipTests -pl cli -am package)"
     local reference=${NETBUF_REFERENCE_DIR:-$REPO_DIR/../shared/reference}
     [[ -f $reference/remus-netbuf-setup.sh ]] || die "no Xen reference script at $reference (NETBUF_REFERENCE_DIR)"
@@ -323,6 +325,12 @@ test_lab() {
     rm -rf it/target/xen-lab/classes
     timeout 300 javac -d it/target/xen-lab/classes -cp cli/target/netbuf.jar "$LAB_DIR/XenController.java" \
         || die "javac of $LAB_DIR/XenController.java failed"
+    # The xenstore kit runs in dom0 without Maven: the class path of the host build's test classes
+    # (it/target/test-classpath.txt, written by the it module's build) for dom0's JVM.
+    [[ -s it/target/test-classpath.txt && -f it/target/test-classes/io/netbuf/testkit/compat/Dom0ContractMain.class ]] \
+        || die "it's test classes or it/target/test-classpath.txt are missing: build them first (mvn -o -q -B -DskipTests -pl it -am test-compile)"
+    printf '%s:%s:%s\n' "$REPO_DIR/it/target/test-classes" "$REPO_DIR/it/target/classes" \
+        "$(cat it/target/test-classpath.txt)" > it/target/xen-lab/contract.classpath
     run_lab "${opts[@]}" --ro "$NETBUF_REFERENCE_DIR" --rw "$REPO_DIR/it/target/xen-lab" -- \
         bash "$LAB_DIR/remus-check.sh" --out "$REPO_DIR/it/target/xen-lab" "${args[@]}"
 }

@@ -15,6 +15,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,6 +53,18 @@ final class ReconnectingConnection {
         /** The connection broke: events may have been lost. */
         void connectionLost();
 
+        /** @return whether a listener relies on the events before a reply reaching it before that reply */
+        boolean ordersEvents();
+
+        /**
+         * @param token the token of a watch about to be registered
+         * @return completed by the reader thread when an event with that token arrives (and is not passed on)
+         */
+        CompletableFuture<Void> expectEvent(String token);
+
+        /** @param token a token given to {@link #expectEvent}, no longer expected */
+        void forgetEvent(String token);
+
         /** A new connection replaced a broken one; runs on the requesting thread, outside any lock. */
         void reconnected();
     }
@@ -80,6 +93,8 @@ final class ReconnectingConnection {
     private final Events events;
     private final AtomicInteger nextReqId = new AtomicInteger();
     private final AtomicInteger nextTransaction = new AtomicInteger();
+    private final AtomicLong nextCatchUp = new AtomicLong();
+    private final boolean deviceRules;
     private final Map<Integer, Transaction> transactions = new ConcurrentHashMap<>();
     private final ReentrantLock connectLock = new ReentrantLock();
     /** The last failed connect and when it failed ({@link System#nanoTime()}). */
@@ -96,6 +111,14 @@ final class ReconnectingConnection {
      * @param events told about watch events and connection changes
      */
     ReconnectingConnection(List<Path> endpoints, Duration timeout, Events events) {
+        this(endpoints, timeout, events, false);
+    }
+
+    /**
+     * @param deviceRules every transport under the xenbus device's rules (tests stand a socket in for it)
+     */
+    ReconnectingConnection(List<Path> endpoints, Duration timeout, Events events, boolean deviceRules) {
+        this.deviceRules = deviceRules;
         this.endpoints = List.copyOf(endpoints);
         this.timeout = Objects.requireNonNull(timeout, "timeout");
         if (timeout.isNegative() || timeout.isZero()) {
@@ -168,11 +191,64 @@ final class ReconnectingConnection {
      * @return the reply
      */
     Message request(int type, int tx, byte[] payload, String operation, String path, long deadline) {
-        Message answer = receive(send(type, tx, payload, operation, path, deadline), type, operation, path);
+        Pending p = send(type, tx, payload, operation, path, deadline);
+        Message answer = receive(p, type, operation, path);
+        catchUp(p.connection(), deadline);
         if (answer.type() == XenstoreWire.ERROR) {
             throw XenstoreWire.daemonError(operation, path, answer);
         }
         return answer;
+    }
+
+    /** Sends a request and waits for its reply, without {@link #catchUp}; an ERROR reply throws. */
+    private Message exchange(int type, byte[] payload, String operation, String path, long deadline) {
+        Message answer = receive(send(type, 0, payload, operation, path, deadline), type, operation, path);
+        if (answer.type() == XenstoreWire.ERROR) {
+            throw XenstoreWire.daemonError(operation, path, answer);
+        }
+        return answer;
+    }
+
+    /** The watch whose initial event marks that every earlier event has arrived: it always exists. */
+    private static final String CATCH_UP_PATH = "@releaseDomain";
+
+    /**
+     * Over the xenbus device, waits until every watch event xenstored sent before its last reply on
+     * {@code c} has reached the listeners, when a listener relies on that ({@link Events#ordersEvents()}).
+     * Over a socket events and replies come in the daemon's order; the device passes replies to the
+     * file at once but events through the kernel's xenwatch thread, so an event can come after the
+     * replies that follow it (seen in the Xen lab: a write's event after the write's reply). Registers
+     * a watch: xenstored fires its initial event after every event it sent before, and the kernel
+     * passes events on in order, so once it arrived the earlier ones have too; then removes it.
+     *
+     * @throws XenstoreException ETIMEDOUT when the marking event does not come by the deadline; EINTR
+     */
+    private void catchUp(XenstoreConnection c, long deadline) {
+        if (!c.isDevice() || !events.ordersEvents()) {
+            return;
+        }
+        String token = "netbuf-catch-up-" + nextCatchUp.incrementAndGet();
+        byte[] payload = XenstoreWire.payload(CATCH_UP_PATH, token);
+        CompletableFuture<Void> marked = events.expectEvent(token);
+        try {
+            exchange(XenstoreWire.WATCH, payload, "watch", CATCH_UP_PATH, deadline);
+            marked.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            throw new XenstoreException("watch", CATCH_UP_PATH, "ETIMEDOUT", "the watch events before a reply from "
+                    + c.path() + " did not arrive within " + timeout.toMillis() + " ms", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new XenstoreException("watch", CATCH_UP_PATH, "EINTR", "interrupted while waiting for watch events", e);
+        } catch (ExecutionException e) {
+            throw new XenstoreException("watch", CATCH_UP_PATH, "EIO", String.valueOf(e.getCause()), e.getCause());
+        } finally {
+            events.forgetEvent(token);
+            try {
+                exchange(XenstoreWire.UNWATCH, payload, "unwatch", CATCH_UP_PATH, deadline());
+            } catch (XenstoreException e) {
+                LOG.debug("could not remove the catch-up watch {}: {}", token, e.getMessage());
+            }
+        }
     }
 
     /** @return {@link System#nanoTime()} one timeout from now */
@@ -189,6 +265,7 @@ final class ReconnectingConnection {
         Pending p = send(XenstoreWire.TRANSACTION_START, 0, XenstoreWire.payload(""), "transaction start", null,
                 deadline());
         Message reply = receive(p, XenstoreWire.TRANSACTION_START, "transaction start", null);
+        catchUp(p.connection(), p.deadline());
         if (reply.type() == XenstoreWire.ERROR) {
             throw XenstoreWire.daemonError("transaction start", null, reply);
         }
@@ -249,7 +326,11 @@ final class ReconnectingConnection {
                 sent++;
             }
             String path = paths.get(done);
-            Message reply = receive(window[done % window.length], type, operation, path);
+            Pending pending = window[done % window.length];
+            Message reply = receive(pending, type, operation, path);
+            if (done == n - 1) {
+                catchUp(pending.connection(), pending.deadline());
+            }
             if (reply.type() == XenstoreWire.ERROR) {
                 handler.accept(path, null, XenstoreWire.daemonError(operation, path, reply));
             } else {
@@ -406,7 +487,8 @@ final class ReconnectingConnection {
             }
             reconnected = c != null;
             try {
-                c = new XenstoreConnection(XenstoreTransport.open(endpoints, Duration.ofNanos(remaining)),
+                XenstoreTransport transport = XenstoreTransport.open(endpoints, Duration.ofNanos(remaining));
+                c = new XenstoreConnection(deviceRules ? transport.asDevice() : transport,
                         events::watchEvent, events::connectionLost);
             } catch (IOException e) {
                 XenstoreException failed = new XenstoreException("connect", null, "EIO",

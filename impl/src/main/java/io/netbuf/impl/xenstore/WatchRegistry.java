@@ -5,6 +5,7 @@ import io.netbuf.impl.xenstore.XenstoreWire.Message;
 import io.netbuf.spi.ChangeFeed.ChangeListener;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -48,6 +49,8 @@ final class WatchRegistry implements ReconnectingConnection.Events {
     private final Requester requester;
     private final AtomicLong nextToken = new AtomicLong();
     private final Map<String, Registration> watches = new ConcurrentHashMap<>();
+    /** Tokens of catch-up watches whose event is awaited ({@link #expectEvent}). */
+    private final Map<String, CompletableFuture<Void>> expected = new ConcurrentHashMap<>();
     private final ExecutorService callbacks;
     private volatile boolean closed;
 
@@ -114,6 +117,11 @@ final class WatchRegistry implements ReconnectingConnection.Events {
             LOG.warn("ignoring malformed watch event {}", parts);
             return;
         }
+        CompletableFuture<Void> awaited = expected.get(parts.get(1));
+        if (awaited != null) {
+            awaited.complete(null);
+            return;
+        }
         Registration reg = watches.get(parts.get(1));
         if (reg == null) {
             LOG.debug("event for unknown watch token {} (already removed)", parts.get(1));
@@ -145,6 +153,28 @@ final class WatchRegistry implements ReconnectingConnection.Events {
             n += reg.pendingCount();
         }
         return n;
+    }
+
+    @Override
+    public boolean ordersEvents() {
+        for (Registration reg : watches.values()) {
+            if (reg.listener != null) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public CompletableFuture<Void> expectEvent(String token) {
+        CompletableFuture<Void> future = new CompletableFuture<>();
+        expected.put(token, future);
+        return future;
+    }
+
+    @Override
+    public void forgetEvent(String token) {
+        expected.remove(token);
     }
 
     @Override

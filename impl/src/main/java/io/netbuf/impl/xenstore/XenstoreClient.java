@@ -44,9 +44,33 @@ public final class XenstoreClient extends TransactionalXenstore implements Chang
     private final ReconnectingConnection connection;
 
     private XenstoreClient(List<Path> endpoints, Duration timeout) {
+        this(endpoints, timeout, false);
+    }
+
+    /** @param deviceRules every connection under the xenbus device's rules (tests stand a socket in for it) */
+    private XenstoreClient(List<Path> endpoints, Duration timeout, boolean deviceRules) {
         super(MAX_TRANSACTION_ATTEMPTS);
         this.watches = new WatchRegistry(this::watchRequest);
-        this.connection = new ReconnectingConnection(endpoints, timeout, watches);
+        this.connection = new ReconnectingConnection(endpoints, timeout, watches, deviceRules);
+    }
+
+    /**
+     * Connects to a socket as if it were the xenbus device (one request at a time, events caught up
+     * with): for tests whose peer behaves like the kernel's device.
+     *
+     * @param socket the peer's socket
+     * @param timeout the longest wait for one reply
+     * @return a connected client
+     */
+    static XenstoreClient connectAsDevice(Path socket, Duration timeout) {
+        XenstoreClient client = new XenstoreClient(List.of(socket), timeout, true);
+        try {
+            client.connection.open();
+        } catch (XenstoreException e) {
+            client.close();
+            throw e;
+        }
+        return client;
     }
 
     /**

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
@@ -36,6 +37,8 @@ final class XenstoreConnection {
     /** Breaks connections whose write outlived its deadline; one daemon thread for all clients. */
     private static final ScheduledThreadPoolExecutor WRITE_WATCHDOG = watchdog();
     private final ReentrantLock writeLock = new ReentrantLock();
+    /** The one request in flight on a transport that takes one at a time, else null. */
+    private final Semaphore oneInFlight;
     private final Thread reader;
     private volatile XenstoreException failure;
     /** When the frame being read began to arrive, or 0 between frames. */
@@ -50,6 +53,7 @@ final class XenstoreConnection {
         this.transport = transport;
         this.watchEvents = watchEvents;
         this.lost = lost;
+        this.oneInFlight = transport.oneRequestAtATime() ? new Semaphore(1) : null;
         this.reader = new Thread(this::readLoop, "xenstore-reader " + transport.path());
         this.reader.setDaemon(true);
     }
@@ -62,6 +66,11 @@ final class XenstoreConnection {
     /** @return what this connection is connected to */
     Path path() {
         return transport.path();
+    }
+
+    /** @return whether requests must not overlap here, and events may come after later replies (the xenbus device) */
+    boolean isDevice() {
+        return oneInFlight != null;
     }
 
     /** @return whether the connection broke (or was closed) */
@@ -96,13 +105,22 @@ final class XenstoreConnection {
         ByteBuffer frame = XenstoreWire.encode(request);
         String operation = XenstoreWire.typeName(request.type());
         try {
+            if (oneInFlight != null) {
+                if (!oneInFlight.tryAcquire(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                    pending.remove(request.reqId());
+                    throw new XenstoreException(operation, null, "ETIMEDOUT", "the request before this one on "
+                            + transport.path() + " was not answered within this one's timeout", null);
+                }
+                // released once the reply came, the caller gave up, or the connection broke
+                future.whenComplete((reply, error) -> oneInFlight.release());
+            }
             if (!writeLock.tryLock(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-                pending.remove(request.reqId());
+                abandon(request.reqId());
                 throw new XenstoreException(operation, null, "ETIMEDOUT",
                         "another request's write to " + transport.path() + " has blocked past this one's timeout", null);
             }
         } catch (InterruptedException e) {
-            pending.remove(request.reqId());
+            abandon(request.reqId());
             Thread.currentThread().interrupt();
             throw new XenstoreException(operation, null, "EINTR", "interrupted while waiting to write to xenstored", e);
         }
@@ -113,7 +131,7 @@ final class XenstoreConnection {
         try {
             transport.writeFully(frame);
         } catch (IOException e) {
-            pending.remove(request.reqId());
+            abandon(request.reqId());
             if (failure == stuck) {
                 throw stuck;
             }
@@ -141,7 +159,15 @@ final class XenstoreConnection {
      * @param reqId the request id
      */
     void forget(int reqId) {
-        pending.remove(reqId);
+        abandon(reqId);
+    }
+
+    /** Stops waiting for a request's reply and ends its future (so the next request may go out). */
+    private void abandon(int reqId) {
+        CompletableFuture<Message> future = pending.remove(reqId);
+        if (future != null) {
+            future.cancel(false);
+        }
     }
 
     /**

@@ -30,10 +30,40 @@ final class XenstoreTransport implements AutoCloseable {
 
     private final ByteChannel channel;
     private final Path path;
+    private final boolean device;
 
     private XenstoreTransport(ByteChannel channel, Path path) {
+        this(channel, path, channel instanceof DeviceChannel);
+    }
+
+    /**
+     * @param channel the open byte stream
+     * @param path what it is connected to
+     * @param device whether it is the xenbus device (one request at a time: {@link #oneRequestAtATime()})
+     */
+    XenstoreTransport(ByteChannel channel, Path path, boolean device) {
         this.channel = channel;
         this.path = path;
+        this.device = device;
+    }
+
+    /**
+     * Whether the next request may be written only once the previous one was answered. True for the
+     * xenbus device: the kernel queues a request for its xenbus thread and returns from {@code write(2)}
+     * while the request's payload still lies in the open file's one buffer, which the next write
+     * overwrites; a request written before the previous one reached xenstored sends that one with the
+     * next one's payload (seen in the Xen lab: a pipelined read answered with the next path's value).
+     * libxenstore never has two requests in flight on one handle. A socket takes any number.
+     *
+     * @return whether requests must not overlap on this transport
+     */
+    boolean oneRequestAtATime() {
+        return device;
+    }
+
+    /** @return this transport under the xenbus device's rules (for tests that stand a socket in for it) */
+    XenstoreTransport asDevice() {
+        return new XenstoreTransport(channel, path, true);
     }
 
     /** @return what this transport is connected to */
