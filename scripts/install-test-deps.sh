@@ -18,7 +18,11 @@ packages=(
   systemd           # systemd-analyze: DebianPackageIT verifies the reap service and timer
   python3           # XenLabCommitCheckTest runs the Xen lab's commit-check.py on synthetic captures
 )
-# The Xen lab (not yet part of the suite, see scripts/test.sh) installs its own list when it runs.
+# The Xen lab's own list (qemu, tcpdump, bridge-utils, libxl's build dependencies...): it checks it
+# again on every run, but a fresh machine gets every package in one apt-get here.
+mapfile -t xen_lab < <(bash "$(dirname "$0")/../it/xen-lab/xen-lab.sh" packages)
+[ ${#xen_lab[@]} -gt 0 ] || { echo "[deps] it/xen-lab/xen-lab.sh packages listed nothing" >&2; exit 1; }
+packages+=("${xen_lab[@]}")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
