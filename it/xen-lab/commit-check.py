@@ -2,14 +2,18 @@
 """Output commit, checked from two captures taken in the Xen lab's dom0 (by remus-check.sh).
 
 usage: commit-check.py BRIDGE.pcap NETLINK.pcap GUEST_MAC GUEST_IP4 GUEST_IP6 [--expect-leak ipv6,arp]
-                       [--ifindex N]
+                       [--ifindex N] [--sent VIF.pcap]
 
 BRIDGE.pcap is tcpdump on xenbr0 (what dom0 sees of the guest, after the plug); NETLINK.pcap is tcpdump
 on an nlmon device: every netlink message, among them libxl's plug actions (RTM_NEWQDISC, kind "plug",
 action BUFFER 0 when a checkpoint closes an epoch, RELEASE_ONE 1 when it is committed). Both have the
 same clock; --ifindex keeps only the plug actions on the IFB of that interface index. Each guest reply (ICMP echo reply, ICMPv6 echo reply, ARP reply) is matched to its request;
 it was held until a commit when a BUFFER came after its request and a RELEASE_ONE after that BUFFER,
-before the reply was seen; and replies must leave in the order of their requests. Prints one line per protocol and exits 0 when every reply of every protocol
+before the reply was seen; and replies must leave in the order of their requests. With --sent (tcpdump on
+the guest's vif, inbound: the moment the guest sent each reply, before the ingress redirect), the test is
+stricter and does not depend on when the guest got to answer: a reply was held when it left no earlier than
+the commit of the epoch it was sent in (the first RELEASE_ONE after the first BUFFER after it was sent), and
+leaked when it left before that (Xen's script lets IPv6 and ARP through at once). Prints one line per protocol and exits 0 when every reply of every protocol
 not in --expect-leak was held, and each protocol in --expect-leak leaked at least once (Xen's script);
 1 otherwise; 2 when a capture cannot be read or holds no plug action or no reply.
 """
@@ -116,6 +120,11 @@ def main(argv):
         i = argv.index("--ifindex")
         ifindex = int(argv[i + 1])
         del argv[i:i + 2]
+    sent_pcap = None
+    if "--sent" in argv:
+        i = argv.index("--sent")
+        sent_pcap = argv[i + 1]
+        del argv[i:i + 2]
     if "--expect-leak" in argv:
         i = argv.index("--expect-leak")
         expect_leak = set(argv[i + 1].split(","))
@@ -128,6 +137,12 @@ def main(argv):
     try:
         actions = plug_actions(netlink, ifindex)
         seen = frames(bridge, mac, ip4, ipaddress.IPv6Address(ip6).packed)
+        sent = None
+        if sent_pcap is not None:
+            sent = {}
+            for t, p, kind, key in frames(sent_pcap, mac, ip4, ipaddress.IPv6Address(ip6).packed):
+                if kind == "reply":
+                    sent.setdefault(p, []).append((t, key))
     except (OSError, ValueError) as e:
         print(f"commit-check: {e}", file=sys.stderr)
         return 2
@@ -139,7 +154,7 @@ def main(argv):
         return 2
     verdict = 0
     for proto in ("ipv4", "ipv6", "arp"):
-        pending, held, leaked, delays, order_ok, last_req = [], 0, 0, [], True, None
+        pending, held, leaked, delays, order_ok, last_req, unsent = [], 0, 0, [], True, None, 0
         for t, p, kind, key in seen:
             if p != proto:
                 continue
@@ -156,6 +171,28 @@ def main(argv):
             if last_req is not None and req_t < last_req:
                 order_ok = False
             last_req = req_t
+            if sent is not None:
+                # When the guest sent it: its first sighting on the vif. ARP replies carry no key: the latest
+                # one not yet matched that was sent before this one left (the strictest choice for "held").
+                mine = sent.get(proto, [])
+                if key is not None:
+                    s_match = next((x for x in mine if x[1] == key), None)
+                else:
+                    s_match = next((x for x in reversed(mine) if x[0] <= t), None)
+                if s_match is None:
+                    unsent += 1
+                    continue
+                mine.remove(s_match)
+                # Its epoch is closed by the first BUFFER after it was sent (2 ms of slack for the two
+                # captures' order around a BUFFER) and released by the first RELEASE_ONE after that.
+                b = next((x for x in buffers if x > s_match[0] - 0.002), None)
+                r = next((x for x in releases if b is not None and x > b), None)
+                if r is not None and t >= r:
+                    held += 1
+                    delays.append(t - r)
+                else:
+                    leaked += 1
+                continue
             b = next((x for x in buffers if req_t < x < t), None)
             r = next((x for x in releases if b is not None and b < x <= t), None)
             if b is not None and r is not None:
@@ -165,9 +202,15 @@ def main(argv):
                 leaked += 1
         total = held + leaked
         after = f", left {max(delays) * 1000:.0f} ms or less after a commit" if delays else ""
-        line = f"{proto}: {total} replies, {held} held until a commit, {leaked} left before any commit{after}"
+        how = "its epoch's commit" if sent is not None else "any commit"
+        line = f"{proto}: {total} replies, {held} held until a commit, {leaked} left before {how}{after}"
+        if unsent:
+            line += f" ({unsent} not seen on the vif)"
         if total == 0:
             print(f"FAIL {line}: no reply captured")
+            verdict = 1
+        elif unsent:
+            print(f"FAIL {line}: a reply left that the vif capture did not see (no verdict for it)")
             verdict = 1
         elif proto in expect_leak:
             ok = leaked > 0

@@ -38,6 +38,8 @@ class XenLabCommitCheckTest {
 
     private final List<Record> bridge = new ArrayList<>();
     private final List<Record> netlink = new ArrayList<>();
+    /** The guest's vif, inbound: when it sent each reply. */
+    private final List<Record> sent = new ArrayList<>();
 
     private record Record(double time, byte[] data) {
     }
@@ -111,7 +113,74 @@ class XenLabCommitCheckTest {
                 && v.output().contains("OUT OF ORDER"), v.output());
     }
 
+    @Test
+    void withTheVifCaptureAReplyTheGuestSentAfterTheCommitIsALeakNotAHold() throws Exception {
+        // The guest was suspended when the request came (a checkpoint), and answered only after the commit:
+        // without the vif capture that looks held; it went out at once, unplugged (Xen's script's IPv6).
+        exchange(0.10, 0.62, 1);
+        plug(0.50, 0);
+        plug(0.60, 1);
+        sentReplies(0.615, 1);
+        assertEquals(0, run().exit(), "request, checkpoint, commit, reply: held by the old test");
+        Verdict v = run("--sent", vifCapture());
+        assertEquals(1, v.exit(), v.output());
+        assertTrue(v.output().contains("FAIL ipv6: 1 replies, 0 held until a commit, 1 left before its epoch's commit"),
+                v.output());
+        assertEquals(0, run("--sent", vifCapture(), "--expect-leak", "ipv4,ipv6,arp").exit());
+    }
+
+    @Test
+    void withTheVifCaptureAReplySentBeforeTheCheckpointAndLeftAfterItsCommitIsHeld() throws Exception {
+        exchange(0.10, 0.62, 1);
+        sentReplies(0.20, 1);
+        plug(0.50, 0);
+        plug(0.60, 1);
+        Verdict v = run("--sent", vifCapture());
+        assertEquals(0, v.exit(), v.output());
+        for (String proto : List.of("ipv4", "ipv6", "arp")) {
+            assertTrue(v.output().contains("PASS " + proto + ": 1 replies, 1 held until a commit, 0 left before its "
+                    + "epoch's commit"), v.output());
+        }
+        assertEquals(1, run("--sent", vifCapture(), "--expect-leak", "arp").exit(), "held, so it did not leak");
+    }
+
+    @Test
+    void withTheVifCaptureAReplyThatLeftBeforeItsEpochsCommitIsALeak() throws Exception {
+        // sent in the epoch the BUFFER at 0.50 closed, but out before the commit at 0.60
+        exchange(0.10, 0.55, 1);
+        sentReplies(0.20, 1);
+        plug(0.50, 0);
+        plug(0.60, 1);
+        Verdict v = run("--sent", vifCapture());
+        assertEquals(1, v.exit(), v.output());
+        assertTrue(v.output().contains("FAIL ipv4: 1 replies, 0 held until a commit, 1 left before its epoch's commit"),
+                v.output());
+    }
+
+    @Test
+    void withTheVifCaptureAReplyTheVifDidNotSeeFails() throws Exception {
+        exchange(0.10, 0.62, 1);
+        plug(0.50, 0);
+        plug(0.60, 1);
+        Verdict v = run("--sent", vifCapture());
+        assertEquals(1, v.exit(), v.output());
+        assertTrue(v.output().contains("(1 not seen on the vif)"), v.output());
+    }
+
     // ------------------------------------------------------------------------------ the captures
+
+    /** The guest's three replies of exchange {@code seq}, as its vif saw them leave the guest. */
+    private void sentReplies(double time, int seq) {
+        sent.add(new Record(time, ether(DOM0_MAC, GUEST_MAC, 0x0800, ip4Packet(GUEST_IP4, DOM0_IP4, icmp(0, seq)))));
+        sent.add(new Record(time, ether(DOM0_MAC, GUEST_MAC, 0x86DD, ip6Packet(GUEST_IP6, DOM0_IP6, icmp(129, seq)))));
+        sent.add(new Record(time, ether(DOM0_MAC, GUEST_MAC, 0x0806, arpPacket(2, GUEST_MAC, GUEST_IP4, DOM0_MAC, DOM0_IP4))));
+    }
+
+    private String vifCapture() throws IOException {
+        Path file = dir.resolve("sent.pcap");
+        writePcap(file, 1, sent);
+        return file.toString();
+    }
 
     private void exchange(double request, double reply, int seq) {
         ipv4(request, reply, seq);
