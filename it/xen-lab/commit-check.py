@@ -161,6 +161,18 @@ def main(argv):
             if kind == "request":
                 pending.append((t, key))
                 continue
+            s_match = None
+            if sent is not None:
+                # When the guest sent it: its first sighting on the vif, by ICMP id/sequence; ARP replies carry
+                # no key, and leave in the order they were sent (one FIFO from the vif to the bridge): the
+                # oldest not yet matched. Taken for every reply, answered or not, to keep that order aligned.
+                mine = sent.get(proto, [])
+                if key is not None:
+                    s_match = next((x for x in mine if x[1] == key), None)
+                else:
+                    s_match = mine[0] if mine else None
+                if s_match is not None:
+                    mine.remove(s_match)
             # The reply's request: same ICMP id/sequence, or the oldest open ARP request.
             match = next((r for r in pending if r[1] == key), None) if key is not None else (pending[0] if pending else None)
             if match is None:
@@ -172,17 +184,9 @@ def main(argv):
                 order_ok = False
             last_req = req_t
             if sent is not None:
-                # When the guest sent it: its first sighting on the vif. ARP replies carry no key: the latest
-                # one not yet matched that was sent before this one left (the strictest choice for "held").
-                mine = sent.get(proto, [])
-                if key is not None:
-                    s_match = next((x for x in mine if x[1] == key), None)
-                else:
-                    s_match = next((x for x in reversed(mine) if x[0] <= t), None)
                 if s_match is None:
                     unsent += 1
                     continue
-                mine.remove(s_match)
                 # Its epoch is closed by the first BUFFER after it was sent (2 ms of slack for the two
                 # captures' order around a BUFFER) and released by the first RELEASE_ONE after that.
                 b = next((x for x in buffers if x > s_match[0] - 0.002), None)
