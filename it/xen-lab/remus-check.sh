@@ -57,9 +57,17 @@ ln -sfn "$NETBUF_REFERENCE_DIR/remus-netbuf-setup.sh" /etc/xen/scripts/remus-net
 for d in /usr/lib/x86_64-linux-gnu/libnl-3/cli/qdisc; do
     [[ -d $d ]] && mkdir -p "${d%/libnl-3/*}/libnl/cli" && ln -sfn "$d" "${d%/libnl-3/*}/libnl/cli/qdisc"
 done
+# use_script NAME: libxl's network-buffering script, /etc/xen/scripts/NAME (xl's key is
+# remus.default.netbufscript; an unknown key is ignored and libxl runs its default, netbuf's link).
 use_script() {
-    sed -i '/^remus.netbufscript=/d' /etc/xen/xl.conf
-    echo "remus.netbufscript=\"/etc/xen/scripts/$1\"" >> /etc/xen/xl.conf
+    sed -i '/^remus\.default\.netbufscript=/d' /etc/xen/xl.conf
+    echo "remus.default.netbufscript=\"/etc/xen/scripts/$1\"" >> /etc/xen/xl.conf
+}
+# ran_script LOG NAME: libxl's log shows it forked /etc/xen/scripts/NAME setup.
+ran_script() { grep -q "forking to execute: /etc/xen/scripts/$2 setup" "$1"; }
+# records N: the records under gN's claim path (name = value), netbuf's owner record left out.
+records() {
+    xenstore-ls "/libxl/$(xl domid "g$1")/remus/netbuf/0" 2>/dev/null | grep -v '^netbuf-owner ' | sort
 }
 say "preparing netbuf's class archive for this JVM (NETBUF_PREPARE=1)..."
 NETBUF_PREPARE=1 timeout 300 "$REPO/cli/bin/netbuf" || setup_failed "netbuf's launcher could not prepare its archive"
@@ -236,7 +244,10 @@ if [[ -z $ONLY || $ONLY == netbuf ]]; then
     use_script remus-netbuf-setup
     start_capture netbuf
     if start_remus 1 "$OUT/remus-netbuf.log"; then
-        pass "libxl ran netbuf's remus-netbuf-setup (stdio closed) and read its IFB claim: $(remus_claim 1) for $VIF"
+        pass "libxl read netbuf's IFB claim: $(remus_claim 1) for $VIF"
+        check "libxl ran netbuf's remus-netbuf-setup (stdio closed, libxl's environment)" \
+            ran_script "$OUT/remus-netbuf.log" remus-netbuf-setup
+        records 1 > "$OUT/records-netbuf.txt"
         ifb=$(remus_claim 1)
         check "the plug on $ifb is the one netbuf created, driven by libxl" \
             bash -c "tc qdisc show dev $ifb | grep -q plug"
@@ -375,8 +386,12 @@ if [[ -z $ONLY || $ONLY == xen ]]; then
     use_script remus-netbuf-setup-xen
     start_capture xen
     if start_remus 1 "$OUT/remus-xen.log"; then
-        pass "libxl ran Xen's script: IFB claim $(remus_claim 1) for $VIF"
+        pass "libxl read Xen's script's IFB claim: $(remus_claim 1) for $VIF"
+        check "libxl ran Xen's script (not netbuf's)" ran_script "$OUT/remus-xen.log" remus-netbuf-setup-xen
         check "Xen's script: same IFB choice as netbuf (ifb0)" test "$(remus_claim 1)" = ifb0
+        records 1 > "$OUT/records-xen.txt"
+        check "Xen's script: the same XenStore records as netbuf's ($(tr '\n' ' ' < "$OUT/records-xen.txt"))" \
+            diff "$OUT/records-netbuf.txt" "$OUT/records-xen.txt"
         traffic 1
         stop_capture
         commit_check xen 1 --expect-leak ipv6,arp
