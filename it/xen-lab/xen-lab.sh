@@ -335,7 +335,9 @@ test_lab() {
         || die "it's test classes or it/target/test-classpath.txt are missing: build them first (mvn -o -q -B -DskipTests -pl it -am test-compile)"
     printf '%s:%s:%s\n' "$REPO_DIR/it/target/test-classes" "$REPO_DIR/it/target/classes" \
         "$(cat it/target/test-classpath.txt)" > it/target/xen-lab/contract.classpath
-    run_lab "${opts[@]}" --ro "$NETBUF_REFERENCE_DIR" --rw "$REPO_DIR/it/target/xen-lab" -- \
+    # The work tree is shared at its own path (dom0's /tmp is a fresh tmpfs, so a clone under /tmp would
+    # be hidden), writable as the kernel lab shares it: results land in it/target/xen-lab.
+    run_lab "${opts[@]}" --ro "$NETBUF_REFERENCE_DIR" --rw "$REPO_DIR" -- \
         bash "$LAB_DIR/remus-check.sh" --out "$REPO_DIR/it/target/xen-lab" "${args[@]}"
 }
 
