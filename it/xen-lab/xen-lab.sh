@@ -279,6 +279,14 @@ run_lab() {
     # dom0's command starts only once Xen's services are up (dom0-up.sh); the guests' kernel and
     # initramfs are named for the checks.
     export XEN_LAB_DIR=$LAB_DIR XEN_LAB_KERNEL=$LAB_KERNEL XEN_LAB_DOMU_INITRD=$DOMU_INITRD XEN_LAB_VERSION=$XEN_VERSION
+    # dom0 runs dom0-up.sh from the work tree: share it (read-only unless the caller shared it), since a
+    # tree under /tmp would be hidden by dom0's fresh /tmp.
+    local repo share shared=0
+    repo=$(realpath "$REPO_DIR")
+    for share in "${RUN_SHARES[@]}"; do
+        [[ ${share#* } == "$repo" ]] && shared=1
+    done
+    [[ $shared -eq 1 ]] || RUN_SHARES+=("ro $repo")
     setup_run bash "$LAB_DIR/dom0-up.sh" "${RUN_CMD[@]}"
     echo xentree > "$RUN_CTL/lower"
     RUN_VIRTFS+=(-virtfs "local,path=$XEN_TREE,mount_tag=xentree,security_model=none,readonly=on,multidevs=remap")
