@@ -83,10 +83,6 @@ final class BufferCommand implements Command {
     @Override
     public int run(List<String> args, Context context) {
         Options.Parsed parsed = OPTIONS.parse(args);
-        if (parsed.help()) {
-            context.out().print(help());
-            return Cli.OK;
-        }
         List<String> words = parsed.positionals();
         if (words.size() < 2) {
             throw new UsageException("needs a VIF and an action (checkpoint, commit, release, limit N)");

@@ -83,6 +83,10 @@ public final class Cli {
             context.out().print(versionText(program));
             return OK;
         }
+        if (Options.asksForHelp(rest)) {
+            context.out().print(command.help());
+            return OK;
+        }
         try {
             return command.run(rest, context);
         } catch (UsageException e) {

@@ -68,10 +68,6 @@ final class DemoCommand implements Command {
     @Override
     public int run(List<String> args, Context context) {
         Options.Parsed parsed = OPTIONS.parse(args);
-        if (parsed.help()) {
-            context.out().print(help());
-            return Cli.OK;
-        }
         int epochs = (int) parsed.number("epochs", 20, 1, 1_000_000);
         long intervalMs = parsed.number("interval-ms", 100, 1, 60_000);
         PrintStream out = context.out();

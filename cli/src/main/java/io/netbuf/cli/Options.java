@@ -74,6 +74,23 @@ public final class Options {
     }
 
     /**
+     * @param args a command's arguments
+     * @return whether they ask for help ({@code -h} or {@code --help} before any {@code --}), as
+     *     {@link Parsed#help()} would say; {@link Cli} answers those for every command
+     */
+    public static boolean asksForHelp(List<String> args) {
+        for (String arg : args) {
+            if (arg.equals("--")) {
+                return false;
+            }
+            if (arg.equals("-h") || arg.equals("--help")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * @param args the command's arguments
      * @return what they say
      * @throws UsageException on an unknown option, a missing value, a value given to a flag, or too

@@ -56,10 +56,6 @@ final class ReapCommand implements Command {
     @Override
     public int run(List<String> args, Context context) {
         Options.Parsed parsed = OPTIONS.parse(args);
-        if (parsed.help()) {
-            context.out().print(help());
-            return Cli.OK;
-        }
         boolean json = parsed.has("json");
         Host host = context.hosts().open(Duration.ofSeconds(10));
         boolean found;

@@ -99,10 +99,6 @@ final class RemusNetbufSetupCommand implements Command {
             }
         }
         for (String arg : args) {
-            if (arg.equals("--help") || arg.equals("-h")) {
-                context.out().print(help());
-                return Cli.OK;
-            }
             if (arg.equals(ANY_XENBUS_PATH_OPTION)) {
                 anyXenbusPath = true;
                 continue;

@@ -53,10 +53,6 @@ final class StatusCommand implements Command {
     @Override
     public int run(List<String> args, Context context) {
         Options.Parsed parsed = OPTIONS.parse(args);
-        if (parsed.help()) {
-            context.out().print(help());
-            return Cli.OK;
-        }
         boolean json = parsed.has("json");
         if (parsed.has("count") && !parsed.has("watch")) {
             throw new UsageException("--count needs --watch");

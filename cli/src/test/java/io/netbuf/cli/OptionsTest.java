@@ -40,6 +40,16 @@ class OptionsTest {
     }
 
     @Test
+    void asksForHelpAgreesWithTheParserAndStopsAtDoubleDash() {
+        for (List<String> args : List.of(List.of("-h"), List.of("a", "b", "c", "--help"))) {
+            assertTrue(options.parse(args).help() && Options.asksForHelp(args), args.toString());
+        }
+        assertFalse(Options.asksForHelp(List.of("a")));
+        assertFalse(Options.asksForHelp(List.of("a", "--", "-h")), "after --, -h is an argument");
+        assertEquals(List.of("-h"), options.parse(List.of("--", "-h")).positionals());
+    }
+
+    @Test
     void rejectsWhatIsWrongWithOneReadableMessage() {
         assertEquals("unknown option --nope", reject("--nope"));
         assertEquals("unknown option -x", reject("-x"));
