@@ -10,15 +10,16 @@ import java.util.List;
 import java.util.Map;
 
 /** Runs the command line in this JVM against a given host and captures what it prints. */
-final class CliRunner {
+public final class CliRunner {
     private final Host host;
     private final Cli cli;
 
     /** What one run did. */
-    record Result(int status, String out, String err) {
+    public record Result(int status, String out, String err) {
     }
 
-    CliRunner(Host host) {
+    /** @param host the host every command runs on */
+    public CliRunner(Host host) {
         this(host, Cli.standard());
     }
 
@@ -32,7 +33,7 @@ final class CliRunner {
      * that started it (on a {@link FakeHost}: a fake process started for the run, standing for libxl),
      * unless the environment given sets it.
      */
-    Result run(Map<String, String> environment, String invokedAs, String... args) {
+    public Result run(Map<String, String> environment, String invokedAs, String... args) {
         if (host instanceof FakeHost fake && !environment.containsKey(RemusNetbufSetupCommand.OWNER_PID_ENV)) {
             Map<String, String> withOwner = new HashMap<>(environment);
             withOwner.put(RemusNetbufSetupCommand.OWNER_PID_ENV, Long.toString(fake.processes().start().pid()));
@@ -48,7 +49,8 @@ final class CliRunner {
         return new Result(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
-    Result netbuf(String... args) {
+    /** @return what {@code netbuf ARGS} did */
+    public Result netbuf(String... args) {
         return run(Map.of(), Cli.PROGRAM, args);
     }
 }

@@ -4,7 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netbuf.cli.Cli;
-import io.netbuf.cli.Context;
+import io.netbuf.cli.CliRunner;
+import io.netbuf.cli.CliRunner.Result;
 import io.netbuf.impl.host.SystemHost;
 import io.netbuf.impl.lock.FlockHostLock;
 import io.netbuf.impl.xenstore.XenstoreClient;
@@ -13,9 +14,6 @@ import io.netbuf.spi.HostLock;
 import io.netbuf.spi.KernelFeature;
 import io.netbuf.testkit.FakeXenstore;
 import io.netbuf.testkit.xenstored.XenstoredServer;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumSet;
@@ -45,8 +43,6 @@ class BufferVerbsIT {
     private BasicHost host;
 
     /** What one run printed. */
-    private record Result(int status, String out, String err) {
-    }
 
     @BeforeEach
     void setUp() {
@@ -86,18 +82,11 @@ class BufferVerbsIT {
     }
 
     private Result run(Map<String, String> environment, String invokedAs, String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int status;
-        try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-                PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-            status = Cli.standard().run(invokedAs, List.of(args), new Context(o, e, environment, timeout -> host));
-        }
-        return new Result(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        return new CliRunner(host).run(environment, invokedAs, args);
     }
 
     private Result netbuf(String... args) {
-        return run(Map.of(), Cli.PROGRAM, args);
+        return new CliRunner(host).netbuf(args);
     }
 
     @Test
