@@ -98,6 +98,8 @@ final class EventDispatcher {
     private final AtomicLong head = new AtomicLong();
     private final AtomicLong tail = new AtomicLong();
     private final AtomicBoolean listed = new AtomicBoolean();
+    /** Whether this dispatcher waits in {@link #IDLE}. */
+    private final AtomicBoolean idleQueued = new AtomicBoolean();
     private final AtomicLong dropped = new AtomicLong();
     /**
      * The producer's last read of {@link #head}: re-read only when the ring looks full, so the
@@ -216,8 +218,8 @@ final class EventDispatcher {
                 listed.set(false);
                 if (head.get() != tail.get() && listed.compareAndSet(false, true)) {
                     READY.add(this);
-                } else {
-                    IDLE.add(this);
+                } else if (!idleQueued.get() && idleQueued.compareAndSet(false, true)) {
+                    IDLE.add(this); // once: IDLE holds each dispatcher at most once, however often it idles
                 }
             }
         }
@@ -270,6 +272,7 @@ final class EventDispatcher {
                 READY.add(d);
             }
             while ((d = IDLE.poll()) != null) {
+                d.idleQueued.set(false);
                 if (d.head.get() != d.tail.get() && d.listed.compareAndSet(false, true)) {
                     READY.add(d);
                 }

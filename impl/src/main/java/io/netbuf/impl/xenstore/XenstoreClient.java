@@ -63,14 +63,7 @@ public final class XenstoreClient extends TransactionalXenstore implements Chang
      * @return a connected client
      */
     static XenstoreClient connectAsDevice(Path socket, Duration timeout) {
-        XenstoreClient client = new XenstoreClient(List.of(socket), timeout, true);
-        try {
-            client.connection.open();
-        } catch (XenstoreException e) {
-            client.close();
-            throw e;
-        }
-        return client;
+        return opened(new XenstoreClient(List.of(socket), timeout, true));
     }
 
     /**
@@ -104,7 +97,11 @@ public final class XenstoreClient extends TransactionalXenstore implements Chang
      * @throws XenstoreException EIO when none can be opened
      */
     public static XenstoreClient connect(List<Path> endpoints, Duration timeout) {
-        XenstoreClient client = new XenstoreClient(endpoints, timeout);
+        return opened(new XenstoreClient(endpoints, timeout));
+    }
+
+    /** @return {@code client}, its connection opened (closed again when that fails) */
+    private static XenstoreClient opened(XenstoreClient client) {
         try {
             client.connection.open();
         } catch (XenstoreException e) {
