@@ -304,7 +304,7 @@ run_lab() {
     # -cpu max: Xen needs SVM with nested paging for PVH guests. Without XSAVE, AVX and the VEX-coded
     # extensions: with them programs in dom0 crashed now and then (glibc's "malloc(): corrupted top size"
     # in netbuf's JVM, the JIT's code, python3). Without AVX alone, netbuf's JVM still aborted so in 2 of
-    # 4 runs of the two-guest part; without XSAVE too, in none of 9 (2026-12-03).
+    # 4 runs of the two-guest part; without XSAVE too, in none of 10 (2026-12-03).
     local cpu=max,xsave=off,avx=off,avx2=off,fma=off,f16c=off,vaes=off,vpclmulqdq=off
     log "booting Xen $XEN_VERSION with dom0 $(basename "$LAB_KERNEL") (cpu $cpu, ${RUN_CPUS} vcpu, ${RUN_MEM} MB, dom0 ${DOM0_MEM} MB, timeout ${RUN_TIMEOUT} s)..."
     run_vm "$RUN_TIMEOUT" "$RUN_VERBOSE" "$RUN_CTL" \
