@@ -176,10 +176,12 @@ stop_remus() {
 # end of its console (all consoles are kept in OUT at the end).
 guest_report() {
     local n=$1 log=$2 state
-    state=$(xl list "g$n" 2>/dev/null | awk 'NR==2 {print "domain " $2 ", state " $5}')
-    echo "  g$n: ${state:-no domain}; xl remus: $(grep -c 'Checkpointed save' "$log" 2>/dev/null) checkpoints, then: $(grep -v 'Frames iteration' "$log" 2>/dev/null | tail -n 2 | cut -c1-160 | tr '\n' ' ')"
+    state=$(guest_state "$n")
+    echo "  g$n: ${state:+domain $(xl domid "g$n"), state $state}${state:-no domain}; xl remus: $(grep -c 'Checkpointed save' "$log" 2>/dev/null) checkpoints, then: $(grep -v 'Frames iteration' "$log" 2>/dev/null | tail -n 2 | cut -c1-160 | tr '\n' ' ')"
     tail -n 12 "/var/log/xen/console/guest-g$n.log" 2>/dev/null | sed "s/^/  g$n console: /"
 }
+# guest_state N: gN's state flags as `xl list` shows them (r b p s c d); empty when it has no domain.
+guest_state() { xl list "g$1" 2>/dev/null | awk 'NR==2 {print $5}'; }
 remus_claim() { xenstore-read "/libxl/$(xl domid "g$1")/remus/netbuf/0/ifb" 2>/dev/null; }
 checkpoints() { grep -c 'BUFFER\|checkpoint' "$1" 2>/dev/null || true; }
 
@@ -366,13 +368,11 @@ fi
 # guest now and then triple-faults around a suspend, which Xen turns into a reboot (shutdown reason 1) that
 # nobody acts on; a guest stopped for a checkpoint is shut down too, but for well under 6 s.
 guest_died() {
-    local n=$1 log=$2 look state
-    if grep -q 'unexpected reason code\|suspended: (\?shutdown 1, reason [013]' "$log" 2>/dev/null; then
-        echo "xl remus: $(grep -o 'unexpected reason code [0-9]*\|suspended: (\?shutdown 1, reason [0-9]*' "$log" | head -n 1)"
-        return 0
-    fi
+    local n=$1 log=$2 look state reason
+    reason=$(grep -o -m 1 'unexpected reason code [0-9]*\|suspended: (\?shutdown 1, reason [013]' "$log" 2>/dev/null)
+    [[ -n $reason ]] && { echo "xl remus: $reason"; return 0; }
     for look in 1 2 3 4; do
-        state=$(xl list "g$n" 2>/dev/null | awk 'NR==2 {print $5}')
+        state=$(guest_state "$n")
         [[ -n $state ]] || { echo "its domain is gone"; return 0; }
         [[ $state == *s* || $state == *c* ]] || return 1
         (( look < 4 )) && sleep 2
